@@ -1,0 +1,14 @@
+"""saturation distortions (SPEC §1). TODO: implemented by the distortion-core work."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def hsv(image: np.ndarray, rng: np.random.Generator, **params) -> np.ndarray:
+    raise NotImplementedError("saturation.hsv")
+
+
+def ycbcr(image: np.ndarray, rng: np.random.Generator, **params) -> np.ndarray:
+    raise NotImplementedError("saturation.ycbcr")
+

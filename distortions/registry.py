@@ -1,0 +1,158 @@
+"""Where distortion specs are looked up: the built-ins plus plugins.
+
+Plugins come from two places, so a user never edits this project to add a distortion:
+- the Python entry-point group ``iqa_datagen.distortions`` (an installed package declares
+  ``name = "module:attr"``), and
+- module paths given in config or on the command line (``"my_pkg.my_module"`` or
+  ``"my_pkg.my_module:ATTR"``).
+The target is a DistortionSpec, an iterable of them, or a zero-argument callable returning either;
+a module path without ``:ATTR`` uses the module's ``DISTORTIONS`` attribute.
+"""
+
+from __future__ import annotations
+
+import importlib
+from importlib.metadata import entry_points
+from typing import Any, Iterable
+
+from .builtin import builtin_specs
+from .categories import GT_NAMES
+from .spec import DistortionError, DistortionSpec
+
+ENTRY_POINT_GROUP = "iqa_datagen.distortions"
+
+
+class Registry:
+    """An ordered, collision-free set of distortion specs."""
+
+    def __init__(self, specs: Iterable[DistortionSpec] = ()) -> None:
+        self._specs: dict[str, DistortionSpec] = {}
+        for spec in specs:
+            self.register(spec)
+
+    def register(self, spec: DistortionSpec) -> None:
+        if not isinstance(spec, DistortionSpec):
+            raise DistortionError(f"expected a DistortionSpec, got {type(spec).__name__}: {spec!r}")
+        if spec.name in self._specs:
+            other = self._specs[spec.name]
+            raise DistortionError(
+                f"distortion name collision: {spec.name!r} from {spec.source} is already "
+                f"defined by {other.source}"
+            )
+        if spec.gt_name is None:
+            if spec.category not in GT_NAMES:
+                raise DistortionError(
+                    f"distortion {spec.name!r} ({spec.source}) is in the new category "
+                    f"{spec.category!r}: set gt_name to the phrase answers should use"
+                )
+            spec = _replace(spec, gt_name=GT_NAMES[spec.category])
+        self._specs[spec.name] = spec
+
+    def get(self, name: str) -> DistortionSpec:
+        try:
+            return self._specs[name]
+        except KeyError:
+            raise DistortionError(
+                f"unknown distortion {name!r}; known: {', '.join(self._specs)}"
+            ) from None
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._specs
+
+    def __iter__(self):
+        return iter(self._specs.values())
+
+    def __len__(self) -> int:
+        return len(self._specs)
+
+    def names(self) -> list[str]:
+        return list(self._specs)
+
+    def categories(self) -> list[str]:
+        """Categories in first-seen order."""
+        return list(dict.fromkeys(s.category for s in self._specs.values()))
+
+    def in_category(self, category: str) -> list[DistortionSpec]:
+        return [s for s in self._specs.values() if s.category == category]
+
+    def gt_name(self, category: str) -> str:
+        for spec in self._specs.values():
+            if spec.category == category and spec.gt_name:
+                return spec.gt_name
+        return GT_NAMES.get(category, category.replace("_", " "))
+
+    def copy(self) -> "Registry":
+        return Registry(self._specs.values())
+
+    def load_module(self, path: str) -> list[DistortionSpec]:
+        """Register the specs named by a module path ``pkg.mod`` or ``pkg.mod:ATTR``."""
+        module_name, _, attr = path.partition(":")
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError as exc:
+            raise DistortionError(f"plugin module {path!r} cannot be imported: {exc}") from exc
+        attr = attr or "DISTORTIONS"
+        if not hasattr(module, attr):
+            raise DistortionError(f"plugin module {path!r} has no attribute {attr!r}")
+        return self._add(getattr(module, attr), source=f"module:{path}")
+
+    def load_entry_points(self) -> list[DistortionSpec]:
+        """Register everything declared in the ``iqa_datagen.distortions`` entry-point group."""
+        added: list[DistortionSpec] = []
+        for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+            try:
+                target = ep.load()
+            except Exception as exc:  # a broken plugin must say which one it is
+                raise DistortionError(f"entry point {ep.name!r} ({ep.value}) failed to load: {exc}") from exc
+            added += self._add(target, source=f"entry-point:{ep.name}")
+        return added
+
+    def _add(self, target: Any, source: str) -> list[DistortionSpec]:
+        if callable(target) and not isinstance(target, DistortionSpec):
+            target = target()
+        specs = [target] if isinstance(target, DistortionSpec) else list(target)
+        added = []
+        for spec in specs:
+            if not isinstance(spec, DistortionSpec):
+                raise DistortionError(f"plugin {source} gave {spec!r}, not a DistortionSpec")
+            if spec.source == "builtin":
+                spec = _replace(spec, source=source)
+            self.register(spec)
+            added.append(self._specs[spec.name])
+        return added
+
+
+def _replace(spec: DistortionSpec, **changes: Any) -> DistortionSpec:
+    fields = dict(name=spec.name, category=spec.category, fn=spec.fn, levels=spec.levels,
+                  description=spec.description, random=spec.random, source=spec.source,
+                  gt_name=spec.gt_name, extra=spec.extra)
+    fields.update(changes)
+    return DistortionSpec(**fields)
+
+
+def build_registry(plugins: Iterable[str] = (), entry_point_plugins: bool = True) -> Registry:
+    """Built-ins, then entry-point plugins, then the given module paths."""
+    registry = Registry(builtin_specs())
+    if entry_point_plugins:
+        registry.load_entry_points()
+    for path in plugins:
+        registry.load_module(path)
+    return registry
+
+
+_ACTIVE: Registry | None = None
+
+
+def active_registry() -> Registry:
+    """The process-wide registry used by ``catalogue()`` and ``apply()`` (built lazily)."""
+    global _ACTIVE
+    if _ACTIVE is None:
+        _ACTIVE = build_registry()
+    return _ACTIVE
+
+
+def use_plugins(plugins: Iterable[str] = ()) -> Registry:
+    """Rebuild the active registry with extra plugin modules; returns it."""
+    global _ACTIVE
+    _ACTIVE = build_registry(plugins)
+    return _ACTIVE

@@ -1,0 +1,102 @@
+"""Interfaces between the build pipeline and the response generators.
+
+The pipeline hands a generator a batch of requests (ground truth + images) and gets back one
+result per request; an LLM generator and the offline generator implement the same protocol, so
+the build never cares which one writes the text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, Optional, Protocol
+
+import numpy as np
+
+from schemas import DistortionLabel, Verdict
+
+DetailedTask = Literal["assessment_reasoning", "comparison_reasoning"]
+
+
+@dataclass(frozen=True)
+class DetailedRequest:
+    """Ground truth for one detailed (full-reference) response.
+
+    ``key`` identifies the sample (stable across runs); ``seed`` drives every random choice.
+    Images are uint8 H×W×3 RGB arrays; ``image_b`` and ``verdict`` only for comparison.
+    """
+
+    key: str
+    task: DetailedTask
+    image_ref: np.ndarray
+    image_a: np.ndarray
+    distortions_a: tuple[DistortionLabel, ...]
+    seed: int
+    image_b: Optional[np.ndarray] = None
+    distortions_b: tuple[DistortionLabel, ...] = ()
+    verdict: Optional[Verdict] = None
+
+
+@dataclass
+class DetailedResult:
+    """A written response, or why none could be written (then ``text`` is None)."""
+
+    key: str
+    text: Optional[str]
+    generator: str  # "offline", "llm:<model>"
+    generator_version: str
+    prompt_version: Optional[str] = None
+    overruled: bool = False  # the response explicitly disagrees with the stated verdict
+    reject_reasons: list[str] = field(default_factory=list)
+    attempts: int = 1
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cached: bool = False
+
+
+@dataclass(frozen=True)
+class ExpansionRequest:
+    """Ground truth and a detailed response from which to write further question/answer pairs."""
+
+    key: str  # the source record id
+    task: DetailedTask
+    response: str
+    distortions_a: tuple[DistortionLabel, ...]
+    seed: int
+    k: int = 3
+    distortions_b: tuple[DistortionLabel, ...] = ()
+    verdict: Optional[Verdict] = None
+    image_ref: Optional[np.ndarray] = None
+    image_a: Optional[np.ndarray] = None
+    image_b: Optional[np.ndarray] = None
+
+
+@dataclass
+class QAPair:
+    question: str
+    answer: str
+
+
+@dataclass
+class ExpansionResult:
+    key: str
+    pairs: list[QAPair]
+    generator: str
+    generator_version: str
+    prompt_version: Optional[str] = None
+    reject_reasons: list[str] = field(default_factory=list)
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+class DetailedGenerator(Protocol):
+    name: str
+
+    def generate(self, requests: list[DetailedRequest]) -> list[DetailedResult]:
+        """One result per request, in order."""
+
+
+class ExpansionGenerator(Protocol):
+    name: str
+
+    def expand(self, requests: list[ExpansionRequest]) -> list[ExpansionResult]:
+        """One result per request, in order."""
