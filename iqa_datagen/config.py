@@ -1,0 +1,191 @@
+"""The build configuration: one validated model with defaults, loadable from YAML or TOML.
+
+Every field can also be set on the command line (``--set section.field=value`` or the named
+flags of ``iqa-datagen build``). Secrets are never part of the config: the LLM key comes from
+``OPENAI_API_KEY`` only.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+from typing import Any, Literal, Optional
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ReferencesConfig(_Section):
+    """Where reference images come from and how they are prepared."""
+
+    folder: Optional[str] = None  # None → the built-in demo set (skimage.data)
+    builtin_repeat: int = Field(1, ge=1)  # the demo set repeated (distinct samples each copy)
+    short_side: Optional[int] = Field(224, ge=32)
+    limit: Optional[int] = Field(None, ge=1)
+
+
+class TasksConfig(_Section):
+    """How many samples of each task per reference image (both settings are always made)."""
+
+    identification: int = Field(4, ge=0)
+    assessment: int = Field(1, ge=0)
+    instant_rating: int = Field(3, ge=0)
+    comparison: int = Field(1, ge=0)
+    pristine_share: float = Field(0.05, ge=0, le=1)
+    multi_share: float = Field(0.5, ge=0, le=1)
+    distortions: Optional[list[str]] = None  # restrict to these names (plugins included)
+
+
+class SplitConfig(_Section):
+    """Split by reference image; optional out-of-distribution split (SPEC §2)."""
+
+    test_fraction: float = Field(0.2, ge=0, lt=1)
+    seed: Optional[int] = None  # defaults to the build seed
+    ood: bool = False
+
+
+class MosSource(_Section):
+    kind: Literal["kadid10k", "pipal", "bapps", "tid2013", "livemd", "csiq", "csv"]
+    root: str
+    split: Optional[str] = None  # force every pair of this source into one split
+    tie_margin: float = Field(0.0, ge=0)
+    max_pairs_per_reference: Optional[int] = Field(None, ge=1)
+    options: dict[str, Any] = Field(default_factory=dict)
+
+
+class LLMSection(_Section):
+    """LLM use; the server and key come from OPENAI_BASE_URL / OPENAI_API_KEY."""
+
+    mode: Literal["auto", "on", "off"] = "auto"  # auto: on when OPENAI_API_KEY is set
+    model: str = "gpt-4o"
+    temperature: float = Field(0.7, ge=0, le=2)
+    max_tokens: int = Field(400, ge=16)
+    concurrency: int = Field(8, ge=1)
+    timeout: float = Field(60.0, gt=0)
+    max_retries: int = Field(5, ge=0)
+    max_attempts: int = Field(3, ge=1)
+    batch: bool = False
+    base_url: Optional[str] = None  # overrides OPENAI_BASE_URL; never a key
+
+    @field_validator("base_url")
+    @classmethod
+    def _no_key_in_url(cls, v):
+        if v and ("api_key=" in v or "@" in v.split("//", 1)[-1].split("/", 1)[0]):
+            raise ValueError("base_url must not carry credentials; use OPENAI_API_KEY")
+        return v
+
+
+class ExpansionConfig(_Section):
+    mode: Literal["gt", "llm", "off"] = "gt"
+    k: int = Field(3, ge=1, le=10)
+
+
+class AssistantSection(_Section):
+    enabled: bool = True
+    checkpoint: Optional[str] = None  # a trained model to use; else trained during the build
+    epochs: int = Field(4, ge=1)
+    pairs_per_reference: int = Field(24, ge=2)
+    confidence_threshold: float = Field(0.0, ge=0, le=1)
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+
+
+class OutputConfig(_Section):
+    rows_per_file: int = Field(2000, ge=1)
+    row_group_size: int = Field(128, ge=1)
+
+
+class RunConfig(_Section):
+    shard_size: int = Field(100, ge=1)  # references per task run
+    executor: Literal["local", "dask"] = "local"
+    dask_address: Optional[str] = None  # None with executor=dask → a local cluster
+    dask_workers: int = Field(2, ge=1)
+    max_task_retries: int = Field(2, ge=0)
+
+
+class BuildConfig(_Section):
+    """Everything a dataset build needs; the same config and seed give the same dataset."""
+
+    seed: int = 0
+    name: str = "iqa-datagen-demo"
+    plugins: list[str] = Field(default_factory=list)
+    references: ReferencesConfig = Field(default_factory=ReferencesConfig)
+    tasks: TasksConfig = Field(default_factory=TasksConfig)
+    split: SplitConfig = Field(default_factory=SplitConfig)
+    mos: list[MosSource] = Field(default_factory=list)
+    llm: LLMSection = Field(default_factory=LLMSection)
+    expansion: ExpansionConfig = Field(default_factory=ExpansionConfig)
+    assistant: AssistantSection = Field(default_factory=AssistantSection)
+    output: OutputConfig = Field(default_factory=OutputConfig)
+    run: RunConfig = Field(default_factory=RunConfig)
+
+    @property
+    def split_seed(self) -> int:
+        return self.seed if self.split.seed is None else self.split.seed
+
+    def content_dict(self) -> dict:
+        """The fields that decide the dataset's content (run/executor settings excluded)."""
+        data = self.model_dump(mode="json")
+        data.pop("run", None)
+        return data
+
+
+class ConfigError(ValueError):
+    """The config file or an override is invalid; the message names the source."""
+
+
+def load_config(path: str | Path | None = None, overrides: dict[str, Any] | None = None) -> BuildConfig:
+    """Read YAML/TOML/JSON (or nothing → defaults), apply dotted overrides, validate."""
+    data: dict[str, Any] = {}
+    source = "defaults"
+    if path is not None:
+        path = Path(path)
+        source = str(path)
+        try:
+            text = path.read_text()
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot read config ({exc.strerror or exc})") from None
+        try:
+            if path.suffix == ".toml":
+                data = tomllib.loads(text)
+            elif path.suffix == ".json":
+                data = json.loads(text)
+            else:
+                data = yaml.safe_load(text) or {}
+        except Exception as exc:
+            raise ConfigError(f"{path}: not valid {path.suffix.lstrip('.') or 'YAML'}: {exc}") from None
+        if not isinstance(data, dict):
+            raise ConfigError(f"{path}: the top level must be a mapping")
+    for dotted, value in (overrides or {}).items():
+        _set_dotted(data, dotted, value)
+    try:
+        return BuildConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(f"{source}: invalid config:\n{exc}") from None
+
+
+def parse_override(text: str) -> tuple[str, Any]:
+    """``a.b=value`` → ("a.b", value parsed as YAML scalar/list)."""
+    if "=" not in text:
+        raise ConfigError(f"--set {text!r}: expected section.field=value")
+    key, raw = text.split("=", 1)
+    return key.strip(), yaml.safe_load(raw)
+
+
+def _set_dotted(data: dict, dotted: str, value: Any) -> None:
+    node = data
+    parts = dotted.split(".")
+    for part in parts[:-1]:
+        node = node.setdefault(part, {})
+        if not isinstance(node, dict):
+            raise ConfigError(f"override {dotted!r}: {part!r} is not a section")
+    node[parts[-1]] = value
+
+
+def dump_config(config: BuildConfig, path: str | Path) -> None:
+    """Write a config as YAML (what ``iqa-datagen build --write-config`` produces)."""
+    Path(path).write_text(yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False))

@@ -1,0 +1,92 @@
+"""Reference image input: conversions of every common mode, and clear rejections."""
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from distortions.images import ImageError, load_image, resize_short_side
+
+
+def save(path, img, **kw):
+    img.save(path, **kw)
+    return path
+
+
+def test_grayscale_becomes_three_equal_channels(tmp_path):
+    arr = (np.arange(64 * 48) % 256).astype(np.uint8).reshape(48, 64)
+    out = load_image(save(tmp_path / "g.png", Image.fromarray(arr, "L")))
+    assert out.shape == (48, 64, 3) and out.dtype == np.uint8
+    assert np.array_equal(out[..., 0], arr) and np.array_equal(out[..., 2], arr)
+
+
+def test_sixteen_bit_is_scaled_not_clipped(tmp_path):
+    arr = np.full((40, 40), 65535, np.uint16)
+    arr[:20] = 257 * 100
+    out = load_image(save(tmp_path / "g16.png", Image.fromarray(arr)))
+    assert out[0, 0, 0] == 100 and out[30, 0, 1] == 255
+
+
+def test_alpha_composited_over_white(tmp_path):
+    rgba = np.zeros((40, 40, 4), np.uint8)
+    rgba[..., 0] = 200  # red, fully transparent on the left half
+    rgba[:, 20:, 3] = 255
+    out = load_image(save(tmp_path / "a.png", Image.fromarray(rgba, "RGBA")))
+    assert tuple(out[0, 0]) == (255, 255, 255)
+    assert tuple(out[0, 30]) == (200, 0, 0)
+    la = Image.fromarray(rgba[..., [0, 3]], "LA")
+    out = load_image(save(tmp_path / "la.png", la))
+    assert tuple(out[0, 0]) == (255, 255, 255) and tuple(out[0, 30]) == (200, 200, 200)
+
+
+def test_palette_expanded(tmp_path):
+    img = Image.fromarray(np.full((40, 40, 3), (10, 120, 240), np.uint8)).convert("P", palette=Image.Palette.ADAPTIVE)
+    out = load_image(save(tmp_path / "p.png", img))
+    assert out.shape == (40, 40, 3)
+    assert abs(int(out[5, 5, 2]) - 240) < 10
+
+
+def test_exif_rotation_applied(tmp_path):
+    arr = np.zeros((40, 80, 3), np.uint8)  # landscape on disk
+    img = Image.fromarray(arr)
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90° clockwise when displayed
+    out = load_image(save(tmp_path / "r.jpg", img, exif=exif.tobytes()))
+    assert out.shape == (80, 40, 3)
+
+
+@pytest.mark.parametrize("size", [(31, 100), (100, 20)])
+def test_too_small_rejected(tmp_path, size):
+    path = save(tmp_path / "small.png", Image.new("RGB", size))
+    with pytest.raises(ImageError, match=r"small\.png: too small"):
+        load_image(path)
+
+
+def test_truncated_and_non_image_rejected_with_file_name(tmp_path):
+    buf = io.BytesIO()
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (200, 200, 3), np.uint8)).save(
+        buf, "JPEG")
+    cut = tmp_path / "cut.jpg"
+    cut.write_bytes(buf.getvalue()[:600])
+    with pytest.raises(ImageError, match=r"cut\.jpg: cannot be decoded"):
+        load_image(cut)
+    txt = tmp_path / "notes.png"
+    txt.write_text("hello, not an image")
+    with pytest.raises(ImageError, match=r"notes\.png: not an image"):
+        load_image(txt)
+    empty = tmp_path / "empty.png"
+    empty.write_bytes(b"")
+    with pytest.raises(ImageError, match="empty"):
+        load_image(empty)
+    with pytest.raises(ImageError, match="missing.png: cannot be read"):
+        load_image(tmp_path / "missing.png")
+
+
+def test_resize_short_side_only_shrinks():
+    big = np.zeros((600, 900, 3), np.uint8)
+    assert resize_short_side(big, 224).shape == (224, 336, 3)
+    tall = np.zeros((900, 600, 3), np.uint8)
+    assert resize_short_side(tall, 224).shape == (336, 224, 3)
+    small = np.zeros((100, 150, 3), np.uint8)
+    assert resize_short_side(small, 224) is small
