@@ -1,0 +1,127 @@
+"""Using a trained assistant: compare two images, label many pairs, drop unsure verdicts.
+
+At inference every image is scored on a fixed grid of ``eval_crops`` aligned windows and the
+scores are averaged, so a verdict is deterministic and costs the same for any image size.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+import torch
+
+from .config import AssistantConfig
+from .data import cut, grid_positions, prepare, to_tensor
+from .evaluation import Verdicts, verdicts_from_logits
+from .model import QualityNet
+from .pairs import QualityPair
+from .runtime import autocast, resolve_device
+
+
+class Assistant:
+    """A trained quality network with the settings it was trained under."""
+
+    def __init__(self, model: QualityNet, config: AssistantConfig, device: str | None = None):
+        self.config = config
+        self.device = torch.device(resolve_device(device or config.device))
+        self.model = model.to(self.device).eval()
+
+    @property
+    def setting(self) -> str:
+        return self.config.setting
+
+    @property
+    def window(self) -> int:
+        return 2 * self.config.crop
+
+    def compare(self, image_ref: np.ndarray | str | None, image_a: np.ndarray | str,
+                image_b: np.ndarray | str) -> tuple[str, float]:
+        """('A' or 'B', confidence in [0.5, 1]) for one pair; ``image_ref`` may be None in NR."""
+        return self.label([(image_ref, image_a, image_b)])[0]
+
+    def logits(self, pairs: Iterable[Any], batch_size: int | None = None) -> np.ndarray:
+        """Logits of P(A better) for pairs (see ``as_pair`` for accepted forms)."""
+        pairs = [as_pair(p, i, self.setting) for i, p in enumerate(pairs)]
+        k = self.config.eval_crops
+        per_batch = max(1, (batch_size or self.config.batch_size * 2) // k)
+        out: list[np.ndarray] = []
+        with torch.inference_mode():
+            for start in range(0, len(pairs), per_batch):
+                chunk = pairs[start:start + per_batch]
+                refs, as_, bs = [], [], []
+                for i, pair in enumerate(chunk):
+                    ref, a, b = prepare(pair, self.window, self.setting, f"pairs[{start + i}]")
+                    h, w = min(a.shape[0], b.shape[0]), min(a.shape[1], b.shape[1])
+                    for y, x in grid_positions(h, w, self.window, k):
+                        as_.append(cut(a, y, x, self.window))
+                        bs.append(cut(b, y, x, self.window))
+                        if ref is not None:
+                            refs.append(cut(ref, y, x, self.window))
+                ref_t = to_tensor(refs).to(self.device) if refs else None
+                with autocast(self.device):
+                    z = self.model(ref_t, to_tensor(as_).to(self.device), to_tensor(bs).to(self.device))
+                out.append(z.float().reshape(len(chunk), k).mean(1).cpu().numpy())
+        return np.concatenate(out) if out else np.zeros(0)
+
+    def label(self, pairs: Iterable[Any], batch_size: int | None = None) -> Verdicts:
+        """Batched verdicts: a list of (winner 'A'|'B', confidence in [0.5, 1])."""
+        return verdicts_from_logits(self.logits(pairs, batch_size))
+
+    __call__ = label
+
+
+def as_pair(item: Any, index: int, setting: str) -> QualityPair:
+    """A pair to judge from a QualityPair, an object with reference/image_a/image_b, or a tuple."""
+    if isinstance(item, QualityPair):
+        return item
+    if isinstance(item, (tuple, list)) and len(item) == 3:
+        ref, a, b = item
+    elif all(hasattr(item, k) for k in ("image_a", "image_b")):
+        ref, a, b = getattr(item, "reference", None), item.image_a, item.image_b
+    else:
+        raise ValueError(f"pairs[{index}]: expected (reference, image_a, image_b) or an object "
+                         f"with image_a/image_b, got {type(item).__name__}")
+    if setting == "full_reference" and ref is None:
+        raise ValueError(f"pairs[{index}]: the full-reference assistant needs a reference image")
+    return QualityPair("", ref, a, b, "A", "unlabelled")
+
+
+def load_assistant(path: str | Path, device: str | None = None) -> Assistant:
+    """An Assistant from ``best.pt``/``checkpoint.pt`` (or a folder holding ``best.pt``)."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / "best.pt"
+    if not path.is_file():
+        raise ValueError(f"assistant checkpoint {path} does not exist")
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=False)
+    except Exception as exc:
+        raise ValueError(f"assistant checkpoint {path} cannot be read ({exc})") from None
+    if not isinstance(state, dict) or "model" not in state or "config" not in state:
+        raise ValueError(f"assistant checkpoint {path} lacks the 'model' and 'config' entries")
+    config = AssistantConfig.model_validate(state["config"])
+    model = QualityNet(config.channels, config.hidden, config.setting)
+    model.load_state_dict(state["model"])
+    return Assistant(model, config, device)
+
+
+def label_pairs(model: Assistant | str | Path, pairs: Iterable[Any],
+                setting: str | None = None, batch_size: int | None = None) -> Verdicts:
+    """Verdicts for ``pairs`` from an Assistant (or a checkpoint path) trained for ``setting``."""
+    assistant = model if isinstance(model, Assistant) else load_assistant(model)
+    if setting is not None and setting != assistant.setting:
+        raise ValueError(f"label_pairs: setting {setting!r} asked, but the assistant was trained "
+                         f"for {assistant.setting!r}; load the model of that setting")
+    return assistant.label(pairs, batch_size)
+
+
+def keep_confident(pairs: Sequence[Any], verdicts: Verdicts, threshold: float
+                   ) -> list[tuple[Any, tuple[str, float]]]:
+    """(pair, verdict) for verdicts whose confidence is at least ``threshold`` (0.5..1)."""
+    if not 0.5 <= threshold <= 1.0:
+        raise ValueError(f"confidence threshold must be in [0.5, 1], got {threshold}")
+    if len(pairs) != len(verdicts):
+        raise ValueError(f"{len(pairs)} pairs but {len(verdicts)} verdicts")
+    return [(p, v) for p, v in zip(pairs, verdicts) if v[1] >= threshold]

@@ -1,0 +1,137 @@
+"""The quality network: a small siamese CNN that gives one scalar quality score per image.
+
+Input is a square window of 2×crop pixels (uint8). The network looks at it at two scales: the
+centre crop at full resolution (fine detail: noise, blockiness) and the whole window
+downsampled by 2 (coarse structure: blur, colour). One shared feature extractor
+(``QualityNet.features``) runs on both scales; its stage outputs are pooled over space into a
+feature vector and a small head maps the vector to a score.
+
+- full reference: per stage the mean absolute feature difference |f(ref) − f(dist)| and the shift
+  of the feature mean and spread between reference and image;
+- no reference: per stage the mean and spread of f(dist) alone.
+
+Two images are compared Bradley–Terry style: P(A better) = sigmoid(s_A − s_B), which is
+antisymmetric in A and B by construction.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+
+class FeatureExtractor(nn.Module):
+    """Stages of two 3×3 convolutions; every stage after the first halves the resolution."""
+
+    def __init__(self, channels: list[int]):
+        super().__init__()
+        stages, c_in = [], 3
+        for i, c in enumerate(channels):
+            stages.append(nn.Sequential(
+                nn.Conv2d(c_in, c, 3, stride=1 if i == 0 else 2, padding=1),
+                nn.LeakyReLU(0.1),
+                nn.Conv2d(c, c, 3, padding=1),
+                nn.LeakyReLU(0.1),
+            ))
+            c_in = c
+        self.stages = nn.ModuleList(stages)
+
+    def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
+        maps = []
+        for stage in self.stages:
+            x = stage(x)
+            maps.append(x)
+        return maps
+
+
+def _mean_std(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    flat = x.flatten(2)
+    return flat.mean(2), flat.var(2, unbiased=False).add(1e-6).sqrt()
+
+
+class QualityNet(nn.Module):
+    """Scores images, against a reference (``full_reference``) or alone (``no_reference``)."""
+
+    def __init__(self, channels: list[int], hidden: int, setting: str):
+        super().__init__()
+        if setting not in ("full_reference", "no_reference"):
+            raise ValueError(f"setting must be 'full_reference' or 'no_reference', got {setting!r}")
+        self.setting = setting
+        self.features = FeatureExtractor(channels)
+        per_stage = 3 if setting == "full_reference" else 2
+        self.head = nn.Sequential(
+            nn.Linear(2 * per_stage * sum(channels), hidden),
+            nn.LeakyReLU(0.1),
+            nn.Linear(hidden, 1),
+        )
+
+    @staticmethod
+    def _scales(window: torch.Tensor) -> list[torch.Tensor]:
+        """Fine centre crop and coarse (2× downsampled) whole window, both crop×crop."""
+        x = window.float() / 255.0 - 0.5
+        size = x.shape[-1]
+        lo, hi = size // 4, size // 4 + size // 2
+        return [x[..., lo:hi, lo:hi], F.avg_pool2d(x, 2)]
+
+    def _pooled(self, dist: torch.Tensor, ref: torch.Tensor | None) -> torch.Tensor:
+        parts = []
+        for scale_d, scale_r in zip(self._scales(dist),
+                                    self._scales(ref) if ref is not None else [None, None]):
+            maps_d = self.features(scale_d)
+            maps_r = self.features(scale_r) if scale_r is not None else [None] * len(maps_d)
+            for fd, fr in zip(maps_d, maps_r):
+                mean_d, std_d = _mean_std(fd)
+                if fr is None:
+                    parts += [mean_d, std_d]
+                else:
+                    mean_r, std_r = _mean_std(fr)
+                    diff = (fd - fr).abs().flatten(2).mean(2)
+                    parts += [torch.log1p(diff * 10.0), mean_d - mean_r, std_d - std_r]
+        return torch.cat(parts, dim=1)
+
+    def score(self, dist: torch.Tensor, ref: torch.Tensor | None = None) -> torch.Tensor:
+        """Quality scores (higher is better) of a batch of N×3×2c×2c uint8 windows."""
+        if self.setting == "full_reference":
+            if ref is None:
+                raise ValueError("a full_reference QualityNet needs the reference windows")
+            if ref.shape != dist.shape:
+                raise ValueError(f"reference windows {tuple(ref.shape)} differ from image windows "
+                                 f"{tuple(dist.shape)}")
+        else:
+            ref = None
+        return self.head(self._pooled(dist, ref)).squeeze(1)
+
+    def forward(self, ref: torch.Tensor | None, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        """Logit of P(A better than B) for a batch of aligned windows."""
+        n = a.shape[0]
+        scores = self.score(torch.cat([a, b]), None if ref is None else torch.cat([ref, ref]))
+        return scores[:n] - scores[n:]
+
+
+def load_backbone(model: QualityNet, path: str) -> dict[str, list[str]]:
+    """Load a local state_dict into ``model.features`` (strict=False); report key mismatches.
+
+    Accepts a bare state_dict or a dict holding one under ``state_dict``/``model``; keys with a
+    ``features.`` prefix are accepted too.
+    """
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except FileNotFoundError:
+        raise ValueError(f"backbone {path}: file does not exist") from None
+    except Exception as exc:  # a corrupt or foreign file must name itself
+        raise ValueError(f"backbone {path}: cannot be loaded as a torch state_dict ({exc})") from None
+    for key in ("state_dict", "model"):
+        if isinstance(state, dict) and isinstance(state.get(key), dict):
+            state = state[key]
+    if not isinstance(state, dict):
+        raise ValueError(f"backbone {path}: expected a state_dict, got {type(state).__name__}")
+    state = {k.removeprefix("features."): v for k, v in state.items()}
+    try:
+        result = model.features.load_state_dict(state, strict=False)
+    except RuntimeError as exc:  # size mismatches are raised even with strict=False
+        raise ValueError(f"backbone {path}: tensor shapes do not fit the feature extractor "
+                         f"(channels {[s[0].out_channels for s in model.features.stages]}): {exc}"
+                         ) from None
+    return {"missing_keys": list(result.missing_keys),
+            "unexpected_keys": list(result.unexpected_keys)}
