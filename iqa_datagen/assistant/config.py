@@ -29,7 +29,7 @@ class AssistantConfig(BaseModel):
     # data
     distortions: Optional[list[str]] = None  # None: every name in the distortion catalogue
     levels: list[int] = Field(default_factory=lambda: [1, 2, 3, 4, 5])
-    pairs_per_reference: Optional[int] = Field(None, ge=1)  # None: every same-distortion level pair
+    pairs_per_reference: Optional[int] = Field(60, ge=1)  # None: every same-distortion level pair
     cross_pairs_per_reference: int = Field(0, ge=0)  # weak pairs labelled by a full-reference metric
     weak_metric: Literal["psnr", "ssim"] = "psnr"
     weak_margin: Optional[float] = Field(None, ge=0.0)  # skip closer weak pairs; None: 0.5 dB / 0.01 SSIM

@@ -75,37 +75,42 @@ class QualityNet(nn.Module):
         return [x[..., lo:hi, lo:hi], F.avg_pool2d(x, 2)]
 
     def _pooled(self, dist: torch.Tensor, ref: torch.Tensor | None) -> torch.Tensor:
+        """Pooled features of N image windows; ``ref`` holds M windows with N a multiple of M
+        (the reference of a pair is run once and shared by both images)."""
         parts = []
-        for scale_d, scale_r in zip(self._scales(dist),
-                                    self._scales(ref) if ref is not None else [None, None]):
+        repeat = 1 if ref is None else dist.shape[0] // ref.shape[0]
+        scales_r = self._scales(ref) if ref is not None else [None, None]
+        for scale_d, scale_r in zip(self._scales(dist), scales_r):
             maps_d = self.features(scale_d)
             maps_r = self.features(scale_r) if scale_r is not None else [None] * len(maps_d)
             for fd, fr in zip(maps_d, maps_r):
                 mean_d, std_d = _mean_std(fd)
                 if fr is None:
                     parts += [mean_d, std_d]
-                else:
-                    mean_r, std_r = _mean_std(fr)
-                    diff = (fd - fr).abs().flatten(2).mean(2)
-                    parts += [torch.log1p(diff * 10.0), mean_d - mean_r, std_d - std_r]
+                    continue
+                mean_r, std_r = (t.repeat(repeat, 1) for t in _mean_std(fr))
+                diff = (fd - fr.repeat(repeat, 1, 1, 1)).abs().flatten(2).mean(2)
+                parts += [torch.log1p(diff * 10.0), mean_d - mean_r, std_d - std_r]
         return torch.cat(parts, dim=1)
+
+    def _check(self, dist: torch.Tensor, ref: torch.Tensor | None) -> torch.Tensor | None:
+        if self.setting == "no_reference":
+            return None
+        if ref is None:
+            raise ValueError("a full_reference QualityNet needs the reference windows")
+        if ref.shape[1:] != dist.shape[1:] or dist.shape[0] % ref.shape[0]:
+            raise ValueError(f"reference windows {tuple(ref.shape)} do not match image windows "
+                             f"{tuple(dist.shape)}")
+        return ref
 
     def score(self, dist: torch.Tensor, ref: torch.Tensor | None = None) -> torch.Tensor:
         """Quality scores (higher is better) of a batch of N×3×2c×2c uint8 windows."""
-        if self.setting == "full_reference":
-            if ref is None:
-                raise ValueError("a full_reference QualityNet needs the reference windows")
-            if ref.shape != dist.shape:
-                raise ValueError(f"reference windows {tuple(ref.shape)} differ from image windows "
-                                 f"{tuple(dist.shape)}")
-        else:
-            ref = None
-        return self.head(self._pooled(dist, ref)).squeeze(1)
+        return self.head(self._pooled(dist, self._check(dist, ref))).squeeze(1)
 
     def forward(self, ref: torch.Tensor | None, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
         """Logit of P(A better than B) for a batch of aligned windows."""
         n = a.shape[0]
-        scores = self.score(torch.cat([a, b]), None if ref is None else torch.cat([ref, ref]))
+        scores = self.score(torch.cat([a, b]), ref)
         return scores[:n] - scores[n:]
 
 

@@ -78,7 +78,11 @@ class _Variants:
             import distortions
 
             rng = rng_for(self.seed, "assistant-variant", self.ref.id, name, level)
-            self._cache[key] = distortions.apply(self.ref.image, name, level, rng)
+            try:
+                self._cache[key] = distortions.apply(self.ref.image, name, level, rng)
+            except NotImplementedError:
+                raise ValueError(f"distortion {name!r} is not implemented in the library yet; "
+                                 "list working names in AssistantConfig.distortions") from None
         return self._cache[key]
 
 

@@ -6,20 +6,16 @@ or folder the images come from.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
 
-import cv2
 import numpy as np
-from PIL import Image, ImageOps
 
+from distortions.images import (BUILTIN_REFERENCES, builtin_reference, list_images, load_image,
+                                resize_short_side)
 from iqa_datagen.seeding import stable_id
-
-BUILTIN_NAMES: tuple[str, ...] = ("astronaut", "coffee", "chelsea", "rocket", "hubble_deep_field",
-                                  "immunohistochemistry", "retina", "stereo_motorcycle")
-IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".ppm"})
-
 
 @dataclass(frozen=True)
 class Reference:
@@ -32,13 +28,8 @@ class Reference:
 
 def image_id(image: np.ndarray) -> str:
     """Content id of a uint8 image (shape and bytes)."""
-    return stable_id("ref", image.shape, _digest(image))
-
-
-def _digest(image: np.ndarray) -> str:
-    import hashlib
-
-    return hashlib.blake2b(np.ascontiguousarray(image).tobytes(), digest_size=16).hexdigest()
+    digest = hashlib.blake2b(np.ascontiguousarray(image).tobytes(), digest_size=16).hexdigest()
+    return stable_id("ref", image.shape, digest)
 
 
 def check_rgb(image: object, what: str) -> np.ndarray:
@@ -51,39 +42,13 @@ def check_rgb(image: object, what: str) -> np.ndarray:
 
 
 def read_rgb(path: str | Path) -> np.ndarray:
-    """Read an image file as uint8 RGB with Pillow (EXIF orientation applied)."""
-    path = Path(path)
-    try:
-        with Image.open(path) as img:
-            img.load()
-            return np.asarray(ImageOps.exif_transpose(img).convert("RGB"), dtype=np.uint8).copy()
-    except FileNotFoundError:
-        raise ValueError(f"{path}: image file does not exist") from None
-    except OSError as exc:
-        raise ValueError(f"{path}: cannot be read as an image ({exc})") from None
-
-
-def resize_short_side(image: np.ndarray, short_side: int | None) -> np.ndarray:
-    """Bicubic downscale so the short side is ``short_side`` when larger; smaller images kept."""
-    h, w = image.shape[:2]
-    if not short_side or min(h, w) <= short_side:
-        return image
-    scale = short_side / min(h, w)
-    size = (max(short_side, round(w * scale)), max(short_side, round(h * scale)))
-    return cv2.resize(image, size, interpolation=cv2.INTER_CUBIC)
+    """Read an image file as uint8 RGB with the project's loader (Pillow; errors name the file)."""
+    return load_image(path)
 
 
 def builtin_references() -> list[np.ndarray]:
-    """The natural colour images bundled with scikit-image (no download), as uint8 RGB."""
-    from skimage import data
-
-    images = []
-    for name in BUILTIN_NAMES:
-        img = getattr(data, name)()
-        if isinstance(img, tuple):  # stereo_motorcycle returns (left, right, disparity)
-            img = img[0]
-        images.append(np.ascontiguousarray(np.asarray(img, dtype=np.uint8)[..., :3]))
-    return images
+    """The built-in demo references (scikit-image's natural colour images, no download)."""
+    return [builtin_reference(name) for name in BUILTIN_REFERENCES]
 
 
 def load_references(source: str | Path | Sequence[np.ndarray] | None,
@@ -94,12 +59,12 @@ def load_references(source: str | Path | Sequence[np.ndarray] | None,
     depend on input order.
     """
     if source is None:
-        named: Iterable[tuple[str, np.ndarray]] = zip(BUILTIN_NAMES, builtin_references())
+        named: Iterable[tuple[str, np.ndarray]] = zip(BUILTIN_REFERENCES, builtin_references())
     elif isinstance(source, (str, Path)):
         folder = Path(source)
         if not folder.is_dir():
             raise ValueError(f"references: {folder} is not a folder")
-        files = sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
+        files = list_images(folder)
         if not files:
             raise ValueError(f"references: no image files under {folder}")
         named = ((str(p.relative_to(folder)), read_rgb(p)) for p in files)

@@ -188,10 +188,12 @@ def train_assistant(config: AssistantConfig, references: Any = None, out_dir: st
                 optimizer.step()
                 total += float((losses.detach() * batch["weight"]).sum())
                 weight_sum += float(batch["weight"].sum())
+            train_seconds = time.perf_counter() - t0
             val_loss, val_acc = _validate(model, config, device, splits["val"])
             record = {"epoch": epoch + 1, "train_loss": total / max(weight_sum, 1e-8),
                       "val_loss": val_loss, "val_accuracy": val_acc,
-                      "seconds": time.perf_counter() - t0, "train_samples": len(train_set)}
+                      "seconds": time.perf_counter() - t0, "train_seconds": train_seconds,
+                      "train_samples": len(train_set)}
             state["history"].append(record)
             key = (val_acc, -val_loss)
             if state["best"] is None or key > tuple(state["best"]):
