@@ -231,6 +231,9 @@ def test_tiny_model_beats_chance_on_held_out_references(trained):
     assert {"train_loss", "val_loss", "val_accuracy"} <= set(lines[0])
     card = (out / "MODEL_CARD.md").read_text()
     assert "order consistency" in card and "blur_gaussian" in card
+    metrics = json.loads(json.dumps(report.metrics()))
+    assert metrics["evaluation"]["test"]["by_distortion"].keys() == {"blur_gaussian",
+                                                                     "noise_gaussian_rgb"}
 
 
 def test_no_reference_model_beats_chance_without_seeing_the_reference(tmp_path):

@@ -17,7 +17,8 @@ def _metrics_section(name: str, m: dict[str, Any]) -> list[str]:
              f"- order consistency: {_pct(m['order_consistency'])}",
              f"- mean confidence: {_pct(m['mean_confidence'])}; expected calibration error "
              f"{_pct(m['ece'])}", "",
-             "| confidence | pairs | accuracy | mean confidence |", "| --- | --- | --- | --- |"]
+             "Calibration counts the verdicts of both orders (two per pair):", "",
+             "| confidence | verdicts | accuracy | mean confidence |", "| --- | --- | --- | --- |"]
     for b in m["calibration"]:
         close = "]" if b["high"] == 1.0 else ")"
         lines.append(f"| [{b['low']:.1f}, {b['high']:.1f}{close} | {b['count']} | "
@@ -53,8 +54,8 @@ def write_model_card(report: Any, path: Path) -> None:
         lines.append(f"| {s} | {data['references'][s]} | {data['pairs'][s]} | "
                      f"{data['strong_pairs'][s]} | {data['weak_pairs'][s]} | {data['mos_pairs'][s]} |")
     lines += ["", f"Distortions ({len(data['distortions'])}): "
-              + (", ".join(f"`{n}`" for n in data["distortions"]) or "none (MOS only)"),
-              f"; levels {cfg['levels']}.", "", "## Metrics", ""]
+              + (", ".join(f"`{n}`" for n in data["distortions"]) or "none (MOS only)")
+              + f"; levels {cfg['levels']}.", "", "## Metrics", ""]
     for name, m in report.evaluation.items():
         lines += _metrics_section(name, m)
     lines += ["## Training curve", "", "| epoch | train loss | val loss | val accuracy |",

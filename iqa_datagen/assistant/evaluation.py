@@ -108,10 +108,14 @@ def summarize(pairs: Sequence[QualityPair], verdicts_ab: Verdicts, verdicts_ba: 
         "calibration": bins,
         "ece": expected_calibration_error(bins),
         "by_category": accuracy_by_group([p.category for p in pairs], correct),
-        "by_distortion": accuracy_by_group(
-            [p.info["a_name"] if p.info.get("a_name") == p.info.get("b_name") and "a_name" in p.info
-             else p.category for p in pairs], correct),
+        "by_distortion": accuracy_by_group([_distortion_group(p) for p in pairs], correct),
     }
+
+
+def _distortion_group(pair: QualityPair) -> str:
+    """The distortion name of a same-distortion pair, else the pair's category."""
+    name = pair.info.get("a_name")
+    return name if name is not None and name == pair.info.get("b_name") else pair.category
 
 
 def evaluate(judge: Any, pairs: Sequence[QualityPair]) -> dict[str, Any]:

@@ -96,7 +96,7 @@ def load_assistant(path: str | Path, device: str | None = None) -> Assistant:
     if not path.is_file():
         raise ValueError(f"assistant checkpoint {path} does not exist")
     try:
-        state = torch.load(path, map_location="cpu", weights_only=False)
+        state = torch.load(path, map_location="cpu", weights_only=True)  # no code from the file
     except Exception as exc:
         raise ValueError(f"assistant checkpoint {path} cannot be read ({exc})") from None
     if not isinstance(state, dict) or "model" not in state or "config" not in state:

@@ -154,7 +154,7 @@ def train_assistant(config: AssistantConfig, references: Any = None, out_dir: st
         resumed_from = None
         ckpt_path = out / CHECKPOINT
         if resume and ckpt_path.is_file():
-            ckpt = torch.load(ckpt_path, map_location="cpu", weights_only=False)
+            ckpt = torch.load(ckpt_path, map_location="cpu", weights_only=True)
             if ckpt.get("fingerprint") != fingerprint:
                 raise ValueError(
                     f"{ckpt_path} was trained with other settings or data (fingerprint "
@@ -226,7 +226,8 @@ def train_assistant(config: AssistantConfig, references: Any = None, out_dir: st
 
 
 def load_assistant_weights(path: Path, config: AssistantConfig, device: str) -> Assistant:
-    state = torch.load(path, map_location="cpu", weights_only=False)
+    """The weights in ``path`` under ``config`` (the run's current settings)."""
+    state = torch.load(path, map_location="cpu", weights_only=True)
     model = QualityNet(config.channels, config.hidden, config.setting)
     model.load_state_dict(state["model"])
     return Assistant(model, config, device)
