@@ -357,6 +357,10 @@ def test_contrast_stretch_maps_each_channel_mean_to_half():
     expected = 255 / (1 + (means / (image[1, 1] / 255 + contrast.STRETCH_EPS)) ** 6)
     assert np.abs(out[1, 1] - expected).max() <= 0.51
     assert out[0, 0].max() == 0  # black stays black
+    red = np.zeros((8, 8, 3), np.uint8)
+    red[..., 0] = np.arange(64, dtype=np.uint8).reshape(8, 8) * 4
+    out = contrast.stretch(red, None, alpha=0.4)
+    assert out[..., 1:].max() == 0 and out[..., 0].std() > 0  # an all-black channel stays black
 
 
 def test_oversharpen_is_the_saturated_8bit_unsharp_mask(small_images):
@@ -461,3 +465,32 @@ def test_jpeg2000_reaches_about_its_target_psnr(severity_images):
 def test_bad_parameters_are_refused_with_a_clear_error(call, small_images):
     with pytest.raises(ValueError, match=r"(classes|bins|gamma|factor)"):
         call(small_images["32x32"])
+
+
+@pytest.mark.parametrize("name,level", [
+    ("noise_gaussian_rgb", 1), ("noise_gaussian_rgb", 2), ("noise_gaussian_ycbcr", 3),
+    ("noise_speckle", 2), ("noise_spatially_correlated", 4), ("noise_poisson", 1),
+    ("noise_poisson", 5), ("noise_impulse", 5),
+])
+def test_noise_statistics_on_flat_grey(name, level):
+    x = 0.5
+    flat = np.full((160, 160, 3), 128, np.uint8)
+    out = distortions.apply(flat, name, level, 9).astype(np.float64) / 255
+    noise = out - 128 / 255
+    p = distortions.get(name).params(level)
+    if name == "noise_impulse":
+        hit = np.mean(out != 128 / 255)
+        assert hit == pytest.approx(p["density"], rel=0.1)
+        assert np.mean(out == 1.0) == pytest.approx(np.mean(out == 0.0), rel=0.2)
+        return
+    expected_std = {
+        "noise_gaussian_rgb": lambda: p["sigma"],
+        "noise_speckle": lambda: p["sigma"] * x,
+        "noise_spatially_correlated": lambda: p["sigma"] / 3,  # mean of 9 i.i.d. draws
+        "noise_poisson": lambda: np.sqrt(x / p["scale"]),
+        "noise_gaussian_ycbcr": lambda: p["sigma_y"],  # luma only, checked below
+    }[name]()
+    if name == "noise_gaussian_ycbcr":
+        noise = _luminance(out) - 128 / 255
+    assert abs(noise.mean()) < 0.01
+    assert noise.std() == pytest.approx(expected_std, rel=0.1)

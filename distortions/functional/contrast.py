@@ -29,10 +29,12 @@ def stretch(image: np.ndarray, rng: np.random.Generator, alpha: float) -> np.nda
     """I ← 1 / (1 + (m_c / (I + ε))^α) per channel c, m_c the channel mean ([0, 1] units).
 
     A sigmoid in log-intensity centred on the channel mean: large α steepens it (stronger
-    contrast), small α flattens it (weaker contrast).
+    contrast), small α flattens it (weaker contrast). An all-black channel (m_c = 0) has no
+    contrast to change and stays black; the bare formula would turn it white.
     """
     means = image.reshape(-1, 3).mean(axis=0) / 255.0
     levels = np.arange(256, dtype=np.float64)[:, None] / 255.0
     with np.errstate(over="ignore", divide="ignore"):
         table = 1.0 / (1.0 + (means[None, :] / (levels + STRETCH_EPS)) ** float(alpha))
+    table[:, means == 0] = 0.0
     return apply_lut(image, table * 255.0)

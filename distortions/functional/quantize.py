@@ -28,7 +28,10 @@ def histeq(image: np.ndarray, rng: np.random.Generator, bins: int) -> np.ndarray
     # occupied one map to 0.
     low = cdf[cdf > 0].min()
     span = cdf[-1] - low
-    table = np.where(cdf > 0, (cdf - low) / span * 255.0 if span > 0 else 255.0, 0.0)
+    if span > 0:
+        table = np.where(cdf > 0, (cdf - low) / span * 255.0, 0.0)
+    else:  # one occupied bin: nothing to equalise, keep the plain quantisation levels
+        table = np.arange(bins) / (bins - 1) * 255.0
     index = np.rint(np.arange(256) / 255.0 * (bins - 1)).astype(np.intp)
     return apply_lut(image, table[index])
 
