@@ -1,0 +1,192 @@
+"""The attempt loop shared by both generators: cache → server → validation → new seed → ...
+
+A *job* is one request's sequence of attempts. For attempt n it names a cache key and a body
+(the seed and n are part of the key, so a retried attempt is a new entry); the reply is checked
+and either accepted or the next attempt follows, up to ``max_attempts``. Live mode runs every
+job as its own task (bounded by the transport's slots); batch mode runs attempt 1 of all jobs as
+one batch, then attempt 2 of the rejected ones, and so on. Either way each reply goes into the
+cache first, so a rerun needs no request and an interrupted run loses only what was in flight.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Awaitable, Callable, Optional, Protocol, TypeVar
+
+from .batch import BatchRunner
+from .cache import ReplyCache
+from .config import LLMConfig
+from .transport import CallFailed, LiveTransport, Reply, make_client
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Call:
+    """One attempt: its cache key and a builder for the (heavy, image-carrying) request body."""
+
+    key: str
+    build_body: Callable[[], dict]
+
+
+class Job(Protocol):
+    def call(self, attempt: int) -> Call: ...
+
+    def check(self, reply: Reply) -> tuple[list[str], Any]:
+        """Reasons to reject ``reply`` (empty: accept) and any detail the result needs."""
+
+
+@dataclass
+class Attempt:
+    number: int
+    reply: Optional[Reply] = None
+    error: Optional[str] = None
+    cached: bool = False
+    reasons: list[str] = field(default_factory=list)
+    detail: Any = None
+
+
+@dataclass
+class History:
+    """Everything that happened to one job; ``accepted`` is the attempt that passed, if any."""
+
+    attempts: list[Attempt] = field(default_factory=list)
+    accepted: Optional[Attempt] = None
+
+    @property
+    def prompt_tokens(self) -> int:
+        return sum(a.reply.prompt_tokens for a in self.attempts if a.reply)
+
+    @property
+    def completion_tokens(self) -> int:
+        return sum(a.reply.completion_tokens for a in self.attempts if a.reply)
+
+    @property
+    def all_cached(self) -> bool:
+        return bool(self.attempts) and all(a.cached for a in self.attempts)
+
+    def reasons(self) -> list[str]:
+        """Why no attempt passed, attempt by attempt."""
+        out = []
+        for a in self.attempts:
+            for reason in ([a.error] if a.error else a.reasons):
+                out.append(f"attempt {a.number}: {reason}")
+        return out
+
+
+@dataclass
+class Usage:
+    """Requests and tokens of a generator so far (cache hits cost nothing)."""
+
+    requests: int = 0  # replies obtained from the server (live calls or batch lines)
+    cache_hits: int = 0
+    failures: int = 0  # requests that got no reply
+    rejected: int = 0  # replies that failed validation
+    prompt_tokens: int = 0  # of replies obtained from the server
+    completion_tokens: int = 0
+    estimated_cost_usd: float = 0.0
+
+
+def run_sync(make: Callable[[], Awaitable[T]]) -> T:
+    """Run a coroutine to completion from sync code, also when this thread has a running loop
+    (Prefect tasks, notebooks): then it runs in a fresh loop on a worker thread."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(make())
+    with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="llm-loop") as pool:
+        return pool.submit(lambda: asyncio.run(make())).result()
+
+
+class Engine:
+    """Runs jobs through cache, server and validation; keeps usage totals."""
+
+    def __init__(self, config: LLMConfig):
+        self.config = config
+        self.cache = ReplyCache(config.cache_path)
+        self.usage = Usage()
+
+    def run(self, jobs: list[Job]) -> list[History]:
+        if not jobs:
+            return []
+        return run_sync(lambda: self._run(jobs))
+
+    async def _run(self, jobs: list[Job]) -> list[History]:
+        async with make_client(self.config) as client:
+            if self.config.batch:
+                return await self._run_batch(jobs, BatchRunner(self.config, client, self.cache))
+            transport = LiveTransport(self.config, client)
+            return list(await asyncio.gather(*(self._run_live(j, transport) for j in jobs)))
+
+    def _account(self, reply: Reply, cached: bool) -> None:
+        if cached:
+            self.usage.cache_hits += 1
+            return
+        self.usage.requests += 1
+        self.usage.prompt_tokens += reply.prompt_tokens
+        self.usage.completion_tokens += reply.completion_tokens
+        self.usage.estimated_cost_usd = self.config.cost(self.usage.prompt_tokens,
+                                                         self.usage.completion_tokens)
+
+    def _judge(self, job: Job, attempt: Attempt, history: History) -> bool:
+        """Validate the attempt's reply; True when accepted."""
+        attempt.reasons, attempt.detail = job.check(attempt.reply)
+        history.attempts.append(attempt)
+        if attempt.reasons:
+            self.usage.rejected += 1
+            log.info("reply rejected (attempt %d): %s", attempt.number,
+                     "; ".join(attempt.reasons))
+            return False
+        history.accepted = attempt
+        return True
+
+    async def _run_live(self, job: Job, transport: LiveTransport) -> History:
+        history = History()
+        for number in range(1, self.config.max_attempts + 1):
+            call = job.call(number)
+            entry = self.cache.get(call.key)
+            if entry is not None:
+                reply, cached = Reply.from_entry(entry), True
+            else:
+                try:
+                    reply = await transport.complete(call.build_body)
+                except CallFailed as err:
+                    self.usage.failures += 1
+                    history.attempts.append(Attempt(number, error=str(err)))
+                    return history  # the server could not answer: a new seed will not help
+                self.cache.put(call.key, {**reply.to_entry(), "source": "live"})
+                cached = False
+            self._account(reply, cached)
+            if self._judge(job, Attempt(number, reply=reply, cached=cached), history):
+                break
+        return history
+
+    async def _run_batch(self, jobs: list[Job], runner: BatchRunner) -> list[History]:
+        histories = [History() for _ in jobs]
+        active = list(range(len(jobs)))
+        for number in range(1, self.config.max_attempts + 1):
+            if not active:
+                break
+            calls = {i: jobs[i].call(number) for i in active}
+            before = {c.key for c in calls.values() if c.key in self.cache}
+            errors = await runner.fetch({c.key: c.build_body for c in calls.values()})
+            still = []
+            for i in active:
+                key = calls[i].key
+                entry = self.cache.get(key)
+                if entry is None:
+                    self.usage.failures += 1
+                    histories[i].attempts.append(Attempt(
+                        number, error=errors.get(key, "no reply in the batch output")))
+                    continue
+                reply, cached = Reply.from_entry(entry), key in before
+                self._account(reply, cached)
+                if not self._judge(jobs[i], Attempt(number, reply=reply, cached=cached),
+                                   histories[i]):
+                    still.append(i)
+            active = still
+        return histories

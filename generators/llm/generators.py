@@ -1,0 +1,67 @@
+"""The two LLM generators the build uses: detailed responses and question–answer expansion."""
+
+from __future__ import annotations
+
+from ..base import DetailedRequest, DetailedResult, ExpansionRequest, ExpansionResult, QAPair
+from .config import LLMConfig
+from .engine import Engine, Usage
+from .jobs import ExpansionJob, detailed_job
+from .prompts import PROMPT_VERSION
+
+GENERATOR_VERSION = "1"
+
+
+class _LLMGenerator:
+    def __init__(self, config: LLMConfig):
+        if not isinstance(config, LLMConfig):
+            raise TypeError(f"config must be an LLMConfig, got {type(config).__name__}")
+        self.config = config
+        self.name = f"llm:{config.model}"
+        self._engine = Engine(config)
+
+    @property
+    def usage(self) -> Usage:
+        """Requests, cache hits, rejections and tokens so far, with the estimated cost."""
+        return self._engine.usage
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(model={self.config.model!r}, " \
+               f"base_url={self.config.base_url!r})"
+
+
+class LLMDetailedGenerator(_LLMGenerator):
+    """GT-informed assessment and comparison responses from an OpenAI-compatible server."""
+
+    def generate(self, requests: list[DetailedRequest]) -> list[DetailedResult]:
+        jobs = [detailed_job(self.config, r) for r in requests]
+        results = []
+        for request, history in zip(requests, self._engine.run(jobs)):
+            accepted = history.accepted
+            results.append(DetailedResult(
+                key=request.key, text=accepted.reply.content.strip() if accepted else None,
+                generator=self.name, generator_version=GENERATOR_VERSION,
+                prompt_version=PROMPT_VERSION,
+                overruled=bool(accepted and accepted.detail),
+                reject_reasons=[] if accepted else history.reasons(),
+                attempts=len(history.attempts), prompt_tokens=history.prompt_tokens,
+                completion_tokens=history.completion_tokens, cached=history.all_cached))
+        return results
+
+
+class LLMExpansionGenerator(_LLMGenerator):
+    """k new question/answer pairs per detailed response, consistent with the labels."""
+
+    def expand(self, requests: list[ExpansionRequest]) -> list[ExpansionResult]:
+        jobs = [ExpansionJob(self.config, r) for r in requests]
+        results = []
+        for request, history in zip(requests, self._engine.run(jobs)):
+            accepted = history.accepted
+            pairs = [QAPair(p["question"].strip(), p["answer"].strip())
+                     for p in accepted.detail] if accepted else []
+            results.append(ExpansionResult(
+                key=request.key, pairs=pairs, generator=self.name,
+                generator_version=GENERATOR_VERSION, prompt_version=PROMPT_VERSION,
+                reject_reasons=[] if accepted else history.reasons(),
+                prompt_tokens=history.prompt_tokens,
+                completion_tokens=history.completion_tokens))
+        return results

@@ -1,0 +1,151 @@
+"""Requests → jobs: the prompt and cache key of each attempt, and how its reply is judged."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any, Callable, Optional
+
+import numpy as np
+
+from iqa_datagen.seeding import derive_seed
+
+from ..base import DetailedRequest, ExpansionRequest
+from .cache import request_key
+from .config import LLMConfig
+from .engine import Call
+from .prompts import (PROMPT_VERSION, EncodedImage, assessment_messages, comparison_messages,
+                      encode_image, expansion_messages, image_digest, placeholder_image)
+from .transport import Reply
+from .validation import claimed_winner, validate_assessment, validate_comparison, \
+    validate_expansion
+
+CACHE_FORMAT = 1  # bump to invalidate every cached reply
+
+
+def attempt_seed(seed: int, key: str, attempt: int) -> int:
+    """The sampling seed sent with attempt ``attempt`` of sample ``key`` (31 bits: any server)."""
+    return derive_seed(seed, "llm", key, attempt) % (2 ** 31)
+
+
+class _Job:
+    """Common part: images (hashed up front, encoded only when a request is sent) and bodies."""
+
+    def __init__(self, config: LLMConfig, key: str, seed: int,
+                 images: list[tuple[str, np.ndarray]]):
+        self.config = config
+        self.key = key
+        self.seed = seed
+        self.images = images
+        self.digests = {role: image_digest(img, f"request {key!r}: {role}")
+                        for role, img in images}
+
+    def messages(self, encoded: dict[str, EncodedImage]) -> list[dict]:
+        raise NotImplementedError
+
+    def extra_body(self) -> dict:
+        return {}
+
+    @cached_property
+    def _key_messages(self) -> list[dict]:
+        return self.messages({r: placeholder_image(d) for r, d in self.digests.items()})
+
+    def _sampling(self, attempt: int) -> dict:
+        return {"model": self.config.model, "temperature": self.config.temperature,
+                "max_tokens": self.config.max_tokens,
+                "seed": attempt_seed(self.seed, self.key, attempt), **self.extra_body()}
+
+    def call(self, attempt: int) -> Call:
+        sampling = self._sampling(attempt)
+        key = request_key({"format": CACHE_FORMAT, "prompt_version": PROMPT_VERSION,
+                           "attempt": attempt, "messages": self._key_messages, **sampling})
+
+        def build_body() -> dict:
+            encoded = {role: encode_image(img, f"request {self.key!r}: {role}")
+                       for role, img in self.images}
+            return {**sampling, "messages": self.messages(encoded)}
+
+        return Call(key, build_body)
+
+
+class AssessmentJob(_Job):
+    def __init__(self, config: LLMConfig, request: DetailedRequest):
+        super().__init__(config, request.key, request.seed,
+                         [("image_ref", request.image_ref), ("image_a", request.image_a)])
+        self.request = request
+
+    def messages(self, encoded):
+        return assessment_messages(encoded["image_ref"], encoded["image_a"],
+                                   self.request.distortions_a)
+
+    def check(self, reply: Reply) -> tuple[list[str], Any]:
+        return validate_assessment(reply.content, self.request.distortions_a,
+                                   reply.finish_reason), False
+
+
+class ComparisonJob(_Job):
+    def __init__(self, config: LLMConfig, request: DetailedRequest):
+        if request.image_b is None:
+            raise ValueError(f"request {request.key!r}: comparison_reasoning needs image_b")
+        super().__init__(config, request.key, request.seed,
+                         [("image_ref", request.image_ref), ("image_a", request.image_a),
+                          ("image_b", request.image_b)])
+        self.request = request
+
+    def messages(self, encoded):
+        r = self.request
+        return comparison_messages(encoded["image_ref"], encoded["image_a"], encoded["image_b"],
+                                   r.distortions_a, r.distortions_b, r.verdict)
+
+    def check(self, reply: Reply) -> tuple[list[str], Any]:
+        r = self.request
+        return validate_comparison(reply.content, r.distortions_a, r.distortions_b, r.verdict,
+                                   reply.finish_reason)
+
+
+def detailed_job(config: LLMConfig, request: DetailedRequest) -> _Job:
+    if request.task == "assessment_reasoning":
+        return AssessmentJob(config, request)
+    if request.task == "comparison_reasoning":
+        return ComparisonJob(config, request)
+    raise ValueError(f"request {request.key!r}: unknown task {request.task!r}; expected "
+                     f"'assessment_reasoning' or 'comparison_reasoning'")
+
+
+class ExpansionJob(_Job):
+    def __init__(self, config: LLMConfig, request: ExpansionRequest):
+        if request.task not in ("assessment_reasoning", "comparison_reasoning"):
+            raise ValueError(f"request {request.key!r}: unknown task {request.task!r}")
+        if not request.response or not request.response.strip():
+            raise ValueError(f"request {request.key!r}: the detailed response to expand is empty")
+        if request.k < 1:
+            raise ValueError(f"request {request.key!r}: k must be at least 1, got {request.k}")
+        images = [(role, img) for role, img in (("image_a", request.image_a),
+                                                ("image_b", request.image_b)) if img is not None]
+        super().__init__(config, request.key, request.seed, images)
+        self.request = request
+        self.paired = request.task == "comparison_reasoning"
+
+    def messages(self, encoded):
+        r = self.request
+        captions = {"image_a": "Image A:", "image_b": "Image B:"}
+        return expansion_messages(r.task, r.response, r.k, r.distortions_a, r.distortions_b,
+                                  r.verdict, [(captions[role], encoded[role])
+                                              for role, _ in self.images])
+
+    def extra_body(self) -> dict:
+        return {"response_format": {"type": "json_object"}} if self.config.json_mode else {}
+
+    def expected_winner(self) -> Optional[str]:
+        verdict = self.request.verdict
+        if verdict is None:
+            return None
+        if verdict.overruled:  # the detailed response concluded the other way
+            return claimed_winner(self.request.response) or ("B" if verdict.winner == "A"
+                                                             else "A")
+        return verdict.winner
+
+    def check(self, reply: Reply) -> tuple[list[str], Any]:
+        r = self.request
+        return validate_expansion(reply.content, r.k, r.distortions_a, r.distortions_b,
+                                  r.verdict, self.paired, reply.finish_reason,
+                                  expected_winner=self.expected_winner())

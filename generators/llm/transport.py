@@ -1,0 +1,200 @@
+"""Live chat-completion calls with our own retry policy (the openai client's retries are off).
+
+* 429: wait what the server says (``Retry-After`` in seconds or as an HTTP date, or OpenAI's
+  ``retry-after-ms``), capped by ``retry_after_max``; without a header, the backoff below.
+* 5xx, 408/409, timeouts, connection errors and unparseable bodies: jittered exponential backoff
+  (tenacity's ``wait_exponential_jitter``), at most ``max_retries`` retries.
+* Any other 4xx: no retry; that request fails with a clear, key-free message, the batch goes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import json
+import logging
+import re
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Optional
+
+import openai
+from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
+from tenacity.wait import wait_base, wait_exponential_jitter
+
+from .config import LLMConfig
+
+log = logging.getLogger(__name__)
+
+_KEY_LIKE = re.compile(r"\b(?:sk|key|bearer)[-_ ][A-Za-z0-9_\-*.]{4,}", re.I)
+
+
+class CallFailed(Exception):
+    """A request got no usable reply (after retries where retrying made sense)."""
+
+
+class MalformedReply(Exception):
+    """The server answered 2xx with a body that is not a chat completion."""
+
+
+def redact(text: str, secret: Optional[str] = None) -> str:
+    """``text`` with the key (and anything shaped like a key, e.g. a masked echo) removed."""
+    if secret:
+        text = text.replace(secret, "<redacted>")
+    return _KEY_LIKE.sub("<redacted>", text)
+
+
+@dataclass
+class Reply:
+    """What we keep of a chat completion (also the cache entry's content)."""
+
+    content: Optional[str]
+    finish_reason: Optional[str]
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    model: Optional[str] = None
+
+    def to_entry(self) -> dict:
+        return {"content": self.content, "finish_reason": self.finish_reason,
+                "prompt_tokens": self.prompt_tokens, "completion_tokens": self.completion_tokens,
+                "model": self.model}
+
+    @classmethod
+    def from_entry(cls, entry: dict) -> "Reply":
+        return cls(entry.get("content"), entry.get("finish_reason"),
+                   int(entry.get("prompt_tokens") or 0), int(entry.get("completion_tokens") or 0),
+                   entry.get("model"))
+
+    @classmethod
+    def from_completion(cls, data: Any) -> "Reply":
+        """From a chat completion (object or the dict of a batch output line)."""
+        if not isinstance(data, dict):
+            data = data.model_dump() if hasattr(data, "model_dump") else None
+        choices = data.get("choices") if isinstance(data, dict) else None
+        if not choices or not isinstance(choices[0], dict):
+            raise MalformedReply("reply has no choices")
+        message = choices[0].get("message") or {}
+        usage = data.get("usage") or {}
+        return cls(message.get("content"), choices[0].get("finish_reason"),
+                   int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0),
+                   data.get("model"))
+
+
+def parse_retry_after(value: Optional[str], now: Optional[float] = None) -> Optional[float]:
+    """Seconds to wait from a ``Retry-After`` value (delta-seconds or HTTP date), else None."""
+    if value is None or not str(value).strip():
+        return None
+    value = str(value).strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when is None:
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+def retry_after_of(exc: BaseException) -> Optional[float]:
+    """The server-requested wait carried by a 429/503 error, if any."""
+    response = getattr(exc, "response", None)
+    if response is None or getattr(exc, "status_code", None) not in (429, 503):
+        return None
+    headers = response.headers
+    ms = headers.get("retry-after-ms")
+    if ms is not None:
+        try:
+            return max(0.0, float(ms) / 1000.0)
+        except ValueError:
+            pass
+    return parse_retry_after(headers.get("retry-after"))
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Worth retrying: rate limits, server errors, timeouts, broken bodies."""
+    if isinstance(exc, (openai.APIConnectionError, MalformedReply, json.JSONDecodeError,
+                        openai.APIResponseValidationError)):
+        return True  # APITimeoutError is an APIConnectionError
+    if isinstance(exc, openai.APIStatusError):
+        return exc.status_code in (408, 409, 429) or exc.status_code >= 500
+    return False
+
+
+class RetryAfterOrBackoff(wait_base):
+    """Honour the server's Retry-After (capped); otherwise jittered exponential backoff."""
+
+    def __init__(self, config: LLMConfig):
+        self.cap = config.retry_after_max
+        self.backoff = wait_exponential_jitter(initial=config.backoff_initial,
+                                               max=config.backoff_max,
+                                               jitter=config.backoff_initial)
+
+    def __call__(self, retry_state) -> float:
+        exc = retry_state.outcome.exception() if retry_state.outcome else None
+        asked = retry_after_of(exc) if exc is not None else None
+        if asked is not None:
+            return min(asked, self.cap)
+        return self.backoff(retry_state)
+
+
+def describe_error(exc: BaseException, secret: Optional[str]) -> str:
+    """A one-line, key-free description of a failed call."""
+    if isinstance(exc, openai.APIStatusError):
+        text = f"HTTP {exc.status_code} {type(exc).__name__}: {exc.message}"
+    elif isinstance(exc, openai.APITimeoutError):
+        text = "timeout: no reply within the configured timeout"
+    elif isinstance(exc, openai.APIConnectionError):
+        text = f"connection error: {exc.message}"
+    else:
+        text = f"{type(exc).__name__}: {exc}"
+    return redact(text, secret)[:500]
+
+
+def make_client(config: LLMConfig) -> openai.AsyncOpenAI:
+    """An async client with retries off (the policy here is ours) and the configured timeout."""
+    return openai.AsyncOpenAI(api_key=config.api_key.get_secret_value(),
+                              base_url=config.base_url, timeout=config.timeout, max_retries=0)
+
+
+class LiveTransport:
+    """Sends chat completions with the retry policy; at most ``concurrency`` in flight."""
+
+    def __init__(self, config: LLMConfig, client: openai.AsyncOpenAI):
+        self.config = config
+        self.client = client
+        self.slots = asyncio.Semaphore(config.concurrency)
+        self.http_calls = 0  # HTTP attempts, retries included
+
+    def retrying(self) -> AsyncRetrying:
+        return AsyncRetrying(stop=stop_after_attempt(self.config.max_retries + 1),
+                             wait=RetryAfterOrBackoff(self.config),
+                             retry=retry_if_exception(is_transient), reraise=True,
+                             before_sleep=self._log_retry)
+
+    def _log_retry(self, retry_state) -> None:
+        exc = retry_state.outcome.exception()
+        log.info("retrying chat completion (attempt %d) after %.2fs: %s",
+                 retry_state.attempt_number, retry_state.upcoming_sleep,
+                 describe_error(exc, self.config.api_key.get_secret_value()))
+
+    async def complete(self, build_body: Callable[[], dict]) -> Reply:
+        """One reply for the body ``build_body`` makes (built inside a slot, off the loop)."""
+        secret = self.config.api_key.get_secret_value()
+        async with self.slots:
+            body = await asyncio.to_thread(build_body)
+            try:
+                async for attempt in self.retrying():
+                    with attempt:
+                        self.http_calls += 1
+                        completion = await self.client.chat.completions.create(**body)
+                        return Reply.from_completion(completion)
+            except Exception as exc:  # every failure becomes this request's error, not the batch's
+                if not isinstance(exc, (openai.OpenAIError, MalformedReply, json.JSONDecodeError)):
+                    raise
+                message = describe_error(exc, secret)
+                log.warning("chat completion failed: %s", message)
+                raise CallFailed(message) from None
+        raise AssertionError("unreachable")
