@@ -11,8 +11,9 @@ cache first, so a rerun needs no request and an interrupted run loses only what 
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import logging
+import threading
+import weakref
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Optional, Protocol, TypeVar
 
@@ -91,15 +92,37 @@ class Usage:
     estimated_cost_usd: float = 0.0
 
 
-def run_sync(make: Callable[[], Awaitable[T]]) -> T:
-    """Run a coroutine to completion from sync code, also when this thread has a running loop
-    (Prefect tasks, notebooks): then it runs in a fresh loop on a worker thread."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(make())
-    with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="llm-loop") as pool:
-        return pool.submit(lambda: asyncio.run(make())).result()
+class LoopThread:
+    """A private event loop on a daemon thread.
+
+    ``run`` may be called from any thread, whether or not that thread already runs a loop
+    (Prefect tasks, notebooks, async callers): the coroutine runs here and the caller blocks on
+    its result. The client, its connection pool and the in-flight limit live on this loop, so
+    they are shared by every call (and every calling thread) of one generator.
+    """
+
+    def __init__(self):
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="llm-loop",
+                                       daemon=True)
+        self.thread.start()
+
+    def run(self, coro: Awaitable[T]) -> T:
+        if threading.current_thread() is self.thread:
+            raise RuntimeError("LoopThread.run called from its own loop (would deadlock)")
+        future = asyncio.run_coroutine_threadsafe(coro, self.loop)
+        try:
+            return future.result()
+        except BaseException:
+            future.cancel()  # e.g. KeyboardInterrupt in the caller: stop the work too
+            raise
+
+    def close(self) -> None:
+        if self.loop.is_closed():
+            return
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(timeout=10)
+        self.loop.close()
 
 
 class Engine:
@@ -109,18 +132,37 @@ class Engine:
         self.config = config
         self.cache = ReplyCache(config.cache_path)
         self.usage = Usage()
+        self._loop: Optional[LoopThread] = None
+        self._transport: Optional[LiveTransport] = None
+        self._lock = threading.Lock()
 
     def run(self, jobs: list[Job]) -> list[History]:
         if not jobs:
             return []
-        return run_sync(lambda: self._run(jobs))
+        with self._lock:
+            if self._loop is None:
+                self._loop = LoopThread()
+                weakref.finalize(self, self._loop.close)  # stop the thread with the engine
+        return self._loop.run(self._run(jobs))
+
+    def close(self) -> None:
+        """Close the HTTP client and stop the loop thread (a later ``run`` starts afresh)."""
+        with self._lock:
+            loop, self._loop = self._loop, None
+        if loop is not None:
+            if self._transport is not None:
+                loop.run(self._transport.client.close())
+                self._transport = None
+            loop.close()
 
     async def _run(self, jobs: list[Job]) -> list[History]:
-        async with make_client(self.config) as client:
-            if self.config.batch:
-                return await self._run_batch(jobs, BatchRunner(self.config, client, self.cache))
-            transport = LiveTransport(self.config, client)
-            return list(await asyncio.gather(*(self._run_live(j, transport) for j in jobs)))
+        if self._transport is None:  # created on the loop it will be used from
+            self._transport = LiveTransport(self.config, make_client(self.config))
+        if self.config.batch:
+            runner = BatchRunner(self.config, self._transport.client, self.cache)
+            return await self._run_batch(jobs, runner)
+        transport = self._transport
+        return list(await asyncio.gather(*(self._run_live(j, transport) for j in jobs)))
 
     def _account(self, reply: Reply, cached: bool) -> None:
         if cached:
@@ -152,13 +194,16 @@ class Engine:
             if entry is not None:
                 reply, cached = Reply.from_entry(entry), True
             else:
+                def keep(reply: Reply, key: str = call.key) -> None:
+                    self.cache.put(key, {**reply.to_entry(), "source": "live"})
+
                 try:
-                    reply = await transport.complete(call.build_body)
+                    reply = await transport.complete(call.build_body,
+                                                     keep if self.cache.enabled else None)
                 except CallFailed as err:
                     self.usage.failures += 1
                     history.attempts.append(Attempt(number, error=str(err)))
                     return history  # the server could not answer: a new seed will not help
-                self.cache.put(call.key, {**reply.to_entry(), "source": "live"})
                 cached = False
             self._account(reply, cached)
             if self._judge(job, Attempt(number, reply=reply, cached=cached), history):

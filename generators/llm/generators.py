@@ -24,6 +24,16 @@ class _LLMGenerator:
         """Requests, cache hits, rejections and tokens so far, with the estimated cost."""
         return self._engine.usage
 
+    def close(self) -> None:
+        """Release the HTTP connections and the background loop thread."""
+        self._engine.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}(model={self.config.model!r}, " \
                f"base_url={self.config.base_url!r})"

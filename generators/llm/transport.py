@@ -128,7 +128,7 @@ class RetryAfterOrBackoff(wait_base):
 
     def __init__(self, config: LLMConfig):
         self.cap = config.retry_after_max
-        self.backoff = wait_exponential_jitter(initial=config.backoff_initial,
+        self.backoff = wait_exponential_jitter(multiplier=config.backoff_initial,
                                                max=config.backoff_max,
                                                jitter=config.backoff_initial)
 
@@ -165,7 +165,8 @@ class LiveTransport:
     def __init__(self, config: LLMConfig, client: openai.AsyncOpenAI):
         self.config = config
         self.client = client
-        self.slots = asyncio.Semaphore(config.concurrency)
+        self.slots = asyncio.Semaphore(config.concurrency)  # requests in flight
+        self.ready = asyncio.Semaphore(2 * config.concurrency)  # bodies built or in flight
         self.http_calls = 0  # HTTP attempts, retries included
 
     def retrying(self) -> AsyncRetrying:
@@ -180,21 +181,42 @@ class LiveTransport:
                  retry_state.attempt_number, retry_state.upcoming_sleep,
                  describe_error(exc, self.config.api_key.get_secret_value()))
 
-    async def complete(self, build_body: Callable[[], dict]) -> Reply:
-        """One reply for the body ``build_body`` makes (built inside a slot, off the loop)."""
+    async def _post(self, body: dict) -> Any:
+        """POST /chat/completions, returning the decoded JSON.
+
+        The body is already in wire format, so this uses the client's generic ``post`` (same
+        auth, timeout and error mapping as ``chat.completions.create``) and skips the SDK's
+        walk over typed parameters and its model construction of the reply: together about a
+        millisecond of event-loop time per request, which at 32 in flight is ~10% throughput.
+        """
+        return await self.client.post("/chat/completions", body=body, cast_to=object)
+
+    async def complete(self, build_body: Callable[[], dict],
+                       keep: Optional[Callable[[Reply], None]] = None) -> Reply:
+        """One reply for the body ``build_body`` makes.
+
+        Bodies (PNG encoding: CPU) are built off the loop while up to ``concurrency`` other
+        requests are in flight, so a freed slot finds the next body ready; at most
+        2 × ``concurrency`` bodies exist at once, whatever the number of requests.
+        ``keep`` (the cache write) runs before the slot is released, so at any moment the
+        replies not yet on disk are at most the ``concurrency`` requests in flight.
+        """
         secret = self.config.api_key.get_secret_value()
-        async with self.slots:
+        async with self.ready:
             body = await asyncio.to_thread(build_body)
-            try:
-                async for attempt in self.retrying():
-                    with attempt:
-                        self.http_calls += 1
-                        completion = await self.client.chat.completions.create(**body)
-                        return Reply.from_completion(completion)
-            except Exception as exc:  # every failure becomes this request's error, not the batch's
-                if not isinstance(exc, (openai.OpenAIError, MalformedReply, json.JSONDecodeError)):
-                    raise
-                message = describe_error(exc, secret)
-                log.warning("chat completion failed: %s", message)
-                raise CallFailed(message) from None
-        raise AssertionError("unreachable")
+            async with self.slots:
+                try:
+                    async for attempt in self.retrying():
+                        with attempt:
+                            self.http_calls += 1
+                            reply = Reply.from_completion(await self._post(body))
+                    if keep is not None:
+                        await asyncio.to_thread(keep, reply)  # fsync stays off the loop
+                    return reply
+                except Exception as exc:  # a failure is this request's, not the batch's
+                    if not isinstance(exc, (openai.OpenAIError, MalformedReply,
+                                            json.JSONDecodeError)):
+                        raise
+                    message = describe_error(exc, secret)
+                    log.warning("chat completion failed: %s", message)
+                    raise CallFailed(message) from None
