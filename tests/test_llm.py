@@ -1,0 +1,512 @@
+"""LLM layer against the local fake OpenAI server, with the real openai client over real HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import cv2
+import numpy as np
+import pytest
+
+from generators.base import DetailedRequest, ExpansionRequest
+from generators.llm import (PROMPT_VERSION, BatchPendingError, LLMConfig, LLMConfigError,
+                            LLMDetailedGenerator, LLMExpansionGenerator, llm_configured,
+                            validate_assessment, validate_comparison, validate_expansion)
+from generators.llm.jobs import detailed_job
+from generators.llm.transport import parse_retry_after
+from generators.llm.validation import claimed_winner
+from iqa_datagen.testing import Behaviour, FakeOpenAIServer
+from schemas import DistortionLabel, Verdict
+
+SECRET = "sk-test-SECRET-" + "7f3a9c1e5b2d4680aa11"
+
+REQUESTS_SOURCE = textwrap.dedent('''
+    import numpy as np
+    from generators.base import DetailedRequest
+    from schemas import DistortionLabel, Verdict
+
+    BLUR = DistortionLabel(category="blur", name="blur_motion", level=2, grade="moderate")
+    DARK = DistortionLabel(category="darken", name="darken_shift_rgb", level=1, grade="slight")
+    NOISE = DistortionLabel(category="noise", name="noise_poisson", level=3, grade="obvious")
+
+    def image(seed, size=16):
+        return np.random.default_rng(seed).integers(0, 256, (size, size, 3), dtype=np.uint8)
+
+    def assessment(i, labels=(BLUR, DARK)):
+        return DetailedRequest(key=f"assess-{i}", task="assessment_reasoning",
+                               image_ref=image(1000 + i), image_a=image(2000 + i),
+                               distortions_a=tuple(labels), seed=i)
+
+    def comparison(i, winner="B", labels_a=(BLUR, DARK), labels_b=(NOISE,)):
+        return DetailedRequest(key=f"compare-{i}", task="comparison_reasoning",
+                               image_ref=image(3000 + i), image_a=image(4000 + i),
+                               image_b=image(5000 + i), distortions_a=tuple(labels_a),
+                               distortions_b=tuple(labels_b), seed=10_000 + i,
+                               verdict=Verdict(winner=winner, confidence=0.8, source="assistant"))
+
+    def make_requests(n):
+        return [assessment(i) if i % 2 == 0 else comparison(i) for i in range(n)]
+''')
+# The factory is source text because the resume test runs it again in a killed subprocess.
+_FACTORY: dict = {}
+exec(compile(REQUESTS_SOURCE, "<requests>", "exec"), _FACTORY)
+BLUR, DARK, NOISE = _FACTORY["BLUR"], _FACTORY["DARK"], _FACTORY["NOISE"]
+image, assessment, comparison = _FACTORY["image"], _FACTORY["assessment"], _FACTORY["comparison"]
+make_requests = _FACTORY["make_requests"]
+
+
+@pytest.fixture
+def server():
+    with FakeOpenAIServer(api_key=SECRET) as srv:
+        yield srv
+
+
+def make_config(server, tmp_path, **overrides) -> LLMConfig:
+    values = dict(base_url=server.base_url, api_key=server.api_key, model="fake-model",
+                  cache_dir=str(tmp_path / "cache"), timeout=2.0, max_retries=3,
+                  max_attempts=3, backoff_initial=0.01, backoff_max=0.05, concurrency=4,
+                  batch_poll_interval=0.05)
+    values.update(overrides)
+    return LLMConfig(**values)
+
+
+def expansion_request(source: DetailedRequest, text: str, k: int = 3) -> ExpansionRequest:
+    return ExpansionRequest(key=source.key, task=source.task, response=text,
+                            distortions_a=source.distortions_a,
+                            distortions_b=source.distortions_b, verdict=source.verdict,
+                            seed=source.seed + 1, k=k)
+
+
+def chat_count(server) -> int:
+    return server.counts.get("chat.completions", 0)
+
+
+# ------------------------------------------------------------------ happy path and prompts
+
+def test_happy_path_assessment_comparison_and_expansion(server, tmp_path):
+    config = make_config(server, tmp_path)
+    requests = [assessment(0), comparison(1)]
+    detailed = LLMDetailedGenerator(config)
+    results = detailed.generate(requests)
+    assert [r.key for r in results] == ["assess-0", "compare-1"]
+    for request, result in zip(requests, results):
+        assert result.text and not result.reject_reasons and result.attempts == 1
+        assert result.generator == "llm:fake-model" and result.prompt_version == PROMPT_VERSION
+        assert result.prompt_tokens > 0 and result.completion_tokens > 0 and not result.cached
+    assert validate_assessment(results[0].text, requests[0].distortions_a) == []
+    assert validate_comparison(results[1].text, requests[1].distortions_a,
+                               requests[1].distortions_b, requests[1].verdict) == ([], False)
+    assert "Image B is better" in results[1].text
+    usage = detailed.usage
+    assert usage.requests == 2 and usage.cache_hits == 0
+    assert usage.prompt_tokens == sum(r.prompt_tokens for r in results)
+    assert usage.estimated_cost_usd == pytest.approx(config.cost(usage.prompt_tokens,
+                                                                 usage.completion_tokens))
+
+    expander = LLMExpansionGenerator(config)
+    expanded = expander.expand([expansion_request(r, res.text)
+                                for r, res in zip(requests, results)])
+    assert [len(e.pairs) for e in expanded] == [3, 3]
+    assert all(e.reject_reasons == [] and e.prompt_tokens > 0 for e in expanded)
+    better = [p for p in expanded[1].pairs if p.question.startswith("Which image")]
+    assert better and better[0].answer.startswith("Image B")
+    assert chat_count(server) == 4
+
+
+def test_prompt_states_ground_truth_and_carries_images_as_png(tmp_path):
+    config = LLMConfig(api_key=SECRET, cache_dir=str(tmp_path))
+    request = comparison(7, winner="A")
+    body = detailed_job(config, request).call(1).build_body()
+    user = body["messages"][1]["content"]
+    images = [p["image_url"]["url"] for p in user if p["type"] == "image_url"]
+    assert len(images) == 3  # reference, A, B
+    for url, expected in zip(images, (request.image_ref, request.image_a, request.image_b)):
+        assert url.startswith("data:image/png;base64,")
+        png = np.frombuffer(base64.b64decode(url.split(",", 1)[1]), np.uint8)
+        decoded = cv2.cvtColor(cv2.imdecode(png, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+        np.testing.assert_array_equal(decoded, expected)
+    text = "\n".join(p["text"] for p in user if p["type"] == "text")
+    assert "blur (moderate; motion variant)" in text
+    assert "insufficient brightness (slight" in text and "noise (obvious" in text
+    assert "Better image: Image A (confidence 0.80)" in text
+    assert "170 words" in text
+    assert body["seed"] != detailed_job(config, request).call(2).build_body()["seed"]
+
+
+# ------------------------------------------------------------------ transport faults
+
+def test_429_waits_the_retry_after_seconds(server, tmp_path):
+    server.script([Behaviour("429", retry_after="1")])
+    started = time.monotonic()
+    [result] = LLMDetailedGenerator(make_config(server, tmp_path)).generate([assessment(0)])
+    elapsed = time.monotonic() - started
+    assert result.text is not None
+    assert elapsed >= 1.0
+    assert chat_count(server) == 2
+
+
+def test_retry_after_as_http_date_and_seconds():
+    now = 1_700_000_000.0
+    date = time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(now + 7))
+    assert parse_retry_after(date, now=now) == pytest.approx(7.0)
+    assert parse_retry_after("2.5") == 2.5
+    assert parse_retry_after("not a date") is None
+    assert parse_retry_after(None) is None
+
+
+def test_5xx_and_malformed_bodies_are_retried(server, tmp_path):
+    server.script(["500", "malformed", "500"])
+    [result] = LLMDetailedGenerator(make_config(server, tmp_path)).generate([assessment(0)])
+    assert result.text is not None and result.attempts == 1
+    assert chat_count(server) == 4
+
+
+def test_timeouts_are_retried(server, tmp_path):
+    server.script([Behaviour("hang", seconds=3)])
+    config = make_config(server, tmp_path, timeout=0.3)
+    started = time.monotonic()
+    [result] = LLMDetailedGenerator(config).generate([assessment(0)])
+    assert result.text is not None
+    assert 0.3 <= time.monotonic() - started < 2.5
+    assert chat_count(server) == 2
+
+
+def test_exhausted_retries_and_4xx_fail_only_their_request(server, tmp_path):
+    config = make_config(server, tmp_path, concurrency=1, max_retries=1)
+    server.script(["500", "500", "400"])  # request 0: 500 twice (gives up); request 1: 400
+    results = LLMDetailedGenerator(config).generate([assessment(0), assessment(1),
+                                                     assessment(2)])
+    assert results[0].text is None and "HTTP 500" in results[0].reject_reasons[0]
+    assert results[1].text is None and "HTTP 400" in results[1].reject_reasons[0]
+    assert results[2].text is not None
+    assert chat_count(server) == 4  # 2 for the 500s, 1 for the 400 (no retry), 1 ok
+
+
+# ------------------------------------------------------------------ validation and re-sampling
+
+BAD_REPLIES = [
+    ("empty", "assessment", "empty response"),
+    ("refusal", "assessment", "refusal"),
+    ("length", "assessment", "truncated"),
+    ("reference", "assessment", "mentions the reference"),
+    ("reference", "comparison", "mentions the reference"),
+    ("contradict", "comparison", "without an explicit overrule"),
+]
+
+
+@pytest.mark.parametrize("kind,task,_", BAD_REPLIES)
+def test_bad_reply_is_retried_with_a_new_seed(server, tmp_path, kind, task, _):
+    server.script([kind])
+    request = assessment(0) if task == "assessment" else comparison(0)
+    [result] = LLMDetailedGenerator(make_config(server, tmp_path)).generate([request])
+    assert result.text is not None and result.attempts == 2 and not result.overruled
+    seeds = server.seeds
+    assert len(seeds) == 2 and seeds[0] != seeds[1]
+
+
+@pytest.mark.parametrize("kind,task,reason", BAD_REPLIES)
+def test_bad_reply_after_max_attempts_is_reported(server, tmp_path, kind, task, reason):
+    server.script([kind, kind])
+    request = assessment(0) if task == "assessment" else comparison(0)
+    config = make_config(server, tmp_path, max_attempts=2)
+    [result] = LLMDetailedGenerator(config).generate([request])
+    assert result.text is None and result.attempts == 2
+    assert len(result.reject_reasons) >= 2
+    assert result.reject_reasons[0].startswith("attempt 1: ")
+    assert any(r.startswith("attempt 2: ") and reason in r for r in result.reject_reasons)
+
+
+def test_explicit_overrule_is_accepted_and_flagged(server, tmp_path):
+    server.script(["overrule"])
+    [result] = LLMDetailedGenerator(make_config(server, tmp_path)).generate([comparison(0)])
+    assert result.text.startswith("Both pictures") and "On closer inspection, Image A" in result.text
+    assert result.overruled and result.attempts == 1
+
+
+def test_bad_expansion_replies_are_retried(server, tmp_path):
+    source = comparison(0)
+    text = LLMDetailedGenerator(make_config(server, tmp_path)).generate([source])[0].text
+    server.reset_counts()
+    server.script(["contradict", Behaviour("text", text='{"pairs": [{"question": "x"'),
+                   "reference"])
+    config = make_config(server, tmp_path, max_attempts=3)
+    [result] = LLMExpansionGenerator(config).expand([expansion_request(source, text)])
+    assert result.pairs == [] and len(result.reject_reasons) >= 3
+    joined = " | ".join(result.reject_reasons)
+    assert "answers no about ['blur']" in joined and "malformed: not valid JSON" in joined
+    assert "mentions the reference" in joined
+    assert chat_count(server) == 3
+
+
+# ------------------------------------------------------------------ cache and resume
+
+def test_rerun_sends_zero_requests(server, tmp_path):
+    config = make_config(server, tmp_path)
+    requests = make_requests(4)
+    server.script(["refusal"])  # one request needs a second attempt; that is cached too
+    first = LLMDetailedGenerator(config).generate(requests)
+    assert chat_count(server) == 5
+    server.reset_counts()
+    again = LLMDetailedGenerator(config)
+    second = again.generate(requests)
+    assert server.counts == {}
+    assert [r.text for r in second] == [r.text for r in first]
+    assert [r.attempts for r in second] == [r.attempts for r in first]
+    assert all(r.cached for r in second) and again.usage.requests == 0
+    assert again.usage.cache_hits == 5
+
+
+def test_interrupted_run_resumes_from_cache(tmp_path):
+    n = 12
+    factory = tmp_path / "requests_factory.py"
+    factory.write_text(REQUESTS_SOURCE)
+    cache = tmp_path / "cache"
+    with FakeOpenAIServer(api_key=SECRET, latency=0.25) as srv:
+        child = textwrap.dedent(f'''
+            import os, runpy
+            from generators.llm import LLMConfig, LLMDetailedGenerator
+            ns = runpy.run_path({str(factory)!r})
+            config = LLMConfig(base_url={srv.base_url!r}, api_key=os.environ["OPENAI_API_KEY"],
+                               model="fake-model", cache_dir={str(cache)!r}, concurrency=2)
+            LLMDetailedGenerator(config).generate(ns["make_requests"]({n}))
+        ''')
+        env = {**os.environ, "OPENAI_API_KEY": SECRET}
+        proc = subprocess.Popen([sys.executable, "-c", child], env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 30
+        while len(list(cache.glob("replies/*/*.json"))) < 4:
+            assert proc.poll() is None, proc.stderr.read().decode()
+            assert time.monotonic() < deadline, "child made no progress"
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        proc.stderr.close()
+        kept = list(cache.glob("replies/*/*.json"))
+        assert 4 <= len(kept) < n, len(kept)
+        served = -1
+        while served != srv.counts["chat.completions"]:  # let bytes already sent arrive
+            served = srv.counts["chat.completions"]
+            time.sleep(0.3)
+        for path in kept:  # every entry that exists is complete (a kill leaves *.part at most)
+            assert json.loads(path.read_text())["content"]
+        assert {p.suffix for p in cache.rglob("*") if p.is_file()} <= {".json", ".part"}
+        assert served - len(kept) <= 2, (served, len(kept))  # lost at most those in flight
+
+        srv.reset_counts()
+        config = LLMConfig(base_url=srv.base_url, api_key=SECRET, model="fake-model",
+                           cache_dir=str(cache), concurrency=4)
+        results = LLMDetailedGenerator(config).generate(make_requests(n))
+        assert all(r.text for r in results)
+        assert srv.counts["chat.completions"] == n - len(kept), (srv.counts, len(kept))
+        assert sum(r.cached for r in results) == len(kept)
+
+
+# ------------------------------------------------------------------ batch mode
+
+def test_batch_round_trip_with_a_rejected_reply(server, tmp_path):
+    config = make_config(server, tmp_path, batch=True)
+    requests = make_requests(3)
+    server.script(["refusal"])  # first batch line is refused → a second, one-line batch
+    results = LLMDetailedGenerator(config).generate(requests)
+    assert all(r.text for r in results)
+    assert [r.attempts for r in results] == [2, 1, 1]
+    counts = server.counts
+    assert counts.get("chat.completions", 0) == 0
+    assert counts["files.create"] == 2 and counts["batches.create"] == 2
+    assert counts["files.content"] == 2
+    states = [json.loads(p.read_text()) for p in (tmp_path / "cache" / "batches").glob("*.json")]
+    assert len(states) == 2 and all(s["done"] for s in states)
+
+    server.reset_counts()
+    again = LLMDetailedGenerator(config).generate(requests)
+    assert server.counts == {} and [r.text for r in again] == [r.text for r in results]
+
+    live = LLMDetailedGenerator(make_config(server, tmp_path)).generate(requests)
+    assert server.counts == {} and [r.text for r in live] == [r.text for r in results]
+
+
+def test_batch_resumes_from_stored_batch_id(server, tmp_path):
+    server.hold_batches = True
+    config = make_config(server, tmp_path, batch=True, batch_wait=0.2)
+    requests = make_requests(2)
+    with pytest.raises(BatchPendingError) as caught:
+        LLMDetailedGenerator(config).generate(requests)
+    [batch_id] = caught.value.batch_ids
+    assert "rerun" in str(caught.value)
+    state = json.loads((tmp_path / "cache" / "batches" / f"{batch_id}.json").read_text())
+    assert not state["done"] and len(state["keys"]) == 2
+    assert server.counts["batches.create"] == 1
+
+    server.hold_batches = False
+    results = LLMDetailedGenerator(config).generate(requests)
+    assert all(r.text for r in results)
+    assert server.counts["batches.create"] == 1  # picked up, not resubmitted
+    assert server.counts["files.create"] == 1
+
+
+# ------------------------------------------------------------------ the key stays secret
+
+def test_api_key_never_reaches_logs_cache_results_or_reprs(server, tmp_path, caplog):
+    for name in ("", "openai", "httpx", "httpx2", "httpcore", "generators", "uvicorn"):
+        caplog.set_level(logging.DEBUG, logger=name)
+    config = make_config(server, tmp_path, max_attempts=2)
+    server.script([Behaviour("429", retry_after="0"), "500", "refusal", "400"])
+    detailed = LLMDetailedGenerator(config)
+    results = detailed.generate(make_requests(4))
+    expanded = LLMExpansionGenerator(config).expand(
+        [expansion_request(assessment(0), results[0].text or "A blurry, dark picture.")])
+    batch_results = LLMDetailedGenerator(make_config(server, tmp_path / "b", batch=True)
+                                         ).generate([comparison(9)])
+    wrong_key = SECRET + "-WRONG"
+    wrong = LLMDetailedGenerator(make_config(server, tmp_path / "w", api_key=wrong_key)
+                                 ).generate([assessment(5)])
+    assert wrong[0].text is None and "HTTP 401" in wrong[0].reject_reasons[0]
+    assert any(r.text is None for r in results)  # the 400 made it into a result's reasons
+
+    texts = [rec.getMessage() for rec in caplog.records]
+    assert any("Sending HTTP Request" in t for t in texts)  # openai's DEBUG lines were captured
+    texts += [repr(results), repr(expanded), repr(batch_results), repr(wrong), repr(config),
+              str(config), repr(config.model_dump()), repr(detailed), repr(server),
+              repr(detailed.usage)]
+    for text in texts:
+        assert "SECRET" not in text, text
+    files = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert len(files) > 5
+    for path in files:
+        assert b"SECRET" not in path.read_bytes(), path
+
+
+# ------------------------------------------------------------------ sync facade, config
+
+def test_generate_works_inside_a_running_event_loop(server, tmp_path):
+    generator = LLMDetailedGenerator(make_config(server, tmp_path))
+
+    async def inside_loop():
+        return generator.generate([assessment(0)])
+
+    [result] = asyncio.run(inside_loop())
+    assert result.text is not None
+
+
+def test_config_from_env_and_secrecy(monkeypatch):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    assert not llm_configured()
+    with pytest.raises(LLMConfigError, match="OPENAI_API_KEY is not set"):
+        LLMConfig.from_env()
+    monkeypatch.setenv("OPENAI_API_KEY", SECRET)
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1/")
+    assert llm_configured()
+    config = LLMConfig.from_env(model="m", concurrency=3)
+    assert config.base_url == "http://127.0.0.1:9/v1" and config.concurrency == 3
+    assert config.api_key.get_secret_value() == SECRET
+    assert "SECRET" not in repr(config) and "SECRET" not in config.model_dump_json()
+    with pytest.raises(LLMConfigError) as caught:
+        LLMConfig.from_env(concurrency=0)
+    assert "concurrency" in str(caught.value) and "SECRET" not in str(caught.value)
+    with pytest.raises(ValueError, match="credentials"):
+        LLMConfig(api_key="k", base_url="https://user:pw@example.com/v1")
+    with pytest.raises(ValueError, match="batch mode needs cache_dir"):
+        LLMConfig(api_key="k", batch=True)
+
+
+def test_bad_requests_name_the_request(tmp_path):
+    config = LLMConfig(api_key="k", cache_dir=str(tmp_path))
+    broken = DetailedRequest(key="oops", task="comparison_reasoning", image_ref=image(1),
+                             image_a=image(2), distortions_a=(BLUR,), seed=0)
+    with pytest.raises(ValueError, match="'oops'.*image_b"):
+        LLMDetailedGenerator(config).generate([broken])
+    grey = DetailedRequest(key="grey", task="assessment_reasoning", image_ref=image(1),
+                           image_a=np.zeros((8, 8), np.uint8), distortions_a=(BLUR,), seed=0)
+    with pytest.raises(ValueError, match="'grey': image_a.*RGB uint8"):
+        LLMDetailedGenerator(config).generate([grey])
+
+
+# ------------------------------------------------------------------ validators (pure)
+
+GOOD_ASSESSMENT = (
+    "A red bicycle leans against a brick wall on a quiet street. Moderate blur softens the "
+    "spokes and the mortar lines, so fine texture is lost, and the scene is slightly dark, "
+    "which hides detail in the shaded doorway and mutes the red paint. The main shapes remain "
+    "recognisable, though small details such as the chain and the lettering on the frame are "
+    "hard to make out. Overall, the image quality is poor."
+)
+
+
+def test_validate_assessment_cases():
+    labels = (BLUR, DARK)
+    assert validate_assessment(GOOD_ASSESSMENT, labels) == []
+    assert any("omits distortion 'noise'" in r
+               for r in validate_assessment(GOOD_ASSESSMENT, labels + (NOISE,)))
+    assert any("length" in r for r in validate_assessment(GOOD_ASSESSMENT * 3, labels))
+    no_end = GOOD_ASSESSMENT.replace(" Overall, the image quality is poor.", " It is a bike.")
+    assert "no overall-quality conclusion" in validate_assessment(no_end, labels)
+    leaked = GOOD_ASSESSMENT.replace("A red", "Unlike the reference, a red")
+    assert any("reference" in r for r in validate_assessment(leaked, labels))
+    told = GOOD_ASSESSMENT + " I was told it is dark."
+    assert any("told" in r for r in validate_assessment(told, labels))
+    assert validate_assessment(GOOD_ASSESSMENT, labels, finish_reason="length")[0].startswith(
+        "truncated")
+    assert validate_assessment("  ", labels) == ["empty response"]
+
+
+@pytest.mark.parametrize("sentence,winner", [
+    ("Therefore, Image A is better than Image B.", "A"),
+    ("The better image is Image B.", "B"),
+    ("Image A is worse than Image B.", "B"),
+    ("Image B is sharper, so Image A is worse.", "B"),
+    ("Image A has blur, so Image B is clearly superior.", "B"),
+    ("Image A, despite its noise, is the better of the two.", "A"),
+    ("I would prefer Image B overall.", "B"),
+    ("Both images are poor.", None),
+])
+def test_claimed_winner(sentence, winner):
+    assert claimed_winner("Image A shows blur. " + sentence) == winner
+
+
+def test_validate_comparison_winner_and_overrule():
+    verdict = Verdict(winner="A", confidence=0.9, source="assistant")
+    body = ("Both photos show a harbour at dusk with boats and a lighthouse. Image A has slight "
+            "noise that adds a faint grain to the sky, while Image B suffers from serious blur "
+            "that smears the masts and the lighthouse windows into soft shapes. ")
+    agree = body + "Therefore, Image A is better than Image B."
+    assert validate_comparison(agree, (NOISE,), (BLUR,), verdict) == ([], False)
+    against = body + "Therefore, Image B is better than Image A."
+    reasons, overruled = validate_comparison(against, (NOISE,), (BLUR,), verdict)
+    assert not overruled and any("without an explicit overrule" in r for r in reasons)
+    explicit = body + "On closer inspection, Image B is better than Image A."
+    assert validate_comparison(explicit, (NOISE,), (BLUR,), verdict) == ([], True)
+    undecided = body + "Both have their problems."
+    assert any("no conclusion" in r for r in validate_comparison(undecided, (NOISE,), (BLUR,),
+                                                                 verdict)[0])
+
+
+def test_validate_expansion_consistency():
+    def reply(*pairs):
+        return json.dumps({"pairs": [{"question": q, "answer": a} for q, a in pairs]})
+
+    ok = reply(("Is the image blurry?", "Yes, it is moderately blurred."),
+               ("Is there noise in the image?", "No, there is no visible noise."),
+               ("Does the image have a contrast problem?", "No."))
+    assert validate_expansion(ok, 3, (BLUR,))[0] == []
+    claims_noise = reply(("Is there noise in the image?", "Yes, some grain."))
+    assert "answers yes about ['noise']" in validate_expansion(claims_noise, 1, (BLUR,))[0][0]
+    denies_blur = reply(("Is the photo out of focus?", "No, it is sharp."))
+    assert "answers no about ['blur']" in validate_expansion(denies_blur, 1, (BLUR,))[0][0]
+    assert validate_expansion(ok, 2, (BLUR,))[0] == ["expected 2 pairs, got 3"]
+    assert validate_expansion("```json\n" + ok + "\n```", 3, (BLUR,))[0] == []
+    assert validate_expansion("{not json", 3, (BLUR,))[0][0].startswith("malformed")
+    verdict = Verdict(winner="B", source="assistant")
+    pair_q = reply(("Which image has better quality?", "Image A does."),
+                   ("Is Image B noisy?", "Yes, slightly."))
+    reasons = validate_expansion(pair_q, 2, (BLUR,), (NOISE,), verdict, paired=True)[0]
+    assert reasons == ["pair 0: names Image A as better, the verdict is Image B"]
