@@ -1,0 +1,126 @@
+"""Throughput of the live LLM layer against the fake OpenAI server with a fixed latency.
+
+With latency L and C requests in flight, an ideal client does C / L requests per second; the
+table shows how close ``LLMDetailedGenerator.generate`` gets at several concurrency levels
+(cache off, so every request goes over HTTP; images are PNG-encoded per request as in a build).
+Target: at least 90% of ideal at concurrency 32.
+
+Default images are 32 px so the table measures the concurrency machinery; ``--size 224`` adds
+the real PNG cost (about 3 ms per image per request, 2-3 images per request), which at 160
+requests/s needs more than one CPU core for encoding alone. ``client CPU`` is this process's CPU
+time (all threads) per request. With a fixed latency every wave of requests returns at once, the
+worst case for a single event loop; a real server's varying latency spreads them out.
+
+    python benchmarks/llm.py                       # 200 ms latency, 32 px images
+    python benchmarks/llm.py --size 224 --levels 32
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+# Run as a script, this folder comes first on sys.path, where benchmarks/distortions.py would
+# shadow the ``distortions`` package; drop it.
+if sys.path and os.path.abspath(sys.path[0]) == os.path.dirname(os.path.abspath(__file__)):
+    sys.path.pop(0)
+
+import argparse  # noqa: E402
+import secrets  # noqa: E402
+import subprocess  # noqa: E402
+import time  # noqa: E402
+from contextlib import contextmanager  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from generators.base import DetailedRequest  # noqa: E402
+from generators.llm import LLMConfig, LLMDetailedGenerator  # noqa: E402
+from iqa_datagen.seeding import rng_for  # noqa: E402
+from iqa_datagen.testing import FakeOpenAIServer  # noqa: E402
+from schemas import DistortionLabel  # noqa: E402
+
+LABELS = (DistortionLabel(category="blur", name="blur_gaussian", level=3, grade="obvious"),
+          DistortionLabel(category="noise", name="noise_poisson", level=2, grade="moderate"))
+
+
+def make_requests(n: int, size: int, tag: str) -> list[DetailedRequest]:
+    requests = []
+    for i in range(n):
+        rng = rng_for(0, "bench-llm", tag, i)
+        ref = rng.integers(0, 256, (size, size, 3), dtype=np.uint8)
+        a = rng.integers(0, 256, (size, size, 3), dtype=np.uint8)
+        requests.append(DetailedRequest(key=f"{tag}-{i}", task="assessment_reasoning",
+                                        image_ref=ref, image_a=a, distortions_a=LABELS, seed=i))
+    return requests
+
+
+@contextmanager
+def fake_server(latency: float, in_process: bool):
+    """(base_url, key) of a fake server, in this process or (default) in a child process so
+    that its CPU work does not compete with the client for this interpreter's GIL."""
+    key = "sk-bench-" + secrets.token_hex(8)
+    if in_process:
+        with FakeOpenAIServer(latency=latency, api_key=key) as srv:
+            yield srv.base_url, key
+        return
+    env = {**os.environ, "FAKE_OPENAI_KEY": key}
+    launch = "import sys; from iqa_datagen.testing.fake_openai import main; main(sys.argv[1:])"
+    proc = subprocess.Popen([sys.executable, "-c", launch, "--latency", str(latency)], env=env,
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        base_url = proc.stdout.readline().strip()
+        if not base_url.startswith("http"):
+            raise RuntimeError("fake server did not start")
+        yield base_url, key
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def run_level(base_url: str, key: str, concurrency: int, n: int, size: int,
+              latency: float) -> dict:
+    config = LLMConfig(base_url=base_url, api_key=key, model="bench", cache_dir=None,
+                       concurrency=concurrency, timeout=30, max_attempts=1)
+    generator = LLMDetailedGenerator(config)
+    generator.generate(make_requests(min(concurrency, 8), size, f"warm{concurrency}"))
+    requests = make_requests(n, size, f"c{concurrency}")
+    started, cpu = time.perf_counter(), time.process_time()
+    results = generator.generate(requests)
+    seconds = time.perf_counter() - started
+    cpu_ms = (time.process_time() - cpu) * 1000 / n
+    generator.close()
+    failed = sum(r.text is None for r in results)
+    rate = n / seconds
+    ideal = concurrency / latency
+    return {"concurrency": concurrency, "requests": n, "seconds": seconds, "rate": rate,
+            "ideal": ideal, "ratio": rate / ideal, "failed": failed, "cpu_ms": cpu_ms}
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--latency", type=float, default=0.2, help="server latency, seconds")
+    parser.add_argument("--levels", type=int, nargs="+", default=[1, 8, 32])
+    parser.add_argument("--requests", type=int, default=None,
+                        help="requests per level (default: max(64, 8 × concurrency))")
+    parser.add_argument("--size", type=int, default=32, help="image side in pixels")
+    parser.add_argument("--in-process", action="store_true",
+                        help="run the fake server in this process (shares the GIL)")
+    args = parser.parse_args(argv)
+
+    rows = []
+    with fake_server(args.latency, args.in_process) as (base_url, key):
+        for level in args.levels:
+            n = args.requests or max(64, 8 * level)
+            rows.append(run_level(base_url, key, level, n, args.size, args.latency))
+    where = "in-process" if args.in_process else "separate process"
+    print(f"LLM layer throughput: fake server ({where}) latency {args.latency * 1000:.0f} ms, "
+          f"{args.size}×{args.size} images, cache off, {os.cpu_count()} CPUs")
+    print(f"{'concurrency':>11} {'requests':>8} {'seconds':>8} {'req/s':>8} {'ideal':>8} "
+          f"{'% ideal':>8} {'client CPU':>10} {'failed':>6}")
+    for r in rows:
+        print(f"{r['concurrency']:>11} {r['requests']:>8} {r['seconds']:>8.2f} {r['rate']:>8.1f} "
+              f"{r['ideal']:>8.1f} {r['ratio'] * 100:>7.1f}% {r['cpu_ms']:>7.2f} ms {r['failed']:>6}")
+
+
+if __name__ == "__main__":
+    main()
