@@ -101,7 +101,8 @@ def main(argv=None) -> None:
     parser.add_argument("--latency", type=float, default=0.2, help="server latency, seconds")
     parser.add_argument("--levels", type=int, nargs="+", default=[1, 8, 32])
     parser.add_argument("--requests", type=int, default=None,
-                        help="requests per level (default: max(64, 8 × concurrency))")
+                        help="requests per level (default: max(64, 16 × concurrency): at least "
+                             "16 waves, so the first and last wave weigh little)")
     parser.add_argument("--size", type=int, default=32, help="image side in pixels")
     parser.add_argument("--in-process", action="store_true",
                         help="run the fake server in this process (shares the GIL)")
@@ -110,7 +111,7 @@ def main(argv=None) -> None:
     rows = []
     with fake_server(args.latency, args.in_process) as (base_url, key):
         for level in args.levels:
-            n = args.requests or max(64, 8 * level)
+            n = args.requests or max(64, 16 * level)
             rows.append(run_level(base_url, key, level, n, args.size, args.latency))
     where = "in-process" if args.in_process else "separate process"
     print(f"LLM layer throughput: fake server ({where}) latency {args.latency * 1000:.0f} ms, "
