@@ -80,8 +80,8 @@ def _distortion_pieces(labels, words, change, rng) -> list[Piece]:
     for i, label in enumerate(labels):
         pieces.append(Piece(distortion_text.intro_sentence(label, rng, second=i > 0)))
         pieces.append(Piece(distortion_text.effect_sentence(label, words, change, rng)))
-        pieces.append(Piece(distortion_text.extra_sentence(label, words, change, rng),
-                            required=False))
+        pieces += [Piece(extra, required=False)
+                   for extra in distortion_text.extra_sentences(label, words, change, rng)]
     return pieces
 
 
@@ -131,8 +131,8 @@ def _image_pieces(image: str, labels, words, change, rng) -> list[Piece]:
                               f"This is followed by {named}, {how}."))
         pieces.append(Piece(text))
         if i == 0:
-            pieces.append(Piece(distortion_text.extra_sentence(label, words, change, rng),
-                                required=False))
+            extra = distortion_text.extra_sentences(label, words, change, rng)[0]
+            pieces.append(Piece(extra, required=False))
     return pieces
 
 

@@ -211,7 +211,7 @@ WORDING: dict[str, CategoryWording] = {
     "contrast_weaken": CategoryWording(
         _contrast_down, _STRENGTH_ADVERBS,
         effects=(
-            "The tonal range is {q} compressed, so the scene looks flat and hazy.",
+            "The tonal range is {q} narrowed, so the scene looks flat and hazy.",
             "Shadows and highlights drift toward a common grey, and the scene appears {q} "
             "faded.",
             "With its contrast {q} reduced, {edges} stand out less and the scene looks dull.",
@@ -221,7 +221,7 @@ WORDING: dict[str, CategoryWording] = {
             "The picture feels veiled, as if seen through haze.",
         ),
         clauses=(
-            "which {q} compresses the tonal range and leaves the scene flat and hazy",
+            "which {q} narrows the tonal range and leaves the scene flat and hazy",
             "which makes the scene look {q} faded and dull",
         ),
     ),
@@ -388,10 +388,12 @@ def effect_sentence(label: DistortionLabel, words: SceneWords, changes: Optional
     return _fill(pick(rng, wording(label.category).effects), label, words, band(label, changes))
 
 
-def extra_sentence(label: DistortionLabel, words: SceneWords, changes: Optional[Changes],
-                   rng: np.random.Generator) -> str:
-    """An optional further sentence on the same distortion."""
-    return _fill(pick(rng, wording(label.category).extras), label, words, band(label, changes))
+def extra_sentences(label: DistortionLabel, words: SceneWords, changes: Optional[Changes],
+                    rng: np.random.Generator) -> list[str]:
+    """The optional further sentences on the same distortion, in a drawn order."""
+    extras = wording(label.category).extras
+    level = band(label, changes)
+    return [_fill(extras[i], label, words, level) for i in rng.permutation(len(extras))]
 
 
 def clause(label: DistortionLabel, words: SceneWords, changes: Optional[Changes],
