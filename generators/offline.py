@@ -114,13 +114,13 @@ def _assessment(request: DetailedRequest, measurer: _Measurer) -> str:
     return fit(pieces, rng, low, high, target)
 
 
-def _image_pieces(image: str, labels, words, change, rng) -> list[Piece]:
+def _image_pieces(image: str, labels, words, change, rng, used: set[str]) -> list[Piece]:
     if not labels:
         return [Piece(conclusion_text.clean_image_sentence(image, words.edges, rng))]
     pieces: list[Piece] = []
     for i, label in enumerate(labels):
         named = distortion_text.graded_phrase(label, rng)
-        how = distortion_text.clause(label, words, change, rng)
+        how = distortion_text.clause(label, words, change, rng, used)
         if i == 0:
             text = pick(rng, (f"Image {image} suffers from {named}, {how}.",
                               f"In Image {image}, {named} is visible, {how}.",
@@ -162,8 +162,9 @@ def _comparison(request: DetailedRequest, measurer: _Measurer) -> str:
     pieces = [Piece(scene_text.shared_content_sentence(words, rng))]
     if not categories & _LIGHT_CATEGORIES:
         pieces.append(Piece(words.tonal_sentence, required=False))
-    pieces += _image_pieces("A", labels_a, words, change_a, rng)
-    pieces += _image_pieces("B", labels_b, words, change_b, rng)
+    used: set[str] = set()  # clause templates already used, so Image B is worded afresh
+    pieces += _image_pieces("A", labels_a, words, change_a, rng, used)
+    pieces += _image_pieces("B", labels_b, words, change_b, rng, used)
     winner = request.verdict.winner
     loser = "B" if winner == "A" else "A"
     scores = {"A": severity_score(labels_a), "B": severity_score(labels_b)}

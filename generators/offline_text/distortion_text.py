@@ -397,6 +397,15 @@ def extra_sentences(label: DistortionLabel, words: SceneWords, changes: Optional
 
 
 def clause(label: DistortionLabel, words: SceneWords, changes: Optional[Changes],
-           rng: np.random.Generator) -> str:
-    """A relative clause ("which ...") on the distortion's effect, for comparisons."""
-    return _fill(pick(rng, wording(label.category).clauses), label, words, band(label, changes))
+           rng: np.random.Generator, used: Optional[set[str]] = None) -> str:
+    """A relative clause ("which ...") on the distortion's effect, for comparisons.
+
+    Templates in ``used`` are avoided while others remain (so two images with the same
+    distortion are not described with the same words); the chosen one is added to it.
+    """
+    templates = wording(label.category).clauses
+    fresh = [t for t in templates if used is None or t not in used] or list(templates)
+    template = pick(rng, fresh)
+    if used is not None:
+        used.add(template)
+    return _fill(template, label, words, band(label, changes))
