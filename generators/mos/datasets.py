@@ -9,7 +9,6 @@ with ``check_files=True`` (the default) an image a label row names but the disk 
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from pathlib import Path
 from typing import Optional
 

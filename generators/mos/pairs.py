@@ -9,7 +9,6 @@ disk gives the same pairs and the same A/B orders.
 from __future__ import annotations
 
 from collections import defaultdict
-from itertools import combinations
 from pathlib import Path
 from typing import Iterable, Optional, Sequence
 
@@ -86,17 +85,20 @@ def make_pairs(entries: Iterable[MosEntry], seed: int, tie_margin: float = 0.0,
                 raise ValueError(f"{dataset}: image {e.distorted} is listed twice for "
                                  f"reference {reference}")
             seen.add(Path(e.distorted))
-        local = []
-        for x, y in combinations(group, 2):
-            if abs(x.score - y.score) <= tie_margin:
-                continue
-            better, worse = (x, y) if x.quality > y.quality else (y, x)
-            local.append((dataset, Path(reference), (Path(better.distorted), better.score),
-                          (Path(worse.distorted), worse.score), better.higher_is_better,
-                          better.distortion, worse.distortion))
-        if max_pairs_per_reference is not None and len(local) > max_pairs_per_reference:
+        scores = np.array([e.score for e in group], dtype=np.float64)
+        first, second = np.triu_indices(len(group), k=1)
+        keep = np.abs(scores[first] - scores[second]) > tie_margin
+        first, second = first[keep], second[keep]
+        if max_pairs_per_reference is not None and first.size > max_pairs_per_reference:
             rng = rng_for(seed, "mos_pairs", "subsample", dataset, path_key(reference))
-            keep = np.sort(rng.choice(len(local), size=max_pairs_per_reference, replace=False))
-            local = [local[i] for i in keep]
-        candidates.extend(local)
+            chosen = np.sort(rng.choice(first.size, size=max_pairs_per_reference, replace=False))
+            first, second = first[chosen], second[chosen]
+        paths = [Path(e.distorted) for e in group]
+        quality = [e.quality for e in group]
+        hib = group[0].higher_is_better
+        for i, j in zip(first.tolist(), second.tolist()):
+            b, w = (i, j) if quality[i] > quality[j] else (j, i)
+            candidates.append((dataset, reference, (paths[b], group[b].score),
+                               (paths[w], group[w].score), hib, group[b].distortion,
+                               group[w].distortion))
     return orient(candidates, rng_for(seed, "mos_pairs", "orient"))
