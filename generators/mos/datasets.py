@@ -70,8 +70,8 @@ def load_kadid10k(root: Path, *, label_file: str = "dmos.csv", images_dir: str =
         root/images/I01_01_01.png  distorted: reference, type 01..25, level 01..05
 
     The ``dmos`` column, despite its name, is the mean of degradation-category ratings on a 1..5
-    scale where 5 means imperceptible degradation: higher is better (checked against the
-    dataset's own description and the references' absence from the file).
+    scale where 5 means the degradation is imperceptible: higher is better (values outside
+    1..5 are rejected as a sign of a different file).
     Repackagings that split ``images/`` into ``distorted_images/`` and ``reference_images/``
     are found automatically.
     """
