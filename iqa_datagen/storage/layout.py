@@ -1,0 +1,159 @@
+"""Where things live in a dataset folder, and the atomic-file primitives every writer uses.
+
+Layout of a dataset folder::
+
+    README.md                       dataset card (YAML front matter lists the splits' files)
+    manifest.json                   config, counts, versions, checksums, usage
+    data/{split}/{stem}-{shard:05d}.parquet
+                                    record files; ``stem`` is ``{task}-{setting}`` for ShardWriter
+                                    or the part name for write_part
+    stats/                          plots and stats.json behind the card
+    .parts/{part}.json              completion markers of resumable parts (hidden: the Hugging
+                                    Face loader skips names starting with a dot)
+
+Temporary files start with a dot too, so neither our reader nor ``datasets`` ever sees one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import uuid
+from pathlib import Path
+from typing import Iterator
+
+DATA_DIR = "data"
+PARTS_DIR = ".parts"
+STATS_DIR = "stats"
+MANIFEST_NAME = "manifest.json"
+CARD_NAME = "README.md"
+SHARD_SUFFIX = ".parquet"
+TMP_MARK = ".tmp-"
+
+_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
+_SPLIT_RE = re.compile(r"^[A-Za-z0-9_]+$")
+
+
+class StorageError(ValueError):
+    """A dataset folder, file or argument is not what storage expects."""
+
+
+def check_split(split: str) -> str:
+    """Split names become folder names and Hugging Face split names: letters, digits, '_'."""
+    if not isinstance(split, str) or not _SPLIT_RE.match(split):
+        raise StorageError(f"split {split!r}: a split name may only hold letters, digits and '_'")
+    return split
+
+
+def check_stem(name: str, what: str = "part name") -> str:
+    """File stems (part names) must be safe single path components that do not start with a dot."""
+    if not isinstance(name, str) or not _NAME_RE.match(name) or ".." in name:
+        raise StorageError(f"{what} {name!r}: use letters, digits, '_', '-', '.' (no leading dot, "
+                           "no '..', no '/')")
+    return name
+
+
+def data_dir(dataset_dir: Path | str) -> Path:
+    return Path(dataset_dir) / DATA_DIR
+
+
+def shard_path(dataset_dir: Path | str, split: str, stem: str, shard: int) -> Path:
+    """``data/{split}/{stem}-{shard:05d}.parquet``."""
+    return data_dir(dataset_dir) / check_split(split) / f"{stem}-{shard:05d}{SHARD_SUFFIX}"
+
+
+def shard_pattern(stem: str) -> re.Pattern:
+    """Matches exactly the shard file names of ``stem`` (so part 'a' never matches part 'a-b')."""
+    return re.compile(rf"^{re.escape(stem)}-\d{{5}}{re.escape(SHARD_SUFFIX)}$")
+
+
+def list_data_files(dataset_dir: Path | str) -> list[Path]:
+    """Every finished record file, sorted by split then name (temporary files excluded)."""
+    root = data_dir(dataset_dir)
+    if not root.is_dir():
+        return []
+    files = [p for p in root.glob(f"*/*{SHARD_SUFFIX}")
+             if not p.name.startswith(".") and not p.parent.name.startswith(".")]
+    return sorted(files, key=lambda p: (p.parent.name, p.name))
+
+
+def list_splits(dataset_dir: Path | str) -> list[str]:
+    """Split folders that hold at least one record file, sorted."""
+    return sorted({p.parent.name for p in list_data_files(dataset_dir)})
+
+
+SPLIT_ORDER = ("train", "validation", "test")
+
+
+def ordered_splits(splits) -> list[str]:
+    """train, validation, test first, then any other split alphabetically."""
+    known = [s for s in SPLIT_ORDER if s in splits]
+    return known + sorted(set(splits) - set(known))
+
+
+def split_of(path: Path) -> str:
+    return path.parent.name
+
+
+def relative(dataset_dir: Path | str, path: Path) -> str:
+    """POSIX path of ``path`` relative to the dataset root (what manifests and cards record)."""
+    return Path(path).relative_to(Path(dataset_dir)).as_posix()
+
+
+def temp_path_for(final: Path) -> Path:
+    """A hidden, unique temporary name next to ``final`` (same folder, so os.replace is atomic)."""
+    return final.with_name(f".{final.name}{TMP_MARK}{os.getpid()}-{uuid.uuid4().hex[:8]}")
+
+
+def iter_temp_files(dataset_dir: Path | str) -> Iterator[Path]:
+    """Temporary files left by interrupted writes anywhere in the dataset folder."""
+    for p in Path(dataset_dir).rglob(f".*{TMP_MARK}*"):
+        if p.is_file():
+            yield p
+
+
+def fsync_dir(folder: Path) -> None:
+    """Make a rename durable (no-op where directories cannot be opened, e.g. Windows)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def atomic_write_bytes(path: Path | str, data: bytes, *, durable: bool = True) -> Path:
+    """Write ``data`` to a temporary sibling, fsync, then rename over ``path``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = temp_path_for(path)
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+            if durable:
+                f.flush()
+                os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    if durable:
+        fsync_dir(path.parent)
+    return path
+
+
+def atomic_write_text(path: Path | str, text: str, *, durable: bool = True) -> Path:
+    return atomic_write_bytes(path, text.encode("utf-8"), durable=durable)
+
+
+def sha256_file(path: Path | str, chunk: int = 1 << 20) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(chunk):
+            h.update(block)
+    return h.hexdigest()
