@@ -1,0 +1,301 @@
+"""The dataset card: ``README.md`` with Hugging Face YAML front matter, tables and plots.
+
+The front matter's ``configs`` lists each split's files so ``datasets.load_dataset(folder)`` and
+the Hub find them; the body reports counts (SPEC §4 layout), response lengths, the distortion
+distribution and image statistics, with histograms written under ``stats/``.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+import yaml
+
+from schemas import SCHEMA_VERSION, TASKS
+
+from .layout import (CARD_NAME, DATA_DIR, MANIFEST_NAME, STATS_DIR, atomic_write_bytes,
+                     atomic_write_text, ordered_splits)
+from .manifest import read_manifest
+from .stats import DEFAULT_IMAGE_CAP, MAX_HIST_WORDS, PERCENTILES, collect_stats
+
+TASK_TITLES = {
+    "distortion_identification": "Distortion identification",
+    "assessment_reasoning": "Assessment reasoning",
+    "instant_rating": "Instant rating",
+    "comparison_reasoning": "Comparison reasoning",
+    "qa_expansion": "Question–answer expansion",
+}
+SETTING_TITLES = {"full_reference": "full-reference", "no_reference": "no-reference"}
+STAT_TITLES = {
+    "brightness": "Brightness (mean luma, 0–255)",
+    "contrast": "Contrast (RMS of luma)",
+    "colourfulness": "Colourfulness (Hasler–Süsstrunk)",
+    "edge_density": "Edge density (Canny share, 0–1)",
+    "texture_variance": "Texture variance (7×7 local variance of luma)",
+}
+SD_MD_TASKS = frozenset({"distortion_identification", "assessment_reasoning",
+                         "comparison_reasoning"})
+
+
+# -- plots -------------------------------------------------------------------------------------
+
+def _figure(width: float = 6.0, height: float = 3.6):
+    from matplotlib.figure import Figure  # object API: no pyplot global state, Agg canvas
+
+    return Figure(figsize=(width, height), dpi=100, layout="tight")
+
+
+def _save(fig, path: Path) -> str:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(fig)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    atomic_write_bytes(path, buf.getvalue(), durable=False)
+    return path.name
+
+
+def plot_image_histograms(values: dict[str, np.ndarray], folder: Path) -> dict[str, str]:
+    """One histogram PNG per image statistic; {stat: file name}."""
+    out = {}
+    for name, x in values.items():
+        fig = _figure()
+        ax = fig.add_subplot()
+        if len(x):
+            ax.hist(x, bins=min(50, max(10, len(x) // 10)), color="#3a6ea5")
+        ax.set_title(STAT_TITLES.get(name, name))
+        ax.set_xlabel(name)
+        ax.set_ylabel("images")
+        out[name] = _save(fig, folder / f"image_{name}.png")
+    return out
+
+
+def plot_distortions(distortions: dict, folder: Path) -> str:
+    """Stacked bars: label count per category, split by level."""
+    per_level = distortions["per_category_level"]
+    cats = sorted(per_level)
+    fig = _figure(8.0, 4.0)
+    ax = fig.add_subplot()
+    bottom = np.zeros(len(cats))
+    shades = ["#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c"]  # light = slight
+    for level in range(1, 6):
+        heights = np.array([per_level[c].get(str(level), 0) for c in cats], dtype=float)
+        if heights.any():
+            ax.bar(cats, heights, bottom=bottom, label=f"level {level}",
+                   color=shades[level - 1])
+            bottom += heights
+    ax.set_ylabel("labels")
+    ax.set_title("Distortion labels per category and level")
+    ax.tick_params(axis="x", labelrotation=60)
+    if cats:
+        ax.legend(fontsize=8)
+    return _save(fig, folder / "distortions.png")
+
+
+def plot_response_lengths(hists: dict[tuple, np.ndarray], folder: Path) -> str:
+    """Response length distribution (words) per task and response kind."""
+    fig = _figure(8.0, 4.0)
+    ax = fig.add_subplot()
+    width = 5  # words per bin
+    last = max((int(np.flatnonzero(h).max()) for h in hists.values() if h.any()), default=0)
+    edges = np.arange(0, MAX_HIST_WORDS + width + 1, width)
+    for (task, kind, _), hist in sorted(hists.items()):
+        if hist.sum():
+            binned = np.add.reduceat(hist, edges[:-1][edges[:-1] < hist.size])
+            ax.step(edges[:binned.size], binned / hist.sum(), where="post",
+                    label=f"{TASK_TITLES.get(task, task)} ({kind})")
+    ax.set_xlim(0, min(MAX_HIST_WORDS, last + 2 * width))
+    ax.set_xlabel(f"words ({width}-word bins, clipped at {MAX_HIST_WORDS})")
+    ax.set_ylabel("share of responses")
+    ax.set_title("Response length")
+    if hists:
+        ax.legend(fontsize=7)
+    return _save(fig, folder / "response_words.png")
+
+
+# -- markdown ----------------------------------------------------------------------------------
+
+def _fmt(n: int) -> str:
+    return f"{n:,}"
+
+
+def _ordered_tasks(counts: dict) -> list[str]:
+    seen = {t for tasks in counts.values() for t in tasks}
+    return [t for t in TASKS if t in seen] + sorted(seen - set(TASKS))
+
+
+def counts_table(counts: dict, splits: list[str]) -> str:
+    """Rows task × setting, columns split; ``single / multi`` where distortion counts matter."""
+    lines = ["| task | setting | " + " | ".join(splits) + " | total |",
+             "| --- | --- | " + " | ".join("---:" for _ in splits) + " | ---: |"]
+    for task in _ordered_tasks(counts):
+        has_md = any(cell.get("multi") for s in splits
+                     for cell in counts.get(s, {}).get(task, {}).values())
+        split_md = task in SD_MD_TASKS or has_md
+        settings = sorted({st for s in splits for st in counts.get(s, {}).get(task, {})})
+        for setting in settings:
+            cells, single_sum, multi_sum = [], 0, 0
+            for s in splits:
+                cell = counts.get(s, {}).get(task, {}).get(setting,
+                                                          {"single": 0, "multi": 0, "total": 0})
+                single_sum += cell["single"]
+                multi_sum += cell["multi"]
+                cells.append(f"{_fmt(cell['single'])} / {_fmt(cell['multi'])}" if split_md
+                             else _fmt(cell["total"]))
+            total = (f"{_fmt(single_sum)} / {_fmt(multi_sum)}" if split_md
+                     else _fmt(single_sum + multi_sum))
+            lines.append(f"| {TASK_TITLES.get(task, task)} | {SETTING_TITLES.get(setting, setting)}"
+                         f" | " + " | ".join(cells) + f" | {total} |")
+    split_totals = [sum(c["total"] for t in counts.get(s, {}).values() for c in t.values())
+                    for s in splits]
+    lines.append("| **all** | | " + " | ".join(f"**{_fmt(n)}**" for n in split_totals)
+                 + f" | **{_fmt(sum(split_totals))}** |")
+    return "\n".join(lines)
+
+
+def response_table(rows: list[dict]) -> str:
+    lines = ["| task | response | single distortion | multi distortion | all |",
+             "| --- | --- | ---: | ---: | ---: |"]
+    by_key = {(r["task"], r["response_kind"], r["distortion"]): r for r in rows}
+    pairs = sorted({(r["task"], r["response_kind"]) for r in rows},
+                   key=lambda p: (TASKS.index(p[0]) if p[0] in TASKS else 99, p))
+    for task, kind in pairs:
+        cells = []
+        for d in ("single", "multi", "all"):
+            r = by_key.get((task, kind, d))
+            cells.append(f"{r['mean']:.1f} (n={_fmt(r['rows'])})" if r else "–")
+        lines.append(f"| {TASK_TITLES.get(task, task)} | {kind} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def distortion_table(distortions: dict) -> str:
+    per_level = distortions["per_category_level"]
+    lines = ["| category | " + " | ".join(f"level {lv}" for lv in range(1, 6)) + " | total |",
+             "| --- | " + " | ".join("---:" for _ in range(5)) + " | ---: |"]
+    for cat in sorted(per_level):
+        levels = [per_level[cat].get(str(lv), 0) for lv in range(1, 6)]
+        lines.append(f"| {cat} | " + " | ".join(_fmt(n) for n in levels)
+                     + f" | {_fmt(distortions['per_category'][cat])} |")
+    return "\n".join(lines)
+
+
+def image_table(image_stats: dict) -> str:
+    cols = ["mean", "std", "min"] + [f"p{p}" for p in PERCENTILES] + ["max"]
+    lines = ["| statistic | n | " + " | ".join(cols) + " |",
+             "| --- | ---: | " + " | ".join("---:" for _ in cols) + " |"]
+    for name, s in image_stats.items():
+        if not s.get("n"):
+            continue
+        lines.append(f"| {STAT_TITLES.get(name, name)} | {s['n']} | "
+                     + " | ".join(f"{s[c]:.3g}" for c in cols) + " |")
+    return "\n".join(lines)
+
+
+def front_matter(splits: list[str], pretty_name: str, rows: int) -> str:
+    size = ("n<1K" if rows < 1_000 else "1K<n<10K" if rows < 10_000 else
+            "10K<n<100K" if rows < 100_000 else "100K<n<1M" if rows < 1_000_000 else "1M<n<10M")
+    meta = {
+        "pretty_name": pretty_name,
+        "language": ["en"],
+        "task_categories": ["visual-question-answering", "image-to-text"],
+        "tags": ["image-quality-assessment", "instruction-tuning", "synthetic"],
+        "size_categories": [size],
+        "configs": [{"config_name": "default", "default": True,
+                     "data_files": [{"split": s, "path": f"{DATA_DIR}/{s}/*.parquet"}
+                                    for s in splits]}],
+    }
+    return "---\n" + yaml.safe_dump(meta, sort_keys=False, allow_unicode=True) + "---\n"
+
+
+def _provenance_section(dataset_dir: Path, stats: dict) -> list[str]:
+    lines = ["## Provenance", ""]
+    try:
+        manifest = read_manifest(dataset_dir)
+    except ValueError:
+        manifest = None
+    if manifest:
+        v = manifest["versions"]
+        lines += [f"- iqa-datagen {v['package']}, record schema {v['schema']}, "
+                  f"Python {v['python']}; built {manifest['created']}.",
+                  f"- Build seed: {manifest['config'].get('seed', 'n/a')}."]
+        usage = manifest.get("usage")
+        if usage:
+            lines.append(f"- Generator usage: `{json.dumps(usage, sort_keys=True)}`.")
+    else:
+        lines.append(f"- Record schema {SCHEMA_VERSION} (no manifest.json yet).")
+    gens = ", ".join(f"{g} ({_fmt(n)})" for g, n in stats["generators"].items())
+    lines.append(f"- Responses by generator: {gens or 'none'}.")
+    if stats["prompt_versions"]:
+        lines.append(f"- Prompt versions: {', '.join(stats['prompt_versions'])}.")
+    lines += [f"- Config, versions and the sha256 of every data file: [`{MANIFEST_NAME}`]"
+              f"({MANIFEST_NAME}).", ""]
+    return lines
+
+
+def render_card(dataset_dir: Path, stats: dict, plots: dict, title: str) -> str:
+    counts = stats["counts"]
+    splits = ordered_splits(counts)
+    total = stats["totals"]["rows"]
+    refs = ", ".join(f"{s}: {_fmt(n)}" for s, n in stats["references"].items())
+    img = stats["images"]
+    body = [
+        f"# {title}", "",
+        "Instruction-tuning data for descriptive image quality assessment in the style of "
+        "DQ-495K: every record pairs one to three images (reference in the full-reference "
+        "setting, image A, and image B for paired tasks) with a question and a response. "
+        "Built by iqa-datagen.", "",
+        f"{_fmt(total)} records in {stats['files']} Parquet files "
+        f"({stats['bytes'] / 2**20:.1f} MiB); reference images per split: {refs or 'none'}.", "",
+        "```python",
+        "from datasets import load_dataset",
+        "",
+        'ds = load_dataset("path/to/this/folder", split="train")  # images decode to PIL',
+        "```", "",
+        "## Records", "",
+        "Columns: `id`, `task`, `setting` (full_reference / no_reference), `split`, "
+        "`response_kind` (templated / detailed), `reference_id`, `image_ref`, `image_a`, "
+        "`image_b` (PNG images), `question`, `response`, `conversations` (LLaVA-style turns), "
+        "`distortions_a`, `distortions_b` (category, name, level 1–5, grade), "
+        "`multi_distortion`, `verdict` (paired tasks), `source_record_id`, `provenance`.", "",
+        "## Counts", "",
+        "Records per task and setting; `single / multi` distortion where it applies.", "",
+        counts_table(counts, splits), "",
+        "## Response length", "",
+        "Mean words per response (whitespace tokens), by task and response kind.", "",
+        response_table(stats["response_words"]), "",
+        f"![Response length]({STATS_DIR}/{plots['response_words']})", "",
+        "## Distortions", "",
+        f"Label counts over {stats['distortions']['counted_over']}; records whose image A is "
+        f"pristine: {_fmt(stats['distortions']['records_with_pristine_image_a'])}.", "",
+        distortion_table(stats["distortions"]), "",
+        f"![Distortions]({STATS_DIR}/{plots['distortions']})", "",
+        "## Image statistics", "",
+        f"Measured on distorted images A: a seeded sample of {_fmt(img['rows_sampled'])} "
+        f"records (cap {_fmt(img['cap'])}, seed {img['seed']}), {_fmt(img['distinct_images'])} "
+        "distinct images after removing repeats.", "",
+        image_table(img["stats"]), "",
+    ]
+    for name, file in plots["images"].items():
+        body.append(f"![{STAT_TITLES.get(name, name)}]({STATS_DIR}/{file})")
+    body.append("")
+    body += _provenance_section(dataset_dir, stats)
+    return front_matter(splits, title, total) + "\n" + "\n".join(body)
+
+
+def write_card(dataset_dir: Path | str, *, title: str = "iqa-datagen descriptive IQA dataset",
+               image_cap: int = DEFAULT_IMAGE_CAP, seed: int = 0) -> Path:
+    """Compute statistics (streaming), write plots and ``stats/stats.json``, then ``README.md``."""
+    dataset_dir = Path(dataset_dir)
+    stats, raw = collect_stats(dataset_dir, image_cap=image_cap, seed=seed)
+    folder = dataset_dir / STATS_DIR
+    plots = {
+        "images": plot_image_histograms(raw["image_values"], folder),
+        "distortions": plot_distortions(stats["distortions"], folder),
+        "response_words": plot_response_lengths(raw["response_word_hists"], folder),
+    }
+    atomic_write_text(folder / "stats.json", json.dumps(stats, indent=1) + "\n", durable=False)
+    return atomic_write_text(dataset_dir / CARD_NAME, render_card(dataset_dir, stats, plots, title))

@@ -1,0 +1,161 @@
+"""Exports for training code: LLaVA and DepictQA JSON, images as content-addressed PNG files.
+
+Both stream the dataset: JSON arrays are written item by item to temporary files that are
+renamed into place at the end, and each distinct image is written once as
+``images/<sha256>.png``. Image paths inside the JSON are relative to the export folder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+from typing import Iterable, Literal, Optional, Sequence
+
+from schemas import PAIRED_TASKS
+
+from .layout import StorageError, atomic_write_text, check_split, temp_path_for
+from .reader import data_files, read_records
+
+IMAGE_TOKEN = "<image>"
+FORMATS = ("llava", "depictqa")
+_IMAGE_TOKEN_RE = re.compile(r"\s*<image>\s*")
+
+
+class _JsonArrayFile:
+    """A JSON list written one item at a time under a temporary name."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.tmp = temp_path_for(path)
+        self._f = open(self.tmp, "w", encoding="utf-8")
+        self._f.write("[")
+        self.items = 0
+
+    def append(self, item: dict) -> None:
+        self._f.write(",\n" if self.items else "\n")
+        self._f.write(json.dumps(item, ensure_ascii=False))
+        self.items += 1
+
+    def commit(self) -> None:
+        self._f.write("\n]\n")
+        self._f.close()
+        self.tmp.replace(self.path)
+
+    def abort(self) -> None:
+        self._f.close()
+        self.tmp.unlink(missing_ok=True)
+
+
+class _ImageStore:
+    """Writes each distinct PNG once as ``images/<sha256>.png``; returns its relative path."""
+
+    def __init__(self, out_dir: Path) -> None:
+        self.out_dir = out_dir
+        self.folder = out_dir / "images"
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.known: set[str] = {p.stem for p in self.folder.glob("*.png")}
+        self.written = 0
+
+    def path_for(self, image: Optional[dict]) -> Optional[str]:
+        if not image:
+            return None
+        data = image["bytes"]
+        digest = hashlib.sha256(data).hexdigest()
+        if digest not in self.known:
+            tmp = temp_path_for(self.folder / f"{digest}.png")
+            tmp.write_bytes(data)
+            tmp.replace(self.folder / f"{digest}.png")
+            self.known.add(digest)
+            self.written += 1
+        return f"images/{digest}.png"
+
+
+def _strip_tokens(text: str) -> str:
+    return _IMAGE_TOKEN_RE.sub(" ", text).strip() if IMAGE_TOKEN in text else text
+
+
+def _turns(row: dict, n_images: int) -> list[dict]:
+    """Conversation turns; ``n_images`` image tokens open the first human turn (0: none)."""
+    turns = []
+    for i, turn in enumerate(row["conversations"]):
+        value = _strip_tokens(turn["value"])
+        if i == 0 and n_images:
+            value = "\n".join([IMAGE_TOKEN] * n_images + [value])
+        turns.append({"from": turn["from"], "value": value})
+    return turns
+
+
+def llava_item(row: dict, images: _ImageStore) -> dict:
+    """LLaVA item: image paths reference first, then A, then B; one <image> token each."""
+    paths = [p for p in (images.path_for(row["image_ref"]), images.path_for(row["image_a"]),
+                         images.path_for(row["image_b"])) if p]
+    return {"id": row["id"], "image": paths[0] if len(paths) == 1 else paths,
+            "conversations": _turns(row, len(paths))}
+
+
+def depictqa_task_type(row: dict) -> str:
+    """quality_single_A / quality_compare, with ``_noref`` in the no-reference setting."""
+    paired = row["image_b"] is not None or row["task"] in PAIRED_TASKS
+    base = "quality_compare" if paired else "quality_single_A"
+    return base if row["setting"] == "full_reference" else f"{base}_noref"
+
+
+def depictqa_item(row: dict, images: _ImageStore) -> dict:
+    return {"id": row["id"], "image_ref": images.path_for(row["image_ref"]),
+            "image_A": images.path_for(row["image_a"]),
+            "image_B": images.path_for(row["image_b"]),
+            "task_type": depictqa_task_type(row), "conversations": _turns(row, 0)}
+
+
+def export_dataset(dataset_dir: Path | str, fmt: Literal["llava", "depictqa"],
+                   out_dir: Path | str, *, splits: Optional[Sequence[str]] = None) -> dict:
+    """Write ``fmt`` JSON files and ``images/`` under ``out_dir``; returns a summary.
+
+    LLaVA: ``llava_{split}.json``. DepictQA: ``{split}/{task}_{setting}.json``. Nothing is
+    renamed into place until every record was exported (a failed export leaves old files).
+    """
+    if fmt not in FORMATS:
+        raise StorageError(f"export format {fmt!r}: choose one of {FORMATS}")
+    dataset_dir, out_dir = Path(dataset_dir), Path(out_dir)
+    if splits is not None:
+        splits = [check_split(s) for s in splits]
+    if not data_files(dataset_dir, splits):
+        raise StorageError(f"{dataset_dir}: no record files to export"
+                           + (f" for splits {list(splits)}" if splits else ""))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    images = _ImageStore(out_dir)
+    outputs: dict[tuple, _JsonArrayFile] = {}
+    try:
+        for row in read_records(dataset_dir, splits=splits, batch_size=64):
+            if fmt == "llava":
+                key, item = (row["split"],), llava_item(row, images)
+                path = out_dir / f"llava_{row['split']}.json"
+            else:
+                key, item = (row["split"], row["task"], row["setting"]), depictqa_item(row, images)
+                path = out_dir / row["split"] / f"{row['task']}_{row['setting']}.json"
+            if key not in outputs:
+                outputs[key] = _JsonArrayFile(path)
+            outputs[key].append(item)
+    except BaseException:
+        for out in outputs.values():
+            out.abort()
+        raise
+    for out in outputs.values():
+        out.commit()
+    files = {out.path.relative_to(out_dir).as_posix(): out.items
+             for out in sorted(outputs.values(), key=lambda o: o.path)}
+    summary = {"format": fmt, "out_dir": str(out_dir), "files": files,
+               "records": sum(files.values()), "images": len(images.known),
+               "images_written": images.written}
+    atomic_write_text(out_dir / f"export_{fmt}.json", json.dumps(summary, indent=1) + "\n",
+                      durable=False)
+    return summary
+
+
+def iter_json_items(paths: Iterable[Path]) -> Iterable[dict]:
+    """Items of exported JSON lists (small helper for checks and tests)."""
+    for path in paths:
+        yield from json.loads(Path(path).read_text(encoding="utf-8"))
