@@ -1,0 +1,1 @@
+"""The build pipeline as plain functions over shards; flows/ orchestrates them with Prefect."""

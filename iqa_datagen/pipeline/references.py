@@ -1,0 +1,111 @@
+"""Step 1 of a build: find the reference images, give each a stable id and split, cut shards.
+
+Only names are listed here (no pixels are read), so discovery is cheap even for 100K+ files.
+A reference's split is decided by its group (the file, or a built-in image and all its copies),
+so no reference nor any distortion of it ever lands in two splits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from distortions.images import (BUILTIN_REFERENCES, builtin_reference, list_images, load_image,
+                                resize_short_side)
+from iqa_datagen.config import BuildConfig
+from iqa_datagen.seeding import derive_seed, stable_id
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A reference image by name; ``source`` is a file path or ``builtin:<name>[~copy]``."""
+
+    ref_id: str
+    name: str
+    source: str
+    group: str
+    split: str = "train"
+
+
+@dataclass(frozen=True)
+class Shard:
+    """A unit of work: a few hundred references processed by one task run."""
+
+    index: int
+    references: tuple[Reference, ...]
+
+    @property
+    def name(self) -> str:
+        return f"shard-{self.index:05d}"
+
+
+def discover(config: BuildConfig) -> list[Reference]:
+    """All references of the config, in a stable order, with their split assigned."""
+    refs_cfg = config.references
+    items: list[tuple[str, str, str]] = []  # (name, source, group)
+    if refs_cfg.folder:
+        root = Path(refs_cfg.folder)
+        for path in list_images(root):
+            rel = path.relative_to(root).as_posix()
+            items.append((rel, str(path), rel))
+    else:
+        for copy in range(refs_cfg.builtin_repeat):
+            for name in BUILTIN_REFERENCES:
+                label = name if copy == 0 else f"{name}~{copy}"
+                items.append((label, f"builtin:{label}", f"builtin:{name}"))
+    if refs_cfg.limit:
+        items = items[: refs_cfg.limit]
+    groups = assign_splits(sorted({g for _, _, g in items}), config.split_seed,
+                           config.split.test_fraction)
+    return [Reference(ref_id=stable_id("ref", source if refs_cfg.folder else label),
+                      name=label, source=source, group=group, split=groups[group])
+            for label, source, group in items]
+
+
+def assign_splits(groups: list[str], seed: int, test_fraction: float) -> dict[str, str]:
+    """Groups ranked by a seeded hash; the first ⌈n·test_fraction⌉ go to test (at least one when
+    test_fraction > 0 and there are two or more groups), the rest to train."""
+    ranked = sorted(groups, key=lambda g: derive_seed(seed, "split", g))
+    n_test = int(np.ceil(len(ranked) * test_fraction)) if test_fraction > 0 else 0
+    if test_fraction > 0 and len(ranked) >= 2:
+        n_test = min(max(n_test, 1), len(ranked) - 1)
+    return {g: ("test" if i < n_test else "train") for i, g in enumerate(ranked)}
+
+
+def make_shards(references: list[Reference], shard_size: int) -> list[Shard]:
+    return [Shard(i // shard_size, tuple(references[i:i + shard_size]))
+            for i in range(0, len(references), shard_size)]
+
+
+def load_reference(ref: Reference, short_side: int | None) -> np.ndarray:
+    """Pixels of a reference, resized (bicubic) so its short side is at most ``short_side``.
+
+    Copies of a built-in image (``name~k``) are mirrored/cropped variants so that each copy is a
+    distinct image; they share a group, hence a split.
+    """
+    if ref.source.startswith("builtin:"):
+        label = ref.source.split(":", 1)[1]
+        base, _, copy = label.partition("~")
+        image = builtin_reference(base)
+        if copy:
+            image = _variant(image, int(copy))
+    else:
+        image = load_image(ref.source)
+    return resize_short_side(image, short_side)
+
+
+def _variant(image: np.ndarray, k: int) -> np.ndarray:
+    """A deterministic distinct variant of an image: flips and a 90%-area crop."""
+    if k % 2:
+        image = image[:, ::-1]
+    if (k // 2) % 2:
+        image = image[::-1]
+    h, w = image.shape[:2]
+    rng = np.random.default_rng(k)
+    ch, cw = int(h * 0.95), int(w * 0.95)
+    y, x = int(rng.integers(0, h - ch + 1)), int(rng.integers(0, w - cw + 1))
+    return np.ascontiguousarray(cv2.resize(image[y:y + ch, x:x + cw], (w, h),
+                                           interpolation=cv2.INTER_AREA))

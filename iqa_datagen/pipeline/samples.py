@@ -1,0 +1,213 @@
+"""Step 2 of a build, per reference: draw distortions, make brief records, and gather the
+requests for detailed responses (which a generator answers in step 3).
+
+Every random choice comes from ``rng_for(seed, ref_id, task, index, ...)``: a sample depends only
+on the build seed and its own identity, never on which shard or process computes it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Optional, Sequence
+
+import numpy as np
+
+from distortions.images import encode_png
+from distortions.registry import Registry
+from distortions.sampler import SamplePlan, Sampler, SamplerConfig
+from generators import brief
+from generators.base import DetailedRequest
+from generators.records import image_field, labels, make_record, provenance
+from iqa_datagen.pipeline.references import Reference
+from iqa_datagen.seeding import derive_seed, rng_for
+from schemas import Record, Verdict
+
+BRIEF_GENERATOR_VERSION = "1"
+SETTINGS = ("full_reference", "no_reference")
+
+# (reference, image_a, image_b) → (winner "A"/"B", confidence)
+Verdicter = Callable[[Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]]], list[tuple[str, float]]]
+
+
+@dataclass
+class PendingDetailed:
+    """A detailed sample waiting for its response: the request and what the records need."""
+
+    request: DetailedRequest
+    reference: Reference
+    ref_png: bytes
+    a_png: bytes
+    b_png: Optional[bytes]
+    labels_a: list[dict]
+    labels_b: list[dict]
+    no_reference_ok: bool
+
+
+@dataclass
+class ReferenceOutput:
+    records: list[Record] = field(default_factory=list)
+    pending: list[PendingDetailed] = field(default_factory=list)
+    dropped_low_confidence: int = 0
+
+
+def sampler_for(split: str, config, registry: Registry) -> Sampler:
+    """The SPEC §2 sampler for a split (OOD split: held-out distortions only in test)."""
+    ood = None
+    if config.split.ood:
+        ood = "train" if split == "train" else "eval"
+    names = tuple(config.tasks.distortions) if config.tasks.distortions else None
+    return Sampler(SamplerConfig(pristine_share=config.tasks.pristine_share,
+                                 multi_share=config.tasks.multi_share, ood=ood, names=names),
+                   registry=registry)
+
+
+class ReferenceWorker:
+    """Makes every sample of one reference image."""
+
+    def __init__(self, config, registry: Registry, source_name: str = "references"):
+        self.config = config
+        self.registry = registry
+        self.seed = config.seed
+        self.source_name = source_name
+        self._samplers: dict[str, Sampler] = {}
+        self.gt_names = {c: registry.gt_name(c) for c in registry.categories()}
+
+    def sampler(self, split: str) -> Sampler:
+        if split not in self._samplers:
+            self._samplers[split] = sampler_for(split, self.config, self.registry)
+        return self._samplers[split]
+
+    def _prov(self, ref: Reference, generator: str, version: str, notes: str | None = None):
+        return provenance(source=self.source_name, generator=generator, generator_version=version,
+                          seed=self.seed, reference_name=ref.name, notes=notes)
+
+    def run(self, ref: Reference, image: np.ndarray, verdicter: Optional[Verdicter],
+            with_library_rating: bool = True) -> ReferenceOutput:
+        out = ReferenceOutput()
+        ref_png = encode_png(image)
+        tasks = self.config.tasks
+        for i in range(tasks.identification):
+            out.records += self.identification(ref, image, ref_png, i)
+        if with_library_rating:
+            for i in range(tasks.instant_rating):
+                out.records += self.library_rating(ref, image, ref_png, i)
+        for i in range(tasks.assessment):
+            out.pending.append(self.assessment(ref, image, ref_png, i))
+        comparisons = [self.comparison_images(ref, image, i) for i in range(tasks.comparison)]
+        if comparisons:
+            verdicts = self._verdicts(image, comparisons, verdicter)
+            threshold = self.config.assistant.confidence_threshold
+            for i, (item, verdict) in enumerate(zip(comparisons, verdicts)):
+                if verdict.confidence is not None and verdict.confidence < threshold:
+                    out.dropped_low_confidence += 1
+                    continue
+                out.pending.append(self.comparison(ref, image, ref_png, i, item, verdict))
+        return out
+
+    # -- brief tasks -------------------------------------------------------------------------
+
+    def identification(self, ref: Reference, image, ref_png: bytes, i: int) -> list[Record]:
+        key = f"{ref.ref_id}:identification:{i}"
+        rng = rng_for(self.seed, key)
+        plan = self.sampler(ref.split).sample(rng)
+        png = encode_png(plan.apply(image, rng, registry=self.registry))
+        records = []
+        for setting in SETTINGS:
+            if setting == "no_reference" and not plan.passes_no_reference_filter():
+                continue
+            q, a = brief.identification_text(labels(plan.labels()), self.gt_names, setting,
+                                             ref.split, rng_for(self.seed, key, setting))
+            records.append(make_record(
+                seed=self.seed, key=key, task="distortion_identification", setting=setting,
+                split=ref.split, response_kind="templated", reference_id=ref.ref_id,
+                image_ref=image_field(ref_png, f"{ref.ref_id}/ref.png"),
+                image_a=image_field(png, f"{ref.ref_id}/ident-{i}.png"), question=q, response=a,
+                distortions_a=labels(plan.labels()),
+                provenance=self._prov(ref, "template", BRIEF_GENERATOR_VERSION)))
+        return records
+
+    def library_rating(self, ref: Reference, image, ref_png: bytes, i: int) -> list[Record]:
+        """An instant-rating pair with an unambiguous order: one distortion at two levels."""
+        key = f"{ref.ref_id}:instant_rating:{i}"
+        rng = rng_for(self.seed, key)
+        better, worse = self.sampler(ref.split).level_pair(rng)
+        img_better = better.apply(image, rng_for(self.seed, key, "better"), registry=self.registry)
+        img_worse = worse.apply(image, rng_for(self.seed, key, "worse"), registry=self.registry)
+        winner = "A" if rng.random() < 0.5 else "B"
+        (pa, la), (pb, lb) = ((better, img_better), (worse, img_worse))[:: 1 if winner == "A" else -1]
+        png_a, png_b = encode_png(la), encode_png(lb)
+        verdict = Verdict(winner=winner, confidence=1.0, source="library_levels")
+        records = []
+        for setting in SETTINGS:
+            if setting == "no_reference" and not (pa.passes_no_reference_filter()
+                                                  and pb.passes_no_reference_filter()):
+                continue
+            q, a = brief.rating_text(winner, setting, ref.split, rng_for(self.seed, key, setting))
+            records.append(make_record(
+                seed=self.seed, key=key, task="instant_rating", setting=setting, split=ref.split,
+                response_kind="templated", reference_id=ref.ref_id,
+                image_ref=image_field(ref_png, f"{ref.ref_id}/ref.png"),
+                image_a=image_field(png_a, f"{ref.ref_id}/rating-{i}-A.png"),
+                image_b=image_field(png_b, f"{ref.ref_id}/rating-{i}-B.png"),
+                question=q, response=a, distortions_a=labels(pa.labels()),
+                distortions_b=labels(pb.labels()), verdict=verdict,
+                provenance=self._prov(ref, "template", BRIEF_GENERATOR_VERSION,
+                                      notes="pair from the distortion library: same distortion, "
+                                            "lower level wins")))
+        return records
+
+    # -- detailed tasks (requests now, records after generation) -----------------------------
+
+    def assessment(self, ref: Reference, image, ref_png: bytes, i: int) -> PendingDetailed:
+        key = f"{ref.ref_id}:assessment_reasoning:{i}"
+        rng = rng_for(self.seed, key)
+        plan = self.sampler(ref.split).sample(rng)
+        distorted = plan.apply(image, rng, registry=self.registry)
+        request = DetailedRequest(key=key, task="assessment_reasoning", image_ref=image,
+                                  image_a=distorted, distortions_a=tuple(labels(plan.labels())),
+                                  seed=derive_seed(self.seed, key))
+        return PendingDetailed(request, ref, ref_png, encode_png(distorted), None, plan.labels(), [],
+                               plan.passes_no_reference_filter())
+
+    def comparison_images(self, ref: Reference, image, i: int):
+        key = f"{ref.ref_id}:comparison_reasoning:{i}"
+        rng = rng_for(self.seed, key)
+        sampler = self.sampler(ref.split)
+        plan_a = sampler.sample(rng)
+        plan_b = sampler.sample(rng)
+        while plan_b == plan_a:
+            plan_b = sampler.sample(rng, allow_pristine=False)
+        img_a = plan_a.apply(image, rng_for(self.seed, key, "A"), registry=self.registry)
+        img_b = plan_b.apply(image, rng_for(self.seed, key, "B"), registry=self.registry)
+        return key, plan_a, plan_b, img_a, img_b
+
+    def comparison(self, ref: Reference, image, ref_png: bytes, i: int, item,
+                   verdict: Verdict) -> PendingDetailed:
+        key, plan_a, plan_b, img_a, img_b = item
+        request = DetailedRequest(key=key, task="comparison_reasoning", image_ref=image,
+                                  image_a=img_a, image_b=img_b,
+                                  distortions_a=tuple(labels(plan_a.labels())),
+                                  distortions_b=tuple(labels(plan_b.labels())),
+                                  verdict=verdict, seed=derive_seed(self.seed, key))
+        return PendingDetailed(request, ref, ref_png, encode_png(img_a), encode_png(img_b),
+                               plan_a.labels(), plan_b.labels(),
+                               plan_a.passes_no_reference_filter()
+                               and plan_b.passes_no_reference_filter())
+
+    def _verdicts(self, image, comparisons, verdicter: Optional[Verdicter]) -> list[Verdict]:
+        triples = [(image, c[3], c[4]) for c in comparisons]
+        if verdicter is not None:
+            return [Verdict(winner=w, confidence=float(c), source="assistant")
+                    for w, c in verdicter(triples)]
+        return [_metric_verdict(*t) for t in triples]
+
+
+def _metric_verdict(ref: np.ndarray, a: np.ndarray, b: np.ndarray) -> Verdict:
+    """Fallback when no assistant model is used: the image closer to the reference (SSIM) wins."""
+    from skimage.metrics import structural_similarity as ssim
+
+    sa = ssim(ref, a, channel_axis=2, data_range=255)
+    sb = ssim(ref, b, channel_axis=2, data_range=255)
+    gap = abs(sa - sb)
+    return Verdict(winner="A" if sa >= sb else "B",
+                   confidence=float(min(1.0, 0.5 + gap * 2.5)), source="ssim")
