@@ -14,7 +14,7 @@ def image_field(png: bytes, name: str) -> ImageField:
 
 
 def labels(items: Sequence[dict]) -> list[DistortionLabel]:
-    return [DistortionLabel(**d) for d in items]
+    return [d if isinstance(d, DistortionLabel) else DistortionLabel(**d) for d in items]
 
 
 def conversation(question: str, response: str) -> list[Turn]:
@@ -28,14 +28,14 @@ def make_record(*, seed: int, key: str, task: str, setting: str, split: str, res
                 distortions_a: Sequence[DistortionLabel] = (),
                 distortions_b: Sequence[DistortionLabel] = (),
                 verdict: Optional[Verdict] = None,
-                source_record_id: Optional[str] = None) -> Record:
+                source_record_id: Optional[str] = None,
+                reference_group: Optional[str] = None) -> Record:
     """A record whose id is derived from the seed, the sample key, the setting and the content."""
-    content = stable_id(len(image_a.bytes), hash_bytes(image_a.bytes),
-                        hash_bytes(image_b.bytes) if image_b else "", question, response)
-    rid = stable_id(seed, key, task, setting, content)
+    rid = record_id(seed, key, task, setting, image_a.bytes,
+                    image_b.bytes if image_b else None, question, response)
     return Record(
         id=rid, task=task, setting=setting, split=split, response_kind=response_kind,
-        reference_id=reference_id,
+        reference_id=reference_id, reference_group=reference_group, sample_key=key,
         image_ref=image_ref if setting == "full_reference" else None,
         image_a=image_a, image_b=image_b, question=question, response=response,
         conversations=conversation(question, response),
@@ -43,6 +43,14 @@ def make_record(*, seed: int, key: str, task: str, setting: str, split: str, res
         multi_distortion=max(len(distortions_a), len(distortions_b)) > 1,
         verdict=verdict, source_record_id=source_record_id, provenance=provenance,
     )
+
+
+def record_id(seed: int, key: str, task: str, setting: str, image_a: bytes,
+              image_b: Optional[bytes], question: str, response: str) -> str:
+    """Stable id: the same sample with the same content always gets the same id."""
+    content = stable_id(len(image_a), hash_bytes(image_a), hash_bytes(image_b) if image_b else "",
+                        question, response)
+    return stable_id(seed, key, task, setting, content)
 
 
 def provenance(*, source: str, generator: str, generator_version: str, seed: int,

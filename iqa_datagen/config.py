@@ -69,7 +69,11 @@ class LLMSection(_Section):
     timeout: float = Field(60.0, gt=0)
     max_retries: int = Field(5, ge=0)
     max_attempts: int = Field(3, ge=1)
-    batch: bool = False
+    batch: bool = False  # OpenAI Batch API instead of live calls (half price, hours of latency)
+    batch_wait: Optional[float] = Field(None, ge=0)  # stop polling after this; a rerun collects
+    batch_poll_interval: float = Field(30.0, gt=0)
+    price_prompt_per_1k: float = Field(0.0025, ge=0)  # USD, for the cost estimate only
+    price_completion_per_1k: float = Field(0.01, ge=0)
     base_url: Optional[str] = None  # overrides OPENAI_BASE_URL; never a key
 
     @field_validator("base_url")
@@ -102,6 +106,7 @@ class OutputConfig(_Section):
 class RunConfig(_Section):
     shard_size: int = Field(100, ge=1)  # references per task run
     executor: Literal["local", "dask"] = "local"
+    workers: Optional[int] = Field(None, ge=1)  # local threads; None → min(4, CPU count)
     dask_address: Optional[str] = None  # None with executor=dask → a local cluster
     dask_workers: int = Field(2, ge=1)
     max_task_retries: int = Field(2, ge=0)

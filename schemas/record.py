@@ -85,6 +85,8 @@ class Record(_Model):
     split: str
     response_kind: ResponseKind
     reference_id: str
+    reference_group: Optional[str] = None  # references sharing a group always share a split
+    sample_key: Optional[str] = None  # the sample's identity in its build ("<ref>:<task>:<i>")
     image_ref: Optional[ImageField] = None
     image_a: ImageField
     image_b: Optional[ImageField] = None
@@ -145,6 +147,8 @@ _HF_FEATURES = {
     "split": {"dtype": "string", "_type": "Value"},
     "response_kind": {"dtype": "string", "_type": "Value"},
     "reference_id": {"dtype": "string", "_type": "Value"},
+    "reference_group": {"dtype": "string", "_type": "Value"},
+    "sample_key": {"dtype": "string", "_type": "Value"},
     "image_ref": {"_type": "Image"},
     "image_a": {"_type": "Image"},
     "image_b": {"_type": "Image"},
@@ -184,6 +188,8 @@ def arrow_schema() -> pa.Schema:
         pa.field("split", pa.string(), nullable=False),
         pa.field("response_kind", pa.string(), nullable=False),
         pa.field("reference_id", pa.string(), nullable=False),
+        pa.field("reference_group", pa.string()),
+        pa.field("sample_key", pa.string()),
         pa.field("image_ref", _IMAGE),
         pa.field("image_a", _IMAGE, nullable=False),
         pa.field("image_b", _IMAGE),

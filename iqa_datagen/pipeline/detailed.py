@@ -61,7 +61,7 @@ def detailed_records(seed: int, source_name: str, pending: list[PendingDetailed]
             name = req.key.replace(":", "-")
             record = make_record(
                 seed=seed, key=req.key, task=req.task, setting=setting, split=ref.split,
-                response_kind="detailed", reference_id=ref.ref_id,
+                response_kind="detailed", reference_id=ref.ref_id, reference_group=ref.group,
                 image_ref=image_field(item.ref_png, f"{ref.ref_id}/ref.png"),
                 image_a=image_field(item.a_png, f"{name}-A.png"),
                 image_b=image_field(item.b_png, f"{name}-B.png") if item.b_png else None,
@@ -113,7 +113,8 @@ def expansion_records(seed: int, source_name: str, records: list[Record],
                     seed=seed, key=f"{source.id}:qa:{j}", task="qa_expansion",
                     setting=src.setting, split=src.split,
                     response_kind="detailed" if result.generator.startswith("llm") else "templated",
-                    reference_id=src.reference_id, image_ref=src.image_ref, image_a=src.image_a,
+                    reference_id=src.reference_id, reference_group=src.reference_group,
+                    image_ref=src.image_ref, image_a=src.image_a,
                     image_b=src.image_b, question=pair.question, response=pair.answer,
                     distortions_a=src.distortions_a, distortions_b=src.distortions_b,
                     verdict=src.verdict, source_record_id=src.id,

@@ -26,6 +26,10 @@ def _llm_config(config: BuildConfig, cache_dir: Path):
                      max_tokens=section.max_tokens, concurrency=section.concurrency,
                      timeout=section.timeout, max_retries=section.max_retries,
                      max_attempts=section.max_attempts, batch=section.batch,
+                     batch_wait=section.batch_wait,
+                     batch_poll_interval=section.batch_poll_interval,
+                     price_prompt_per_1k=section.price_prompt_per_1k,
+                     price_completion_per_1k=section.price_completion_per_1k,
                      cache_dir=str(cache_dir))
     if section.base_url:
         overrides["base_url"] = section.base_url

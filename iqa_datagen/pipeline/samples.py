@@ -50,6 +50,18 @@ class ReferenceOutput:
     dropped_low_confidence: int = 0
 
 
+def brief_text(task: str, setting: str, split: str, seed: int, key: str, labels_a, winner,
+               gt_names) -> tuple[str, str]:
+    """Question and templated answer of a brief record. The wording depends on the split (the
+    count-stating variants are a training-only device), so ``resplit`` re-renders with this."""
+    rng = rng_for(seed, key, setting)
+    if task == "distortion_identification":
+        return brief.identification_text(labels(labels_a), gt_names, setting, split, rng)
+    if task == "instant_rating":
+        return brief.rating_text(winner, setting, split, rng)
+    raise ValueError(f"{task!r} is not a brief task")
+
+
 def sampler_for(split: str, config, registry: Registry) -> Sampler:
     """The SPEC §2 sampler for a split (OOD split: held-out distortions only in test)."""
     ood = None
@@ -115,11 +127,11 @@ class ReferenceWorker:
         for setting in SETTINGS:
             if setting == "no_reference" and not plan.passes_no_reference_filter():
                 continue
-            q, a = brief.identification_text(labels(plan.labels()), self.gt_names, setting,
-                                             ref.split, rng_for(self.seed, key, setting))
+            q, a = brief_text("distortion_identification", setting, ref.split, self.seed, key,
+                              plan.labels(), None, self.gt_names)
             records.append(make_record(
                 seed=self.seed, key=key, task="distortion_identification", setting=setting,
-                split=ref.split, response_kind="templated", reference_id=ref.ref_id,
+                split=ref.split, response_kind="templated", reference_id=ref.ref_id, reference_group=ref.group,
                 image_ref=image_field(ref_png, f"{ref.ref_id}/ref.png"),
                 image_a=image_field(png, f"{ref.ref_id}/ident-{i}.png"), question=q, response=a,
                 distortions_a=labels(plan.labels()),
@@ -142,10 +154,11 @@ class ReferenceWorker:
             if setting == "no_reference" and not (pa.passes_no_reference_filter()
                                                   and pb.passes_no_reference_filter()):
                 continue
-            q, a = brief.rating_text(winner, setting, ref.split, rng_for(self.seed, key, setting))
+            q, a = brief_text("instant_rating", setting, ref.split, self.seed, key, [], winner,
+                              self.gt_names)
             records.append(make_record(
                 seed=self.seed, key=key, task="instant_rating", setting=setting, split=ref.split,
-                response_kind="templated", reference_id=ref.ref_id,
+                response_kind="templated", reference_id=ref.ref_id, reference_group=ref.group,
                 image_ref=image_field(ref_png, f"{ref.ref_id}/ref.png"),
                 image_a=image_field(png_a, f"{ref.ref_id}/rating-{i}-A.png"),
                 image_b=image_field(png_b, f"{ref.ref_id}/rating-{i}-B.png"),

@@ -1,0 +1,135 @@
+"""``build_dataset``: reference images → a finished Parquet dataset, as a Prefect flow.
+
+Steps: discover references and split them → train the assistant on the training split → shard
+tasks (distort, brief records, assistant verdicts, detailed responses, QA expansion, Parquet
+part) → MOS instant-rating tasks → manifest and dataset card. Each shard is a resumable part:
+rerunning the same build after a crash redoes only unfinished shards, and the LLM reply cache
+makes even those send no request twice.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Optional
+
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
+
+from distortions.registry import use_plugins
+from flows.common import resolve_config, submit_all
+from flows.runners import task_runner_for
+from iqa_datagen.config import BuildConfig, ConfigError
+from iqa_datagen.pipeline.assistant_step import train_for_build, verdicter_from
+from iqa_datagen.pipeline.references import Reference, Shard, discover, make_shards
+from iqa_datagen.pipeline.shard import ShardReport, ShardRunner, finished_report, write_unit
+
+MOS_PART_PREFIX = "mos-"
+SHARD_PART_PREFIX = "shard-"
+
+
+@task(name="train-assistant", cache_policy=NO_CACHE)
+def train_assistant_task(config: dict, references: list[Reference], out: str,
+                         mos_items: list) -> dict:
+    cfg = BuildConfig.model_validate(config)
+    use_plugins(cfg.plugins)
+    mos_pairs = [item.pair for item in mos_items if item.split == "train"] or None
+    return train_for_build(cfg, references, out, mos_pairs)
+
+
+@task(name="build-shard", cache_policy=NO_CACHE)
+def build_shard(config: dict, shard: Shard, out: str, checkpoint: Optional[str]) -> dict:
+    """One shard of references, end to end, written as one part (or skipped when done)."""
+    cfg = BuildConfig.model_validate(config)
+    if finished_report(out, shard.name) is None and checkpoint:
+        verdicter = verdicter_from(checkpoint, cfg.assistant.device)
+    else:
+        verdicter = None
+    with ShardRunner(cfg, out, verdicter) as runner:
+        return runner.run(shard).to_dict()
+
+
+@task(name="build-mos-shard", cache_policy=NO_CACHE)
+def build_mos_shard(config: dict, items: list, part: str, out: str) -> dict:
+    """Instant-rating records of a chunk of MOS pairs, written as one part."""
+    from iqa_datagen.pipeline.mos import mos_records
+
+    cfg = BuildConfig.model_validate(config)
+    done = finished_report(out, part)
+    if done is not None:
+        return done.to_dict()
+    registry = use_plugins(cfg.plugins)
+    gt_names = {c: registry.gt_name(c) for c in registry.categories()}
+    report = ShardReport(part=part)
+    write_unit(out, part, mos_records(cfg, items, report, gt_names), report, cfg, [])
+    return report.to_dict()
+
+
+@task(name="finalize-dataset", cache_policy=NO_CACHE)
+def finalize_task(config: dict, out: str, summary: dict, extra: dict) -> dict:
+    from iqa_datagen.pipeline.output import finalize
+
+    manifest = finalize(out, BuildConfig.model_validate(config), summary, extra)
+    return {"totals": manifest["totals"], "files": len(manifest["files"])}
+
+
+@flow(name="build-shards")
+def run_shards(config: dict, shards: list[Shard], mos_chunks: list[tuple[str, list]], out: str,
+               checkpoint: Optional[str], progress: bool = False) -> list[dict]:
+    """The shard tasks of a build on the configured task runner (threads or Dask)."""
+    cfg = BuildConfig.model_validate(config)
+    retries = cfg.run.max_task_retries
+    reports = submit_all(build_shard, [dict(config=config, shard=s, out=out, checkpoint=checkpoint)
+                                       for s in shards], retries, progress, "reference shards")
+    reports += submit_all(build_mos_shard, [dict(config=config, items=items, part=part, out=out)
+                                            for part, items in mos_chunks],
+                          retries, progress, "MOS shards")
+    return reports
+
+
+def plan(cfg: BuildConfig) -> tuple[list[Reference], list[Shard], list, list[tuple[str, list]]]:
+    """References, their shards, MOS pairs and their chunks: cheap (names only, no pixels)."""
+    from iqa_datagen.pipeline.mos import collect_mos
+
+    refs = discover(cfg)
+    mos_items = collect_mos(cfg) if cfg.mos else []
+    if not refs and not mos_items:
+        where = cfg.references.folder or "the built-in set"
+        raise ConfigError(f"references.folder={where}: no image files found, and no MOS source")
+    shards = make_shards(refs, cfg.run.shard_size)
+    size = cfg.run.shard_size
+    mos_chunks = [(f"{MOS_PART_PREFIX}{i // size:05d}", mos_items[i:i + size])
+                  for i in range(0, len(mos_items), size)]
+    return refs, shards, mos_items, mos_chunks
+
+
+@flow(name="build-dataset")
+def build_dataset(out: str = "dataset", config: Optional[dict] = None,
+                  config_path: Optional[str] = None, resume: bool = True,
+                  overwrite: bool = False, progress: bool = False) -> dict:
+    """Build (or finish building) the dataset of ``config`` in ``out``; returns the summary."""
+    from iqa_datagen.pipeline.output import prepare_output, remove_stale_parts, summarize
+
+    started = time.perf_counter()
+    cfg = resolve_config(config, config_path)
+    use_plugins(cfg.plugins)  # fail early, here, on a broken plugin
+    prepare_output(out, cfg, resume=resume, overwrite=overwrite)
+    refs, shards, mos_items, mos_chunks = plan(cfg)
+    config_json = cfg.model_dump(mode="json")
+
+    assistant = None
+    if cfg.assistant.enabled and cfg.tasks.comparison > 0 and refs:
+        assistant = train_assistant_task(config_json, refs, out, mos_items)
+    checkpoint = assistant["checkpoint"] if assistant else None
+
+    runner = run_shards.with_options(task_runner=task_runner_for(cfg.run))
+    reports = runner(config_json, shards, mos_chunks, out, checkpoint, progress)
+    remove_stale_parts(out, [s.name for s in shards] + [p for p, _ in mos_chunks],
+                       (SHARD_PART_PREFIX, MOS_PART_PREFIX))
+    summary = summarize([ShardReport.from_dict(r) for r in reports], cfg)
+    summary["assistant"] = assistant
+    summary["splits"] = {s: sum(r.split == s for r in refs) for s in ("train", "test")}
+    summary["seconds"] = round(time.perf_counter() - started, 2)
+    final = finalize_task(config_json, out, summary, {})
+    summary["rows"] = final["totals"]
+    summary["out"] = str(out)
+    return summary

@@ -1,0 +1,70 @@
+"""Pieces every flow shares: resolving its config, running shard tasks with a progress bar."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any, Callable, Iterable, Optional
+
+from iqa_datagen.config import BuildConfig, load_config
+
+
+def resolve_config(config: Optional[dict] = None, config_path: Optional[str] = None,
+                   overrides: Optional[dict] = None) -> BuildConfig:
+    """A validated BuildConfig from a dict (what the CLI passes), a file (what deployments pass)
+    or the built-in defaults; ``overrides`` are dotted keys applied on top."""
+    if config is not None and config_path is not None:
+        raise ValueError("give either config or config_path, not both")
+    if config is not None:
+        merged = dict(config)
+        cfg = BuildConfig.model_validate(merged)
+        if overrides:
+            cfg = load_config(None, {**_flatten(cfg.model_dump(mode="json")), **overrides})
+        return cfg
+    return load_config(config_path, overrides)
+
+
+def _flatten(data: dict, prefix: str = "") -> dict:
+    out = {}
+    for key, value in data.items():
+        if isinstance(value, dict) and key != "options":
+            out.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
+def submit_all(task, calls: Iterable[dict], retries: int, progress: bool, desc: str) -> list[Any]:
+    """Submit ``task`` once per keyword-argument dict, wait for all, return results in order.
+
+    Results arrive as tasks finish (a progress bar on stderr when ``progress``); a task that
+    still fails after its retries fails the flow, after the others have finished, so their
+    work is kept (and skipped by the next run).
+    """
+    from prefect.futures import as_completed
+
+    futures = [task.with_options(retries=retries, retry_delay_seconds=2).submit(**kw)
+               for kw in calls]
+    if not futures:
+        return []
+    bar = _bar(len(futures), desc, progress)
+    errors = []
+    for future in as_completed(futures):
+        try:
+            future.result()
+        except Exception as exc:  # collected; raised once all shards are done
+            errors.append(exc)
+        if bar is not None:
+            bar.update(1)
+    if bar is not None:
+        bar.close()
+    if errors:
+        raise errors[0]
+    return [f.result() for f in futures]
+
+
+def _bar(total: int, desc: str, progress: bool) -> Optional[Callable]:
+    if not progress:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, unit="shard", file=sys.stderr, dynamic_ncols=True)

@@ -1,0 +1,126 @@
+"""The output folder of a build: guarding it, cleaning after a kill, and finishing it.
+
+``.build.json`` remembers the content config a folder was built with, so resuming a build with a
+different config is refused (it would mix two datasets) instead of silently merging them.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections import Counter
+from pathlib import Path
+from typing import Iterable, Optional
+
+from iqa_datagen.config import BuildConfig, ConfigError
+from iqa_datagen.pipeline.shard import CACHE_DIR, QUARANTINE_DIR, REJECTS_DIR, ShardReport
+from iqa_datagen.storage import (clean_incomplete, list_parts, write_card, write_manifest)
+from iqa_datagen.storage.layout import DATA_DIR, PARTS_DIR, atomic_write_text
+from iqa_datagen.storage.writer import _remove_part_files
+
+STATE_FILE = ".build.json"
+
+
+def _diff(old: dict, new: dict, prefix: str = "") -> list[str]:
+    keys = sorted(set(old) | set(new))
+    out = []
+    for k in keys:
+        a, b = old.get(k), new.get(k)
+        where = f"{prefix}{k}"
+        if isinstance(a, dict) and isinstance(b, dict):
+            out += _diff(a, b, where + ".")
+        elif a != b:
+            out.append(where)
+    return out
+
+
+def prepare_output(out_dir: Path | str, config: BuildConfig, resume: bool = True,
+                   overwrite: bool = False) -> Path:
+    """Create or reopen ``out_dir`` for ``config``; removes what a killed run left half-written.
+
+    ``resume`` (default) keeps finished shards; ``overwrite`` starts from an empty dataset even
+    when the folder holds another config's build.
+    """
+    out = Path(out_dir)
+    state_path = out / STATE_FILE
+    content = config.content_dict()
+    if state_path.is_file() and not overwrite:
+        old = json.loads(state_path.read_text()).get("content", {})
+        if old != content:
+            changed = ", ".join(_diff(old, content)[:8])
+            raise ConfigError(f"{out}: holds a build made with another config (differs in: "
+                              f"{changed}); choose another --out, or --overwrite to replace it")
+    if overwrite or not resume:
+        for name in (DATA_DIR, PARTS_DIR, REJECTS_DIR, QUARANTINE_DIR, "stats"):
+            shutil.rmtree(out / name, ignore_errors=True)
+    out.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(state_path, json.dumps({"content": content}, indent=1, sort_keys=True))
+    clean_incomplete(out)
+    return out
+
+
+def remove_stale_parts(out_dir: Path | str, keep: Iterable[str], prefixes: Iterable[str]) -> list[str]:
+    """Drop complete parts with one of ``prefixes`` that the current plan no longer has (e.g.
+    after the reference folder shrank)."""
+    keep, prefixes = set(keep), tuple(prefixes)
+    removed = []
+    for name in list_parts(out_dir):
+        if name.startswith(prefixes) and name not in keep:
+            _remove_part_files(out_dir, name)
+            (Path(out_dir) / PARTS_DIR / f"{name}.json").unlink(missing_ok=True)
+            for folder in (REJECTS_DIR, QUARANTINE_DIR):
+                (Path(out_dir) / folder / f"{name}.jsonl").unlink(missing_ok=True)
+            removed.append(name)
+    return removed
+
+
+def summarize(reports: list[ShardReport], config: BuildConfig) -> dict:
+    """Totals of a build's shard reports: what the CLI prints and the manifest keeps."""
+    records: Counter = Counter()
+    for r in reports:
+        records.update(r.records)
+    prompt = sum(r.prompt_tokens for r in reports)
+    completion = sum(r.completion_tokens for r in reports)
+    cost = (prompt * config.llm.price_prompt_per_1k
+            + completion * config.llm.price_completion_per_1k) / 1000.0
+    return {
+        "shards": len(reports),
+        "shards_resumed": sum(r.resumed for r in reports),
+        "references": sum(r.references for r in reports),
+        "records": dict(sorted(records.items())),
+        "records_total": sum(records.values()),
+        "quarantined": [q for r in reports for q in r.quarantined],
+        "rejects": sum(r.rejects for r in reports),
+        "overruled_verdicts": sum(r.overruled for r in reports),
+        "dropped_low_confidence": sum(r.dropped_low_confidence for r in reports),
+        "tokens": {"prompt": prompt, "completion": completion},
+        "estimated_cost_usd": round(cost, 4),
+        "llm_requests": sum(r.llm_requests for r in reports),
+        "llm_cache_hits": sum(r.llm_cache_hits for r in reports),
+    }
+
+
+def finalize(out_dir: Path | str, config: BuildConfig, summary: dict,
+             extra: Optional[dict] = None) -> dict:
+    """Write ``manifest.json`` (config without secrets, counts, checksums, this build's summary)
+    and the ``README.md`` dataset card with its statistics and plots."""
+    out = Path(out_dir)
+    manifest_extra = {"build": summary, "rejects_dir": REJECTS_DIR,
+                      "quarantine_dir": QUARANTINE_DIR}
+    manifest_extra.update(extra or {})
+    manifest = write_manifest(out, config, manifest_extra)
+    write_card(out, title=config.name, seed=config.seed)
+    return manifest
+
+
+def read_rejects(out_dir: Path | str) -> list[dict]:
+    """Every rejected response of a dataset folder (from all parts)."""
+    rows = []
+    folder = Path(out_dir) / REJECTS_DIR
+    for path in sorted(folder.glob("*.jsonl")) if folder.is_dir() else []:
+        rows += [json.loads(line) for line in path.read_text().splitlines() if line]
+    return rows
+
+
+__all__ = ["CACHE_DIR", "STATE_FILE", "finalize", "prepare_output", "read_rejects",
+           "remove_stale_parts", "summarize"]

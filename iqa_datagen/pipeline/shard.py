@@ -1,0 +1,215 @@
+"""Step 4 of a build: run one shard of references end to end and write it as one resumable part.
+
+A shard's records stream into ``data/{split}/{shard}-NNNNN.parquet``; the part's completion
+marker (written last, see ``storage.write_part``) carries the shard's report, so a rerun skips a
+finished shard and still knows what it made. Unreadable references are quarantined (listed with
+their reason under ``quarantine/``) and the shard goes on; responses that fail validation go to
+the rejects table under ``rejects/``. Neither ever reaches the dataset.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Iterator, Optional
+
+from distortions.images import ImageError
+from distortions.registry import Registry, use_plugins
+from iqa_datagen.config import BuildConfig
+from iqa_datagen.pipeline import generation
+from iqa_datagen.pipeline.detailed import detailed_records, expansion_records, expansion_requests
+from iqa_datagen.pipeline.references import Reference, Shard, load_reference
+from iqa_datagen.pipeline.samples import PendingDetailed, ReferenceWorker, Verdicter
+from iqa_datagen.storage import part_done, read_part, write_part
+from iqa_datagen.storage.layout import atomic_write_text
+from schemas import Record
+
+REJECTS_DIR = "rejects"
+QUARANTINE_DIR = "quarantine"
+CACHE_DIR = ".cache"
+GENERATION_CHUNK = 64  # detailed requests sent to a generator at once (LLM concurrency fills it)
+
+
+@dataclass
+class ShardReport:
+    """What one shard made; JSON-able, stored in the part marker and returned to the flow."""
+
+    part: str
+    references: int = 0
+    quarantined: list[dict] = field(default_factory=list)
+    records: dict[str, int] = field(default_factory=dict)  # by task
+    rejects: int = 0
+    overruled: int = 0
+    dropped_low_confidence: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    llm_requests: int = 0
+    llm_cache_hits: int = 0
+    seconds: float = 0.0
+    resumed: bool = False  # True: found complete from an earlier run, nothing was redone
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "ShardReport":
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        return cls(**known)
+
+    def count(self, records: Iterable[Record]) -> Iterator[Record]:
+        """Pass records through, counting them by task."""
+        for rec in records:
+            self.records[rec.task] = self.records.get(rec.task, 0) + 1
+            yield rec
+
+
+def finished_report(out_dir: Path, part: str) -> Optional[ShardReport]:
+    """The stored report of a complete part (files present with their recorded sizes), or None."""
+    if not part_done(out_dir, part):
+        return None
+    info = read_part(out_dir, part)
+    report = ShardReport.from_dict(dict(info.meta.get("report", {}), part=part))
+    report.resumed = True
+    return report
+
+
+def write_unit(out_dir: Path, part: str, records: Iterable[Record], report: ShardReport,
+               config: BuildConfig, rejects: list[dict]) -> ShardReport:
+    """Stream ``records`` into the part, then its rejects/quarantine lists, then the marker.
+
+    ``meta`` is read by ``write_part`` only after every record is written, so the report it
+    stores is complete (the generator fills it while the writer consumes it).
+    """
+    meta: dict = {}
+    started = time.perf_counter()
+
+    def stream() -> Iterator[Record]:
+        yield from report.count(records)
+        report.rejects = len(rejects)
+        report.seconds = round(time.perf_counter() - started, 3)
+        _write_jsonl(out_dir / REJECTS_DIR / f"{part}.jsonl", rejects)
+        _write_jsonl(out_dir / QUARANTINE_DIR / f"{part}.jsonl", report.quarantined)
+        meta["report"] = report.to_dict()
+
+    write_part(out_dir, part, stream(), meta=meta, rows_per_shard=config.output.rows_per_file,
+               row_group_rows=config.output.row_group_size)
+    return report
+
+
+def _write_jsonl(path: Path, rows: list[dict]) -> None:
+    if rows:
+        atomic_write_text(path, "".join(json.dumps(r, sort_keys=True) + "\n" for r in rows),
+                          durable=False)
+    else:
+        path.unlink(missing_ok=True)
+
+
+class ShardRunner:
+    """Runs reference shards with one set of generators (built once per task run)."""
+
+    def __init__(self, config: BuildConfig, out_dir: Path | str,
+                 verdicter: Optional[Verdicter] = None, registry: Optional[Registry] = None,
+                 with_library_rating: bool = True, source_name: str = "references"):
+        self.config = config
+        self.out_dir = Path(out_dir)
+        self.registry = registry or use_plugins(config.plugins)
+        self.worker = ReferenceWorker(config, self.registry, source_name)
+        self.verdicter = verdicter
+        self.with_library_rating = with_library_rating and not config.mos
+        cache = self.out_dir / CACHE_DIR / "llm"
+        self.detailed = generation.detailed_generator(config, cache)
+        self.expansion = generation.expansion_generator(config, cache)
+
+    def close(self) -> None:
+        for gen in (self.detailed, self.expansion):
+            close = getattr(gen, "close", None)
+            if close:
+                close()
+
+    def __enter__(self) -> "ShardRunner":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def run(self, shard: Shard, part: Optional[str] = None,
+            keep: Optional[Callable[[Record], bool]] = None) -> ShardReport:
+        """Make and write every record of ``shard`` (or return the stored report when done).
+
+        ``keep`` filters records before writing (``extend`` keeps only samples that involve the
+        newly added distortions).
+        """
+        part = part or shard.name
+        done = finished_report(self.out_dir, part)
+        if done is not None:
+            return done
+        report = ShardReport(part=part, references=len(shard.references))
+        rejects: list[dict] = []
+        records = self._records(shard, report, rejects)
+        if keep is not None:
+            records = (r for r in records if keep(r))
+        return write_unit(self.out_dir, part, records, report, self.config, rejects)
+
+    # -- the stream of one shard's records ------------------------------------------------------
+
+    def _records(self, shard: Shard, report: ShardReport, rejects: list[dict]) -> Iterator[Record]:
+        pending: list[PendingDetailed] = []
+        batch_mode = generation.llm_enabled(self.config) and self.config.llm.batch
+        for ref in shard.references:
+            image = self._load(ref, report)
+            if image is None:
+                continue
+            out = self.worker.run(ref, image, self.verdicter, self.with_library_rating)
+            report.dropped_low_confidence += out.dropped_low_confidence
+            yield from out.records
+            pending += out.pending
+            # Batch mode sends a shard's requests as one batch; live mode keeps memory bounded.
+            if not batch_mode and len(pending) >= GENERATION_CHUNK:
+                yield from self._detailed(pending, report, rejects)
+                pending = []
+        if pending:
+            yield from self._detailed(pending, report, rejects)
+        self._usage(report)
+
+    def _load(self, ref: Reference, report: ShardReport):
+        try:
+            return load_reference(ref, self.config.references.short_side)
+        except ImageError as exc:
+            report.quarantined.append({"reference": ref.name, "source": ref.source,
+                                       "reason": exc.reason})
+        except OSError as exc:  # vanished or unreadable between discovery and loading
+            report.quarantined.append({"reference": ref.name, "source": ref.source,
+                                       "reason": f"cannot read file ({exc.strerror or exc})"})
+        return None
+
+    def _detailed(self, pending: list[PendingDetailed], report: ShardReport,
+                  rejects: list[dict]) -> Iterator[Record]:
+        results = self.detailed.generate([p.request for p in pending])
+        out = detailed_records(self.config.seed, self.worker.source_name, pending, results)
+        report.overruled += out.overruled
+        report.prompt_tokens += out.prompt_tokens
+        report.completion_tokens += out.completion_tokens
+        rejects += out.rejects
+        yield from out.records
+        if self.expansion is not None:
+            requests = expansion_requests(out, self.config.expansion.k, self.config.seed)
+            exp_results = self.expansion.expand(requests)
+            for res in exp_results:
+                report.prompt_tokens += res.prompt_tokens
+                report.completion_tokens += res.completion_tokens
+            qa, qa_rejects = expansion_records(self.config.seed, self.worker.source_name,
+                                               out.records, exp_results)
+            rejects += qa_rejects
+            yield from qa
+
+    def _usage(self, report: ShardReport) -> None:
+        """LLM requests and cache hits of this runner so far (0 with offline generators)."""
+        requests = hits = 0
+        for gen in (self.detailed, self.expansion):
+            usage = getattr(gen, "usage", None)
+            if usage is not None:
+                requests += usage.requests
+                hits += usage.cache_hits
+        report.llm_requests, report.llm_cache_hits = requests, hits
