@@ -111,8 +111,8 @@ def build_dataset(out: str = "dataset", config: Optional[dict] = None,
 
     started = time.perf_counter()
     cfg = resolve_config(config, config_path)
-    use_plugins(cfg.plugins)  # fail early, here, on a broken plugin
-    prepare_output(out, cfg, resume=resume, overwrite=overwrite)
+    registry = use_plugins(cfg.plugins)  # fail early, here, on a broken plugin
+    prepare_output(out, cfg, registry.names(), resume=resume, overwrite=overwrite)
     refs, shards, mos_items, mos_chunks = plan(cfg)
     config_json = cfg.model_dump(mode="json")
 

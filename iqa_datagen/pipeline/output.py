@@ -14,7 +14,8 @@ from typing import Iterable, Optional
 
 from iqa_datagen.config import BuildConfig, ConfigError
 from iqa_datagen.pipeline.shard import CACHE_DIR, QUARANTINE_DIR, REJECTS_DIR, ShardReport
-from iqa_datagen.storage import (clean_incomplete, list_parts, write_card, write_manifest)
+from iqa_datagen.storage import (StorageError, clean_incomplete, list_parts, read_manifest,
+                                 write_card, write_manifest)
 from iqa_datagen.storage.layout import DATA_DIR, PARTS_DIR, atomic_write_text
 from iqa_datagen.storage.writer import _remove_part_files
 
@@ -34,27 +35,48 @@ def _diff(old: dict, new: dict, prefix: str = "") -> list[str]:
     return out
 
 
-def prepare_output(out_dir: Path | str, config: BuildConfig, resume: bool = True,
-                   overwrite: bool = False) -> Path:
+def read_state(out_dir: Path | str) -> dict:
+    """``.build.json``: the content config, the distortion catalogue and the extensions."""
+    path = Path(out_dir) / STATE_FILE
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+
+def write_state(out_dir: Path | str, state: dict) -> None:
+    atomic_write_text(Path(out_dir) / STATE_FILE, json.dumps(state, indent=1, sort_keys=True))
+
+
+def prepare_output(out_dir: Path | str, config: BuildConfig, catalogue: list[str],
+                   resume: bool = True, overwrite: bool = False) -> Path:
     """Create or reopen ``out_dir`` for ``config``; removes what a killed run left half-written.
 
     ``resume`` (default) keeps finished shards; ``overwrite`` starts from an empty dataset even
-    when the folder holds another config's build.
+    when the folder holds another config's build. A folder built with another config, or with
+    another distortion catalogue (a plugin installed since), is refused: resuming would mix two
+    datasets.
     """
     out = Path(out_dir)
-    state_path = out / STATE_FILE
     content = config.content_dict()
-    if state_path.is_file() and not overwrite:
-        old = json.loads(state_path.read_text()).get("content", {})
-        if old != content:
-            changed = ", ".join(_diff(old, content)[:8])
+    state = {} if overwrite else read_state(out)
+    if state:
+        if state.get("content") != content:
+            changed = ", ".join(_diff(state.get("content", {}), content)[:8])
             raise ConfigError(f"{out}: holds a build made with another config (differs in: "
                               f"{changed}); choose another --out, or --overwrite to replace it")
+        before = set(state.get("catalogue", catalogue))
+        extended = before | {n for e in state.get("extensions", []) for n in e["names"]}
+        if set(catalogue) not in (before, extended):
+            new = sorted(set(catalogue) - extended)
+            gone = sorted(before - set(catalogue))
+            raise ConfigError(f"{out}: the distortion catalogue changed since this folder was "
+                              f"built (new: {new or 'none'}, missing: {gone or 'none'}); use "
+                              f"`iqa-datagen extend` to add distortions, or another --out")
     if overwrite or not resume:
         for name in (DATA_DIR, PARTS_DIR, REJECTS_DIR, QUARANTINE_DIR, "stats"):
             shutil.rmtree(out / name, ignore_errors=True)
+        state = {}
     out.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(state_path, json.dumps({"content": content}, indent=1, sort_keys=True))
+    write_state(out, {"content": content, "catalogue": state.get("catalogue", sorted(catalogue)),
+                      "extensions": state.get("extensions", [])})
     clean_incomplete(out)
     return out
 
@@ -100,13 +122,22 @@ def summarize(reports: list[ShardReport], config: BuildConfig) -> dict:
     }
 
 
-def finalize(out_dir: Path | str, config: BuildConfig, summary: dict,
+def finalize(out_dir: Path | str, config: BuildConfig, summary: Optional[dict] = None,
              extra: Optional[dict] = None) -> dict:
-    """Write ``manifest.json`` (config without secrets, counts, checksums, this build's summary)
-    and the ``README.md`` dataset card with its statistics and plots."""
+    """Write ``manifest.json`` (config without secrets, counts, checksums, the build summary —
+    kept from the previous manifest when ``summary`` is None — plus ``extra``) and the
+    ``README.md`` dataset card with its statistics and plots."""
     out = Path(out_dir)
+    if summary is None:
+        try:
+            summary = read_manifest(out).get("build", {})
+        except StorageError:
+            summary = {}
+    state = read_state(out)
     manifest_extra = {"build": summary, "rejects_dir": REJECTS_DIR,
-                      "quarantine_dir": QUARANTINE_DIR}
+                      "quarantine_dir": QUARANTINE_DIR,
+                      "catalogue": state.get("catalogue", []),
+                      "extensions": state.get("extensions", [])}
     manifest_extra.update(extra or {})
     manifest = write_manifest(out, config, manifest_extra)
     write_card(out, title=config.name, seed=config.seed)
@@ -122,5 +153,5 @@ def read_rejects(out_dir: Path | str) -> list[dict]:
     return rows
 
 
-__all__ = ["CACHE_DIR", "STATE_FILE", "finalize", "prepare_output", "read_rejects",
-           "remove_stale_parts", "summarize"]
+__all__ = ["CACHE_DIR", "STATE_FILE", "finalize", "prepare_output", "read_rejects", "read_state",
+           "remove_stale_parts", "summarize", "write_state"]

@@ -76,8 +76,10 @@ def sampler_for(split: str, config, registry: Registry) -> Sampler:
 class ReferenceWorker:
     """Makes every sample of one reference image."""
 
-    def __init__(self, config, registry: Registry, source_name: str = "references"):
+    def __init__(self, config, registry: Registry, source_name: str = "references",
+                 key_prefix: str = ""):
         self.config = config
+        self.key_prefix = key_prefix  # keeps the keys of an extension apart from the build's
         self.registry = registry
         self.seed = config.seed
         self.source_name = source_name
@@ -119,7 +121,7 @@ class ReferenceWorker:
     # -- brief tasks -------------------------------------------------------------------------
 
     def identification(self, ref: Reference, image, ref_png: bytes, i: int) -> list[Record]:
-        key = f"{ref.ref_id}:identification:{i}"
+        key = f"{self.key_prefix}{ref.ref_id}:identification:{i}"
         rng = rng_for(self.seed, key)
         plan = self.sampler(ref.split).sample(rng)
         png = encode_png(plan.apply(image, rng, registry=self.registry))
@@ -140,7 +142,7 @@ class ReferenceWorker:
 
     def library_rating(self, ref: Reference, image, ref_png: bytes, i: int) -> list[Record]:
         """An instant-rating pair with an unambiguous order: one distortion at two levels."""
-        key = f"{ref.ref_id}:instant_rating:{i}"
+        key = f"{self.key_prefix}{ref.ref_id}:instant_rating:{i}"
         rng = rng_for(self.seed, key)
         better, worse = self.sampler(ref.split).level_pair(rng)
         img_better = better.apply(image, rng_for(self.seed, key, "better"), registry=self.registry)
@@ -172,7 +174,7 @@ class ReferenceWorker:
     # -- detailed tasks (requests now, records after generation) -----------------------------
 
     def assessment(self, ref: Reference, image, ref_png: bytes, i: int) -> PendingDetailed:
-        key = f"{ref.ref_id}:assessment_reasoning:{i}"
+        key = f"{self.key_prefix}{ref.ref_id}:assessment_reasoning:{i}"
         rng = rng_for(self.seed, key)
         plan = self.sampler(ref.split).sample(rng)
         distorted = plan.apply(image, rng, registry=self.registry)
@@ -183,7 +185,7 @@ class ReferenceWorker:
                                plan.passes_no_reference_filter())
 
     def comparison_images(self, ref: Reference, image, i: int):
-        key = f"{ref.ref_id}:comparison_reasoning:{i}"
+        key = f"{self.key_prefix}{ref.ref_id}:comparison_reasoning:{i}"
         rng = rng_for(self.seed, key)
         sampler = self.sampler(ref.split)
         plan_a = sampler.sample(rng)

@@ -111,11 +111,12 @@ class ShardRunner:
 
     def __init__(self, config: BuildConfig, out_dir: Path | str,
                  verdicter: Optional[Verdicter] = None, registry: Optional[Registry] = None,
-                 with_library_rating: bool = True, source_name: str = "references"):
+                 with_library_rating: bool = True, source_name: str = "references",
+                 key_prefix: str = ""):
         self.config = config
         self.out_dir = Path(out_dir)
         self.registry = registry or use_plugins(config.plugins)
-        self.worker = ReferenceWorker(config, self.registry, source_name)
+        self.worker = ReferenceWorker(config, self.registry, source_name, key_prefix)
         self.verdicter = verdicter
         self.with_library_rating = with_library_rating and not config.mos
         cache = self.out_dir / CACHE_DIR / "llm"

@@ -432,12 +432,67 @@ def write_part(dataset_dir: Path | str, part_name: str, records: Iterable[Record
         writer.abort()
         raise
     files = writer.commit_staged()
+    return _mark_done(dataset_dir, part_name, files, writer.counts, meta)
+
+
+def _mark_done(dataset_dir: Path | str, part_name: str, files: list[FileInfo], counts: Counter,
+               meta: Optional[Mapping]) -> PartInfo:
     info = PartInfo(name=part_name, files=tuple(sorted(files, key=lambda f: f.path)),
-                    counts=nest_counts(writer.counts),
+                    counts=nest_counts(counts),
                     created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
                     meta=dict(meta or {}))
-    atomic_write_text(done, json.dumps(info.to_dict(), indent=1, sort_keys=True))
-    pending.unlink(missing_ok=True)
+    atomic_write_text(_marker(dataset_dir, part_name, ".json"),
+                      json.dumps(info.to_dict(), indent=1, sort_keys=True))
+    _marker(dataset_dir, part_name, ".pending").unlink(missing_ok=True)
+    return info
+
+
+def part_files(dataset_dir: Path | str, part_name: str) -> list[Path]:
+    """The record files of a part present on disk (whatever its marker says), sorted."""
+    root = data_dir(dataset_dir)
+    pattern = shard_pattern(check_stem(part_name))
+    if not root.is_dir():
+        return []
+    return sorted(p for folder in root.iterdir() if folder.is_dir()
+                  for p in folder.iterdir() if pattern.match(p.name))
+
+
+def rewrite_part(dataset_dir: Path | str, part_name: str,
+                 transform: Callable[[Iterable[dict]], Iterable[Record | Mapping]], *,
+                 meta: Optional[Mapping] = None, rows_per_shard: Optional[int] = None,
+                 batch_rows: int = 64, **options) -> PartInfo:
+    """Rewrite a part's records in place through ``transform`` (rows in, records out), streamed.
+
+    New files are staged under temporary names while the old ones are read, then renamed into
+    place; old files the new layout no longer uses (a split that became empty) are removed and
+    the marker is rewritten last. ``transform`` must be a pure function of the rows: after a
+    kill, running the same rewrite again reads the files now on disk and gives the same result.
+    """
+    old = part_files(dataset_dir, part_name)
+    old_meta = (read_part(dataset_dir, part_name) or PartInfo(part_name, (), {})).meta
+    atomic_write_text(_marker(dataset_dir, part_name, ".rewriting"), part_name)
+
+    def rows() -> Iterable[dict]:
+        for path in old:
+            for batch in pq.ParquetFile(path).iter_batches(batch_size=batch_rows):
+                yield from batch.to_pylist()
+
+    writer = ShardWriter(dataset_dir, stem=part_name, rows_per_shard=rows_per_shard,
+                         defer_commit=True, **options)
+    try:
+        writer.write_many(transform(rows()))
+        writer.close()
+    except BaseException:
+        writer.abort()
+        raise
+    files = writer.commit_staged()
+    kept = {f.path for f in files}
+    for path in old:
+        if relative(dataset_dir, path) not in kept:
+            path.unlink(missing_ok=True)
+    info = _mark_done(dataset_dir, part_name, files, writer.counts,
+                      {**old_meta, **(meta or {})})
+    _marker(dataset_dir, part_name, ".rewriting").unlink(missing_ok=True)
     return info
 
 

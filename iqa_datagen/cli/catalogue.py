@@ -1,36 +1,12 @@
-"""The ``iqa-datagen`` command line: build, resplit, extend, train-assistant, export, catalogue,
-stats. Each command is a thin layer over a library function or a Prefect flow; ``--json`` prints
-one machine-readable JSON object on the last line."""
+"""``iqa-datagen catalogue``: list the distortion catalogue or render a contact sheet."""
 
 from __future__ import annotations
 
 import argparse
 import json
-import logging
 import sys
-from pathlib import Path
-from typing import Any, Callable
-
-COMMANDS: dict[str, Callable[[argparse.Namespace], Any]] = {}
 
 
-def command(name: str):
-    def register(fn):
-        COMMANDS[name] = fn
-        return fn
-    return register
-
-
-def _emit(args: argparse.Namespace, summary: dict, human: str) -> None:
-    if getattr(args, "json", False):
-        print(json.dumps(summary, default=str))
-    else:
-        print(human)
-
-
-# -- catalogue ---------------------------------------------------------------------------------
-
-@command("catalogue")
 def cmd_catalogue(args: argparse.Namespace) -> int:
     import distortions
     from distortions.images import builtin_reference, load_image, resize_short_side
@@ -57,7 +33,7 @@ def cmd_catalogue(args: argparse.Namespace) -> int:
     return 0
 
 
-def _add_catalogue(sub) -> None:
+def add_parser(sub) -> None:
     p = sub.add_parser("catalogue", help="list the distortion catalogue or render a contact sheet")
     p.add_argument("--json", action="store_true", help="print the catalogue as JSON")
     p.add_argument("--sheet", metavar="OUT.png", help="render a contact sheet")
@@ -67,36 +43,4 @@ def _add_catalogue(sub) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--plugin", action="append", metavar="MODULE[:ATTR]",
                    help="load extra distortions from a module (repeatable)")
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="iqa-datagen", description=__doc__)
-    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
-    sub = parser.add_subparsers(dest="command", required=True)
-    _add_catalogue(sub)
-    for extra in _EXTRA_PARSERS:
-        extra(sub)
-    return parser
-
-
-_EXTRA_PARSERS: list[Callable] = []
-
-
-def main(argv: list[str] | None = None) -> int:
-    from distortions import DistortionError
-    from distortions.images import ImageError
-    from iqa_datagen.config import ConfigError
-
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
-    try:
-        return int(COMMANDS[args.command](args) or 0)
-    except (ConfigError, DistortionError, ImageError, FileNotFoundError) as exc:
-        print(f"iqa-datagen {args.command}: error: {exc}", file=sys.stderr)
-        return 2
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    p.set_defaults(handler=cmd_catalogue)

@@ -1,0 +1,77 @@
+"""``extend_catalogue``: add newly added distortions to a built dataset, as a Prefect flow.
+
+Only the new samples (and their responses) are made and appended as parts of their own; the
+manifest and card are then rewritten to cover the whole folder.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Optional
+
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
+
+from flows.common import submit_all
+from flows.runners import task_runner_for
+from iqa_datagen.config import BuildConfig
+from iqa_datagen.pipeline.references import Shard
+
+
+@task(name="extend-shard", cache_policy=NO_CACHE)
+def extend_shard(config: dict, shard: Shard, part: str, key_prefix: str, out: str,
+                 checkpoint: Optional[str]) -> dict:
+    from iqa_datagen.pipeline.assistant_step import verdicter_from
+    from iqa_datagen.pipeline.shard import ShardRunner
+
+    cfg = BuildConfig.model_validate(config)
+    verdicter = verdicter_from(checkpoint, cfg.assistant.device) if checkpoint else None
+    with ShardRunner(cfg, out, verdicter, with_library_rating=True,
+                     key_prefix=key_prefix) as runner:
+        return runner.run(shard, part=part).to_dict()
+
+
+@flow(name="extend-catalogue")
+def extend_catalogue(dataset: str, plugins: Optional[list[str]] = None,
+                     names: Optional[list[str]] = None, progress: bool = False) -> dict:
+    """Add the samples of the distortions that ``plugins`` (module paths, or installed entry
+    points) bring and ``dataset`` lacks; ``names`` restricts to some of them."""
+    from pathlib import Path
+
+    from iqa_datagen.pipeline.assistant_step import ASSISTANT_DIR
+    from iqa_datagen.pipeline.extend import plan_extension, record_extension
+    from iqa_datagen.pipeline.output import finalize, summarize
+    from iqa_datagen.pipeline.references import discover, make_shards
+    from iqa_datagen.pipeline.shard import ShardReport
+    from iqa_datagen.storage import clean_incomplete
+
+    started = time.perf_counter()
+    base, ext = plan_extension(dataset, list(plugins or []), names)
+    clean_incomplete(dataset)
+    refs = discover(ext.config)
+    shards = make_shards(refs, ext.config.run.shard_size)
+    best = Path(dataset) / ASSISTANT_DIR / "best.pt"
+    checkpoint = base.assistant.checkpoint or (str(best) if best.is_file() else None)
+    if not base.assistant.enabled:
+        checkpoint = None
+    record_extension(dataset, ext)
+    config_json = ext.config.model_dump(mode="json")
+    reports = _extend_shards.with_options(task_runner=task_runner_for(ext.config.run))(
+        config_json, shards, [ext.part(s.index) for s in shards], ext.key_prefix, dataset,
+        checkpoint, progress)
+    summary = summarize([ShardReport.from_dict(r) for r in reports], ext.config)
+    summary.update(tag=ext.tag, names=list(ext.names), plugins=list(ext.plugins))
+    manifest = finalize(dataset, base, None, {"extension": summary})
+    summary["totals"] = manifest["totals"]
+    summary["seconds"] = round(time.perf_counter() - started, 2)
+    return summary
+
+
+@flow(name="extend-shards")
+def _extend_shards(config: dict, shards: list[Shard], parts: list[str], key_prefix: str,
+                   out: str, checkpoint: Optional[str], progress: bool = False) -> list[dict]:
+    retries = BuildConfig.model_validate(config).run.max_task_retries
+    return submit_all(extend_shard, [dict(config=config, shard=s, part=p, key_prefix=key_prefix,
+                                          out=out, checkpoint=checkpoint)
+                                     for s, p in zip(shards, parts)],
+                      retries, progress, "extension shards")

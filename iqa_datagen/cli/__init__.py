@@ -1,0 +1,45 @@
+"""The ``iqa-datagen`` command line: build, resplit, extend, train-assistant, export, catalogue,
+stats. Each command is a thin layer over a Prefect flow or a library function; ``--json`` prints
+one machine-readable JSON object on the last line of stdout (logs and progress go to stderr)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from iqa_datagen.cli import assistant, build, catalogue, data
+
+SUBCOMMANDS = (build, catalogue, assistant, data)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="iqa-datagen", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for module in SUBCOMMANDS:
+        module.add_parser(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from distortions import DistortionError
+    from distortions.images import ImageError
+    from iqa_datagen.config import ConfigError
+    from iqa_datagen.storage import StorageError
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return int(args.handler(args) or 0)
+    except (ConfigError, DistortionError, ImageError, FileNotFoundError, StorageError) as exc:
+        print(f"iqa-datagen {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"iqa-datagen {args.command}: interrupted; rerun the same command to resume",
+              file=sys.stderr)
+        return 130
+
+

@@ -1,0 +1,5 @@
+import sys
+
+from iqa_datagen.cli import main
+
+sys.exit(main())

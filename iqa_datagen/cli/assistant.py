@@ -1,0 +1,50 @@
+"""``iqa-datagen train-assistant``: train and evaluate the assistant comparison model."""
+
+from __future__ import annotations
+
+import argparse
+
+from iqa_datagen.cli.output import emit
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from flows import train_assistant
+
+    config = {"setting": args.setting, "device": args.device, "seed": args.seed}
+    for key in ("epochs", "pairs_per_reference"):
+        if getattr(args, key) is not None:
+            config[key] = getattr(args, key)
+    if args.distortions:
+        config["distortions"] = [n.strip() for n in args.distortions.split(",")]
+    metrics = train_assistant(out=args.out, data=args.data, config=config,
+                              resume=not args.no_resume, max_seconds=args.max_seconds)
+
+    def human() -> None:
+        test = metrics["evaluation"].get("test", {})
+        print(f"assistant ({metrics['setting']}) trained on {metrics['device']} in "
+              f"{metrics['seconds']:.1f} s, {metrics['epochs_run']} epochs (best {metrics['best_epoch']})")
+        print(f"  held-out accuracy {test.get('accuracy')}, order consistency "
+              f"{test.get('order_consistency')}, pairs {test.get('pairs')}")
+        print(f"  checkpoint {args.out}/best.pt, model card {args.out}/MODEL_CARD.md")
+
+    emit(args, metrics, human)
+    return 0
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("train-assistant", help="train and evaluate the assistant comparison model")
+    p.add_argument("--data", help="a dataset folder (its training references), a folder of "
+                                  "images, or nothing for the built-in demo images")
+    p.add_argument("--out", default="assistant", help="output folder (default: ./assistant)")
+    p.add_argument("--setting", choices=["full_reference", "no_reference"],
+                   default="full_reference")
+    p.add_argument("--epochs", type=int)
+    p.add_argument("--pairs-per-reference", type=int)
+    p.add_argument("--distortions", help="comma-separated distortion names (default: all)")
+    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--max-seconds", type=float, help="stop after the epoch that crosses this")
+    p.add_argument("--no-resume", action="store_true", help="ignore an existing checkpoint")
+    p.add_argument("--json", action="store_true",
+                   help="print the evaluation metrics as one JSON object on the last line")
+    p.set_defaults(handler=cmd_train)

@@ -1,0 +1,157 @@
+"""``iqa-datagen build|resplit|extend``: the dataset flows from the command line.
+
+Every field of the build config has a flag, generated from the config model
+(``--tasks.identification 6``, ``--llm.model gpt-4o-mini``, ``--run.executor dask``), so the
+flags can never drift from the config file format.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import typing
+from typing import Any
+
+import yaml
+from pydantic import BaseModel
+
+from iqa_datagen.cli.output import emit, print_summary
+from iqa_datagen.config import BuildConfig, ConfigError, dump_config, load_config, parse_override
+
+
+def _scalar_fields(model: type[BaseModel], prefix: str = ""):
+    """(dotted name, field info) of every field that a flag can set."""
+    for name, info in model.model_fields.items():
+        annotation = info.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            yield from _scalar_fields(annotation, f"{prefix}{name}.")
+        elif typing.get_origin(annotation) is list and name == "mos":
+            continue  # MOS sources are structured: config file only
+        else:
+            yield f"{prefix}{name}", info
+
+
+def _parse_value(text: str) -> Any:
+    return yaml.safe_load(text)
+
+
+def _parse_list(text: str) -> list[Any]:
+    """``a,b,c`` or a YAML list ``[a, b]``."""
+    value = yaml.safe_load(text) if text.strip().startswith("[") else None
+    return value if isinstance(value, list) else [x.strip() for x in text.split(",") if x.strip()]
+
+
+def add_config_flags(p: argparse.ArgumentParser) -> None:
+    group = p.add_argument_group("config fields (override the config file; see README)")
+    for dotted, info in _scalar_fields(BuildConfig):
+        hint = str(info.annotation).replace("typing.", "")
+        parse = _parse_list if "list[" in hint else _parse_value
+        group.add_argument(f"--{dotted}", dest=f"cfg:{dotted}", metavar="VALUE",
+                           type=parse, default=argparse.SUPPRESS,
+                           help=f"{hint} (default: {info.default!r})"
+                           if info.default is not None else hint)
+
+
+def config_from_args(args: argparse.Namespace) -> BuildConfig:
+    overrides: dict[str, Any] = {}
+    for item in args.set or []:
+        key, value = parse_override(item)
+        overrides[key] = value
+    for key, value in vars(args).items():
+        if key.startswith("cfg:"):
+            overrides[key[4:]] = value
+    if getattr(args, "references", None):
+        overrides["references.folder"] = args.references
+    if getattr(args, "offline", False):
+        overrides["llm.mode"] = "off"
+    return load_config(args.config, overrides)
+
+
+# -- build --------------------------------------------------------------------------------------
+
+def cmd_build(args: argparse.Namespace) -> int:
+    config = config_from_args(args)
+    if args.write_config:
+        dump_config(config, args.write_config)
+        print(f"wrote {args.write_config}")
+        return 0
+    from flows import build_dataset
+
+    summary = build_dataset(out=args.out, config=config.model_dump(mode="json"),
+                            resume=not args.no_resume, overwrite=args.overwrite,
+                            progress=not args.no_progress)
+    emit(args, summary, lambda: print_summary("build", summary))
+    return 0
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("build", help="build a dataset (built-in demo references by default)")
+    p.add_argument("--out", default="dataset", help="output folder (default: ./dataset)")
+    p.add_argument("--config", metavar="FILE", help="YAML/TOML/JSON build config")
+    p.add_argument("--references", metavar="DIR", help="folder of reference images "
+                   "(= --references.folder)")
+    p.add_argument("--set", action="append", metavar="SECTION.FIELD=VALUE",
+                   help="override a config field (repeatable)")
+    p.add_argument("--offline", action="store_true",
+                   help="never call an LLM, even when OPENAI_API_KEY is set (= --llm.mode off)")
+    p.add_argument("--no-resume", action="store_true",
+                   help="redo every shard instead of keeping finished ones")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace a dataset built with another config in --out")
+    p.add_argument("--write-config", metavar="FILE",
+                   help="write the resolved config (defaults + file + flags) and exit")
+    _common(p)
+    add_config_flags(p)
+    p.set_defaults(handler=cmd_build)
+
+    r = sub.add_parser("resplit", help="re-split a built dataset in place (no distortion, no LLM)")
+    r.add_argument("dataset", help="dataset folder made by `build`")
+    r.add_argument("--seed", type=int, help="new split seed")
+    r.add_argument("--test-fraction", type=float, help="new share of references in test")
+    r.add_argument("--ood", action=argparse.BooleanOptionalAction, default=None,
+                   help="apply (or lift) the out-of-distribution rule of SPEC §2")
+    _common(r)
+    r.set_defaults(handler=cmd_resplit)
+
+    e = sub.add_parser("extend", help="add newly added distortions to a built dataset")
+    e.add_argument("dataset", help="dataset folder made by `build`")
+    e.add_argument("--plugin", action="append", default=[], metavar="MODULE[:ATTR]",
+                   help="module that defines the new distortions (repeatable); installed "
+                        "entry-point plugins are found without it")
+    e.add_argument("--names", help="comma-separated: add only these new distortions")
+    _common(e)
+    e.set_defaults(handler=cmd_extend)
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true", help="print the summary as JSON (last line)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+
+
+def cmd_resplit(args: argparse.Namespace) -> int:
+    if args.seed is None and args.test_fraction is None and args.ood is None:
+        raise ConfigError("resplit: give at least one of --seed, --test-fraction, --ood/--no-ood")
+    _require_dataset(args.dataset)
+    from flows import regenerate_splits
+
+    summary = regenerate_splits(args.dataset, seed=args.seed, test_fraction=args.test_fraction,
+                                ood=args.ood, progress=not args.no_progress)
+    emit(args, summary, lambda: print_summary("resplit", summary))
+    return 0
+
+
+def cmd_extend(args: argparse.Namespace) -> int:
+    _require_dataset(args.dataset)
+    from flows import extend_catalogue
+
+    names = [n.strip() for n in args.names.split(",")] if args.names else None
+    summary = extend_catalogue(args.dataset, plugins=args.plugin, names=names,
+                               progress=not args.no_progress)
+    emit(args, summary, lambda: print_summary("extend", summary))
+    return 0
+
+
+def _require_dataset(path: str) -> None:
+    if not os.path.isfile(os.path.join(path, "manifest.json")):
+        raise FileNotFoundError(f"{path}: not a dataset folder (no manifest.json); "
+                                f"make one with `iqa-datagen build --out {path}`")

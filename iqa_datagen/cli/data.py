@@ -1,0 +1,67 @@
+"""``iqa-datagen export|stats``: use a built dataset (training formats, statistics, checks)."""
+
+from __future__ import annotations
+
+import argparse
+
+
+from iqa_datagen.cli.output import emit
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from iqa_datagen.storage import export_dataset
+
+    splits = args.splits.split(",") if args.splits else None
+    summary = export_dataset(args.dataset, args.format, args.out, splits=splits)
+    emit(args, summary, lambda: print(f"exported {args.dataset} as {args.format} to {args.out}: "
+                                      f"{summary}"))
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    from iqa_datagen.storage import dataset_stats, read_manifest, verify_manifest
+
+    stats = dataset_stats(args.dataset)
+    problems = verify_manifest(args.dataset) if args.verify else []
+    if args.verify:
+        stats["verify"] = {"ok": not problems, "problems": problems}
+    build = read_manifest(args.dataset).get("build", {})
+
+    def human() -> None:
+        totals = stats["totals"]
+        print(f"{args.dataset}: {totals['rows']} records in {stats['files']} files "
+              f"({stats['bytes'] / 1e6:.1f} MB)")
+        for split, tasks in stats["counts"].items():
+            for task, settings in tasks.items():
+                row = ", ".join(f"{s} {c['total']}" for s, c in settings.items())
+                print(f"  {split:<6} {task:<27} {row}")
+        for key, words in stats.get("response_words", {}).items():
+            if isinstance(words, dict) and "mean" in words:
+                print(f"  mean words {key}: {words['mean']:.1f}")
+        if build.get("rejects") is not None:
+            print(f"  rejects at build: {build['rejects']}")
+        if args.verify:
+            print("  checksums: " + ("ok" if not problems else "; ".join(problems)))
+
+    emit(args, stats, human)
+    return 1 if problems else 0
+
+
+def add_parser(sub) -> None:
+    e = sub.add_parser("export", help="export a dataset as LLaVA or DepictQA JSON + images")
+    e.add_argument("dataset", help="dataset folder made by `build`")
+    e.add_argument("--format", required=True, choices=["llava", "depictqa"])
+    e.add_argument("--out", required=True, help="folder for the JSON files and images")
+    e.add_argument("--splits", help="comma-separated splits (default: all)")
+    e.add_argument("--json", action="store_true", help="print the summary as JSON")
+    e.set_defaults(handler=cmd_export)
+
+    s = sub.add_parser("stats", help="counts, response lengths and image statistics of a dataset")
+    s.add_argument("dataset", help="dataset folder made by `build`")
+    s.add_argument("--verify", action="store_true",
+                   help="also check every data file against the manifest's checksums")
+    s.add_argument("--json", action="store_true", help="print the statistics as JSON")
+    s.set_defaults(handler=cmd_stats)
+
+
+

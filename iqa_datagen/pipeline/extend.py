@@ -1,0 +1,78 @@
+"""Extending a built dataset with newly added distortions (SPEC §1 extension).
+
+Only the new samples are made: every reference of the build gets, for each task, the configured
+number of samples drawn from the new distortions alone (no pristine draws), with their detailed
+responses and QA expansion. They are written as their own parts (``ext-<tag>-NNNNN``) next to
+the existing ones, whose files are never touched; extending twice with the same distortions
+finds those parts done and adds nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+from distortions.registry import use_plugins
+from iqa_datagen.config import BuildConfig, ConfigError
+from iqa_datagen.pipeline.output import read_state, write_state
+from iqa_datagen.pipeline.resplit import load_build_config
+from iqa_datagen.seeding import stable_id
+
+EXT_PART_PREFIX = "ext-"
+
+
+@dataclass(frozen=True)
+class Extension:
+    tag: str
+    plugins: tuple[str, ...]
+    names: tuple[str, ...]
+    config: BuildConfig  # the build config restricted to the new distortions
+
+    @property
+    def key_prefix(self) -> str:
+        return f"ext-{self.tag}:"
+
+    def part(self, shard_index: int) -> str:
+        return f"{EXT_PART_PREFIX}{self.tag}-{shard_index:05d}"
+
+
+def plan_extension(dataset: Path | str, plugins: list[str],
+                   names: Optional[list[str]] = None) -> tuple[BuildConfig, Extension]:
+    """The dataset's build config and the extension that adds what ``plugins`` bring (or only
+    ``names`` of it). A plugin name that collides with an existing distortion is an error."""
+    base = load_build_config(dataset)
+    state = read_state(dataset)
+    before = set(state.get("catalogue") or use_plugins(base.plugins).names())
+    all_plugins = list(dict.fromkeys(base.plugins + list(plugins)))
+    registry = use_plugins(all_plugins)
+    new = [n for n in registry.names() if n not in before]
+    if names:
+        unknown = [n for n in names if n not in registry]
+        if unknown:
+            raise ConfigError(f"extend --names: {unknown} are not in the catalogue "
+                              f"(plugins: {list(plugins) or 'none'})")
+        old = [n for n in names if n in before]
+        if old:
+            raise ConfigError(f"extend --names: {old} are already in {dataset}; only new "
+                              f"distortions can be added")
+        new = list(names)
+    if not new:
+        raise ConfigError(f"extend {dataset}: the plugins {list(plugins) or '(none given)'} add no "
+                          f"distortion that the dataset lacks")
+    tag = stable_id(*sorted(new), length=8)
+    data = base.model_dump(mode="json")
+    data["plugins"] = all_plugins
+    data["tasks"] = dict(data["tasks"], distortions=sorted(new), pristine_share=0.0)
+    return base, Extension(tag, tuple(all_plugins), tuple(sorted(new)),
+                           BuildConfig.model_validate(data))
+
+
+def record_extension(dataset: Path | str, ext: Extension) -> None:
+    """Remember the extension in the folder's state (so a later ``build`` accepts the larger
+    catalogue, and the manifest lists it)."""
+    state = read_state(dataset)
+    extensions = [e for e in state.get("extensions", []) if e["tag"] != ext.tag]
+    extensions.append({"tag": ext.tag, "plugins": list(ext.plugins), "names": list(ext.names)})
+    state["extensions"] = extensions
+    write_state(dataset, state)
