@@ -24,3 +24,12 @@ def natural_image() -> np.ndarray:
     from distortions.images import builtin_reference, resize_short_side
 
     return resize_short_side(builtin_reference("coffee"), 224)
+
+
+@pytest.fixture(scope="session")
+def prefect_server():
+    """A throwaway Prefect server and database for the flow tests (nothing touches ~/.prefect)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=60):
+        yield

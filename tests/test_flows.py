@@ -1,0 +1,201 @@
+"""The Prefect flows end to end on a tiny config, through real flow runs on a test server."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections import defaultdict
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from flowkit import file_digests, fingerprint, tiny
+
+pytestmark = pytest.mark.usefixtures("prefect_server")
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> tuple[Path, dict]:
+    """One tiny build shared by the tests that only read it (or copy it first)."""
+    from flows import build_dataset
+
+    out = tmp_path_factory.mktemp("built") / "ds"
+    summary = build_dataset(out=str(out), config=tiny())
+    return out, summary
+
+
+def _copy(src: Path, tmp_path: Path) -> Path:
+    dst = tmp_path / "copy"
+    shutil.copytree(src, dst)
+    return dst
+
+
+# -- build -----------------------------------------------------------------------------------------
+
+def test_build_makes_every_task_and_setting_with_manifest_and_card(built):
+    out, summary = built
+    counts = json.loads((out / "manifest.json").read_text())["counts"]
+    made = {(task, setting) for split in counts.values() for task, settings in split.items()
+            for setting, c in settings.items() if c["total"] > 0}
+    tasks = ("distortion_identification", "instant_rating", "assessment_reasoning",
+             "comparison_reasoning", "qa_expansion")
+    assert made == {(t, s) for t in tasks for s in ("full_reference", "no_reference")}
+    assert summary["references"] == 8 and summary["shards"] == 3
+    assert summary["records_total"] == summary["rows"]["rows"] > 100
+    assert (out / "README.md").read_text().count("Distortion identification") >= 2
+    from iqa_datagen.storage import verify_manifest
+
+    assert verify_manifest(out) == []
+
+
+def test_build_loads_with_hf_datasets_and_images_decode(built):
+    import datasets
+
+    out, _ = built
+    ds = datasets.load_dataset("parquet", data_files={
+        "train": str(out / "data/train/*.parquet"), "test": str(out / "data/test/*.parquet")})
+    row = ds["train"][0]
+    assert row["image_a"].size[0] > 0 and min(row["image_a"].size) == 96
+    assert ds["train"].num_rows + ds["test"].num_rows == built[1]["records_total"]
+
+
+def test_no_reference_group_in_two_splits(built):
+    out, _ = built
+    splits_of = defaultdict(set)
+    for path in (out / "data").rglob("*.parquet"):
+        t = pq.read_table(path, columns=["reference_group", "split"]).to_pylist()
+        for r in t:
+            splits_of[r["reference_group"]].add(r["split"])
+    assert splits_of and all(len(s) == 1 for s in splits_of.values())
+    assert {s for v in splits_of.values() for s in v} == {"train", "test"}
+
+
+def test_same_config_gives_same_dataset_whatever_the_shard_size(built, tmp_path):
+    from flows import build_dataset
+
+    out, _ = built
+    other = tmp_path / "again"
+    build_dataset(out=str(other), config=tiny(run={"shard_size": 5}))
+    assert fingerprint(other) == fingerprint(out)
+
+
+def test_rerun_of_a_finished_build_redoes_nothing(built, tmp_path):
+    from flows import build_dataset
+
+    out = _copy(built[0], tmp_path)
+    before = file_digests(out)
+    summary = build_dataset(out=str(out), config=tiny())
+    assert summary["shards_resumed"] == summary["shards"] == 3
+    assert file_digests(out) == before
+
+
+def test_reusing_a_folder_with_another_config_is_refused(built, tmp_path):
+    from flows import build_dataset
+    from iqa_datagen.config import ConfigError
+
+    out = _copy(built[0], tmp_path)
+    with pytest.raises(ConfigError, match="tasks.identification"):
+        build_dataset(out=str(out), config=tiny(tasks={"identification": 3}))
+
+
+def test_dask_runner_gives_the_same_dataset(built, tmp_path):
+    from flows import build_dataset
+
+    out = tmp_path / "dask"
+    summary = build_dataset(out=str(out), config=tiny(run={"executor": "dask",
+                                                            "dask_workers": 2}))
+    assert summary["shards"] == 3
+    assert fingerprint(out) == fingerprint(built[0])
+
+
+# -- resplit ---------------------------------------------------------------------------------------
+
+def test_resplit_equals_a_fresh_build_and_distorts_nothing(built, tmp_path, monkeypatch):
+    from distortions.sampler import SamplePlan
+    from flows import build_dataset, regenerate_splits
+    from iqa_datagen.pipeline import shard
+
+    out = _copy(built[0], tmp_path)
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("resplit must not distort images or generate responses")
+
+    monkeypatch.setattr(SamplePlan, "apply", forbidden)
+    monkeypatch.setattr(shard.ShardRunner, "__init__", forbidden)
+    summary = regenerate_splits(str(out), seed=7)
+    monkeypatch.undo()
+    assert summary["moved"] > 0 and summary["rows_rewritten"] == built[1]["records_total"]
+
+    fresh = tmp_path / "fresh"
+    build_dataset(out=str(fresh), config=tiny(split={"seed": 7}))
+    assert fingerprint(out) == fingerprint(fresh)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["config"]["split"]["seed"] == 7
+    from iqa_datagen.storage import verify_manifest
+
+    assert verify_manifest(out) == []
+
+
+def test_resplit_with_ood_keeps_held_out_distortions_in_test_only(built, tmp_path):
+    from flows import regenerate_splits
+    from iqa_datagen.pipeline.resplit import OOD_EVAL_NAMES
+
+    out = _copy(built[0], tmp_path)
+    summary = regenerate_splits(str(out), ood=True)
+    assert summary["dropped_ood"] > 0
+    for path in (out / "data").rglob("*.parquet"):
+        for r in pq.read_table(path).to_pylist():
+            names = {d["name"] for d in r["distortions_a"] + r["distortions_b"]}
+            if r["split"] == "train":
+                assert not names & OOD_EVAL_NAMES
+            elif r["verdict"] is None or not r["verdict"]["source"].startswith("mos:"):
+                assert names <= OOD_EVAL_NAMES
+
+
+# -- extend ----------------------------------------------------------------------------------------
+
+def test_extend_appends_only_samples_of_the_new_distortions(built, tmp_path):
+    from flows import extend_catalogue
+
+    out = _copy(built[0], tmp_path)
+    before = file_digests(out)
+    summary = extend_catalogue(str(out), plugins=["iqa_test_plugin"])
+    new_names = set(summary["names"])
+    assert new_names == {"vignette_radial", "noise_sparkle"}
+    after = file_digests(out)
+    assert {k: after[k] for k in before} == before  # existing files untouched
+    added = [k for k in after if k not in before]
+    assert added and all(Path(k).name.startswith("ext-") for k in added)
+    for rel in added:
+        for r in pq.read_table(out / rel).to_pylist():
+            names = {d["name"] for d in r["distortions_a"] + r["distortions_b"]}
+            assert names and names <= new_names, (r["task"], names)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["totals"]["rows"] == built[1]["records_total"] + summary["records_total"]
+    assert manifest["extensions"][0]["names"] == sorted(new_names)
+
+    again = extend_catalogue(str(out), plugins=["iqa_test_plugin"])
+    assert again["shards_resumed"] == again["shards"]
+    assert file_digests(out) == after
+
+
+def test_extend_with_nothing_new_is_an_error(built, tmp_path):
+    from flows import extend_catalogue
+    from iqa_datagen.config import ConfigError
+
+    out = _copy(built[0], tmp_path)
+    with pytest.raises(ConfigError, match="add no distortion"):
+        extend_catalogue(str(out), plugins=[])
+
+
+# -- assistant -------------------------------------------------------------------------------------
+
+def test_train_assistant_flow_beats_chance(tmp_path):
+    from flows import train_assistant
+
+    metrics = train_assistant(out=str(tmp_path / "a"), config={
+        "distortions": ["blur_gaussian", "noise_gaussian_rgb", "compression_jpeg"],
+        "epochs": 3, "pairs_per_reference": 24})
+    assert metrics["evaluation"]["test"]["accuracy"] > 0.7
+    assert (tmp_path / "a" / "best.pt").is_file() and (tmp_path / "a" / "MODEL_CARD.md").is_file()
