@@ -75,13 +75,14 @@ def finished_report(out_dir: Path, part: str) -> Optional[ShardReport]:
     return report
 
 
-def write_unit(out_dir: Path, part: str, records: Iterable[Record], report: ShardReport,
+def write_unit(out_dir: Path | str, part: str, records: Iterable[Record], report: ShardReport,
                config: BuildConfig, rejects: list[dict]) -> ShardReport:
     """Stream ``records`` into the part, then its rejects/quarantine lists, then the marker.
 
     ``meta`` is read by ``write_part`` only after every record is written, so the report it
     stores is complete (the generator fills it while the writer consumes it).
     """
+    out_dir = Path(out_dir)
     meta: dict = {}
     started = time.perf_counter()
 

@@ -1,0 +1,221 @@
+"""The build from the command line: LLM builds killed and resumed, summaries, exports, bad input
+(quarantine, clear errors), MOS sources. Real processes, real HTTP, real Prefect runs."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+import yaml
+from PIL import Image
+
+from flowkit import file_digests, fingerprint, tiny
+
+pytestmark = pytest.mark.usefixtures("prefect_server")
+SECRET = "sk-test-" + "k3y" * 8
+
+
+def _write_config(path: Path, config: dict) -> Path:
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+def _cli(*args: str) -> tuple[int, str]:
+    """Run the CLI in this process; (exit code, stdout)."""
+    import contextlib
+    import io
+
+    from iqa_datagen.cli import main
+
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        code = main(list(args))
+    return code, buf.getvalue()
+
+
+def _llm_config() -> dict:
+    return tiny(llm={"mode": "on", "model": "fake-model", "concurrency": 4},
+                expansion={"mode": "llm"}, run={"shard_size": 2, "workers": 1})
+
+
+def _spawn_build(config: Path, out: Path, server, home: Path) -> subprocess.Popen:
+    env = {**os.environ, "OPENAI_API_KEY": SECRET, "OPENAI_BASE_URL": server.base_url,
+           "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    env.pop("PREFECT_API_URL", None)
+    return subprocess.Popen([sys.executable, "-m", "iqa_datagen.cli", "build", "--config",
+                             str(config), "--out", str(out), "--no-progress"],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+
+
+def test_killed_llm_build_resumes_to_the_same_dataset_without_repeating_calls(tmp_path,
+                                                                              monkeypatch):
+    from flows import build_dataset
+    from iqa_datagen.testing.fake_openai import FakeOpenAIServer
+
+    config = _llm_config()
+    cfg_path = _write_config(tmp_path / "llm.yaml", config)
+    with FakeOpenAIServer(latency=0.05, api_key=SECRET) as server:
+        # Uninterrupted reference build, in this process.
+        monkeypatch.setenv("OPENAI_API_KEY", SECRET)
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        full = tmp_path / "full"
+        summary = build_dataset(out=str(full), config=config)
+        full_requests = server.counts.get("chat.completions", 0)
+        assert full_requests > 0 and summary["llm_requests"] == full_requests
+        assert summary["tokens"]["prompt"] > 0
+        provs = {row["provenance"]["generator"] for p in (full / "data").rglob("*.parquet")
+                 for row in pq.read_table(p, columns=["provenance"]).to_pylist()}
+        assert any(g.startswith("llm:") for g in provs), provs
+
+        # The same build again: zero requests, identical files.
+        before = file_digests(full)
+        server.reset_counts()
+        again = build_dataset(out=str(full), config=config)
+        assert server.counts.get("chat.completions", 0) == 0 and again["shards_resumed"] == 4
+        assert file_digests(full) == before
+
+        # A build killed (SIGKILL) after its first shard, then started again.
+        server.reset_counts()
+        killed = tmp_path / "killed"
+        proc = _spawn_build(cfg_path, killed, server, tmp_path / "home1")
+        marker = killed / ".parts" / "shard-00000.json"
+        deadline = time.monotonic() + 180
+        while not marker.exists() and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert proc.poll() is None, proc.stdout.read().decode()
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        first = server.counts.get("chat.completions", 0)
+        assert 0 < first < full_requests
+        resumed = _spawn_build(cfg_path, killed, server, tmp_path / "home2")
+        log = resumed.communicate(timeout=300)[0].decode()
+        assert resumed.returncode == 0, log
+        total = server.counts.get("chat.completions", 0)
+        assert total <= full_requests + config["llm"]["concurrency"]  # at most those in flight
+        assert fingerprint(killed) == fingerprint(full)
+
+    # The key is in no file of either dataset and no line of the resumed run's output.
+    for folder in (full, killed):
+        for path in folder.rglob("*"):
+            if path.is_file():
+                assert SECRET.encode() not in path.read_bytes(), path
+    assert SECRET not in log
+
+
+def test_cli_build_prints_a_json_summary_then_stats_and_exports_read_it(tmp_path):
+    cfg = _write_config(tmp_path / "tiny.yaml", tiny())
+    out = tmp_path / "ds"
+    code, stdout = _cli("build", "--config", str(cfg), "--out", str(out), "--json",
+                        "--no-progress", "--tasks.identification", "3")
+    assert code == 0
+    summary = json.loads(stdout.strip().splitlines()[-1])
+    assert summary["records"]["distortion_identification"] > 0
+    assert summary["rows"]["rows"] == summary["records_total"]
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["config"]["tasks"]["identification"] == 3
+
+    code, stdout = _cli("stats", str(out), "--verify", "--json")
+    stats = json.loads(stdout.strip().splitlines()[-1])
+    assert code == 0 and stats["verify"]["ok"] and stats["totals"]["rows"] == summary["records_total"]
+
+    code, _ = _cli("export", str(out), "--format", "depictqa", "--out", str(tmp_path / "dq"))
+    assert code == 0
+    files = list((tmp_path / "dq").glob("*/*.json"))  # {split}/{task}_{setting}.json
+    items = [item for f in files for item in json.loads(f.read_text())]
+    assert len(items) == summary["records_total"]
+    assert {"id", "image_ref", "image_A", "image_B", "conversations", "task_type"} <= set(items[0])
+    assert all((tmp_path / "dq" / i["image_A"]).is_file() for i in items)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--tasks.identification", "-1"], "tasks.identification"),
+    (["--references", "/nonexistent/refs"], "/nonexistent/refs"),
+    (["--plugins", "no_such_module_xyz"], "no_such_module_xyz"),
+])
+def test_cli_build_errors_name_the_input(tmp_path, capsys, args, message):
+    code, _ = _cli("build", "--out", str(tmp_path / "ds"), "--no-progress", *args)
+    err = capsys.readouterr().err
+    assert code == 2 and message in err and "Traceback" not in err
+
+
+def test_resplit_of_a_folder_that_is_no_dataset_is_a_clear_error(tmp_path, capsys):
+    code, _ = _cli("resplit", str(tmp_path), "--seed", "3")
+    assert code == 2 and "no manifest.json" in capsys.readouterr().err
+
+
+def _save(path: Path, image: np.ndarray) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(image).save(path)
+    return path
+
+
+def test_bad_images_are_quarantined_and_the_build_goes_on(tmp_path):
+    from distortions.images import builtin_reference, resize_short_side
+    from flows import build_dataset
+
+    refs = tmp_path / "refs"
+    for name in ("coffee", "chelsea", "rocket"):
+        _save(refs / f"{name}.png", resize_short_side(builtin_reference(name), 64))
+    good = (refs / "rocket.png").read_bytes()
+    (refs / "truncated.png").write_bytes(good[: len(good) // 3])
+    (refs / "notes.jpg").write_text("not an image")
+    _save(refs / "tiny.png", np.zeros((10, 12, 3), np.uint8))
+
+    summary = build_dataset(out=str(tmp_path / "ds"), config=tiny(references={
+        "folder": str(refs), "short_side": 64}))
+    bad = {Path(q["source"]).name: q["reason"] for q in summary["quarantined"]}
+    assert set(bad) == {"truncated.png", "notes.jpg", "tiny.png"}
+    assert all(bad.values())
+    assert "32" in bad["tiny.png"]
+    names = {row["provenance"]["reference_name"]
+             for p in (tmp_path / "ds" / "data").rglob("*.parquet")
+             for row in pq.read_table(p, columns=["provenance"]).to_pylist()}
+    assert names == {"coffee.png", "chelsea.png", "rocket.png"}
+    listed = [json.loads(line) for f in (tmp_path / "ds" / "quarantine").glob("*.jsonl")
+              for line in f.read_text().splitlines()]
+    assert {Path(q["source"]).name for q in listed} == set(bad)
+
+
+def test_mos_source_gives_human_rated_instant_rating_records(tmp_path):
+    from distortions.images import builtin_reference, resize_short_side
+    from flows import build_dataset
+
+    root = tmp_path / "mos"
+    rows = []
+    for name in ("coffee", "chelsea", "astronaut"):
+        ref = resize_short_side(builtin_reference(name), 48)
+        _save(root / "refs" / f"{name}.png", ref)
+        for k, score in enumerate((4.5, 3.0, 1.5)):
+            noisy = np.clip(ref.astype(int) + (k + 1) * 20 * (np.indices(ref.shape).sum(0) % 2),
+                            0, 255).astype(np.uint8)
+            _save(root / "dist" / f"{name}_{k}.png", noisy)
+            rows.append(f"refs/{name}.png,dist/{name}_{k}.png,{score},true")
+    (root / "mos.csv").write_text("reference,distorted,score,higher_is_better\n"
+                                  + "\n".join(rows) + "\n")
+    config = tiny(mos=[{"kind": "csv", "root": str(root)}],
+                  references={"limit": 2, "short_side": 64})
+    summary = build_dataset(out=str(tmp_path / "ds"), config=config)
+    rating = [row for p in (tmp_path / "ds" / "data").rglob("*.parquet")
+              for row in pq.read_table(p).to_pylist() if row["task"] == "instant_rating"]
+    assert rating and all(r["verdict"]["source"] == "mos:mos" for r in rating)
+    assert len(rating) == 2 * 9  # 3 pairs per reference × 3 references × both settings
+    for r in rating:
+        winner = r["verdict"]["winner"]
+        a, b = (float(x.split("=")[1].rstrip(",")) for x in
+                r["provenance"]["notes"].split(" (")[0].split()[2:4])
+        assert (a > b) == (winner == "A")
+        assert r["response"].endswith(f"Image {winner}") or f"Image {winner}" in r["response"]
+    groups = {}
+    for r in rating:
+        groups.setdefault(r["reference_group"], set()).add(r["split"])
+    assert all(len(s) == 1 for s in groups.values())
+    assert summary["records"]["instant_rating"] == len(rating)
