@@ -106,10 +106,16 @@ def plan(cfg: BuildConfig) -> tuple[list[Reference], list[Shard], list, list[tup
 def build_dataset(out: str = "dataset", config: Optional[dict] = None,
                   config_path: Optional[str] = None, resume: bool = True,
                   overwrite: bool = False, progress: bool = False) -> dict:
-    """Build (or finish building) the dataset of ``config`` in ``out``; returns the summary."""
-    from iqa_datagen.pipeline.output import prepare_output, remove_stale_parts, summarize
+    """Build (or finish building) the dataset of ``config`` in ``out``; returns the summary.
+
+    ``config`` is a dict of BuildConfig fields, ``config_path`` a YAML/TOML file (give one or
+    neither: defaults); ``{date}``/``{datetime}`` in ``out`` are filled in (UTC).
+    """
+    from iqa_datagen.pipeline.output import (expand_out, prepare_output, remove_stale_parts,
+                                             summarize)
 
     started = time.perf_counter()
+    out = expand_out(out)
     cfg = resolve_config(config, config_path)
     registry = use_plugins(cfg.plugins)  # fail early, here, on a broken plugin
     prepare_output(out, cfg, registry.names(), resume=resume, overwrite=overwrite)

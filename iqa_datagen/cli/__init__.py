@@ -8,9 +8,9 @@ import argparse
 import logging
 import sys
 
-from iqa_datagen.cli import assistant, build, catalogue, data
+from iqa_datagen.cli import assistant, build, catalogue, data, serve
 
-SUBCOMMANDS = (build, catalogue, assistant, data)
+SUBCOMMANDS = (build, catalogue, assistant, data, serve)
 
 
 def build_parser() -> argparse.ArgumentParser:

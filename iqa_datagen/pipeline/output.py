@@ -35,6 +35,21 @@ def _diff(old: dict, new: dict, prefix: str = "") -> list[str]:
     return out
 
 
+def expand_out(out: str, now=None) -> str:
+    """Fill ``{date}`` (YYYY-MM-DD) and ``{datetime}`` (YYYYMMDDTHHMMSSZ), UTC, into an output
+    path, so that each scheduled run writes a folder of its own."""
+    from datetime import datetime, timezone
+
+    now = now or datetime.now(timezone.utc)
+    if "{" not in out:
+        return out
+    try:
+        return out.format(date=now.strftime("%Y-%m-%d"), datetime=now.strftime("%Y%m%dT%H%M%SZ"))
+    except (KeyError, IndexError, ValueError) as exc:
+        raise ConfigError(f"--out {out!r}: only {{date}} and {{datetime}} can be filled in "
+                          f"({exc})") from None
+
+
 def read_state(out_dir: Path | str) -> dict:
     """``.build.json``: the content config, the distortion catalogue and the extensions."""
     path = Path(out_dir) / STATE_FILE

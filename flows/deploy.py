@@ -1,0 +1,54 @@
+"""Scheduled builds: the ``build_dataset`` flow as a Prefect deployment with a cron schedule.
+
+Two ways, both standard Prefect:
+
+- ``iqa-datagen serve --config build.yaml --out 'datasets/{date}' --cron '0 3 * * *'`` (or
+  ``python -m flows.deploy ...``) serves the deployment from this process: it registers it with
+  the Prefect server in ``PREFECT_API_URL`` and runs each scheduled build here;
+- ``prefect deploy`` with the repository's ``prefect.yaml`` registers it for a work pool, whose
+  workers run the builds.
+
+``{date}`` / ``{datetime}`` in ``out`` are filled in when each run starts (UTC), so each
+scheduled run writes a new dataset folder instead of resuming yesterday's.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Optional
+
+from flows.build import build_dataset
+
+from iqa_datagen.cli.serve import DEFAULT_CRON
+
+
+def build_deployment(name: str = "scheduled-build", cron: str = DEFAULT_CRON,
+                     config_path: Optional[str] = None, out: str = "datasets/{date}",
+                     timezone: str = "UTC"):
+    """A RunnerDeployment of ``build_dataset`` on ``cron`` with its parameters filled in."""
+    from prefect.schedules import Cron
+
+    parameters = {"out": out, "config_path": config_path, "progress": False}
+    return build_dataset.to_deployment(
+        name=name, schedule=Cron(cron, timezone=timezone),
+        parameters={k: v for k, v in parameters.items() if v is not None},
+        tags=["iqa-datagen"], description="Scheduled iqa-datagen dataset build")
+
+
+def serve_from_args(args: argparse.Namespace) -> int:
+    from prefect import serve
+
+    serve(build_deployment(args.name, args.cron, args.config, args.out, args.timezone))
+    return 0
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    from iqa_datagen.cli.serve import add_arguments
+
+    parser = argparse.ArgumentParser(description="Serve the scheduled build deployment")
+    add_arguments(parser)
+    return serve_from_args(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
