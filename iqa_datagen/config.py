@@ -8,7 +8,10 @@ flags of ``iqa-datagen build``). Secrets are never part of the config: the LLM k
 from __future__ import annotations
 
 import json
-import tomllib
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
 from pathlib import Path
 from typing import Any, Literal, Optional
 

@@ -41,6 +41,10 @@ def test_build_makes_every_task_and_setting_with_manifest_and_card(built):
     tasks = ("distortion_identification", "instant_rating", "assessment_reasoning",
              "comparison_reasoning", "qa_expansion")
     assert made == {(t, s) for t in tasks for s in ("full_reference", "no_reference")}
+    for setting in ("full_reference", "no_reference"):  # single and paired distortions
+        for kind in ("single", "multi"):
+            assert sum(counts[split]["distortion_identification"][setting][kind]
+                       for split in counts) > 0, (setting, kind)
     assert summary["references"] == 8 and summary["shards"] == 3
     assert summary["records_total"] == summary["rows"]["rows"] > 100
     assert (out / "README.md").read_text().count("Distortion identification") >= 2

@@ -37,6 +37,11 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigError, DistortionError, ImageError, FileNotFoundError, StorageError) as exc:
         print(f"iqa-datagen {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except Exception as exc:
+        if type(exc).__name__ == "BatchPendingError":  # LLM batches still running: not a failure
+            print(f"iqa-datagen {args.command}: {exc}", file=sys.stderr)
+            return 3
+        raise
     except KeyboardInterrupt:
         print(f"iqa-datagen {args.command}: interrupted; rerun the same command to resume",
               file=sys.stderr)

@@ -20,6 +20,7 @@ from iqa_datagen.storage.layout import DATA_DIR, PARTS_DIR, atomic_write_text
 from iqa_datagen.storage.writer import _remove_part_files
 
 STATE_FILE = ".build.json"
+BATCH_DISCOUNT = 0.5  # the OpenAI Batch API bills half the live price
 
 
 def _diff(old: dict, new: dict, prefix: str = "") -> list[str]:
@@ -120,6 +121,8 @@ def summarize(reports: list[ShardReport], config: BuildConfig) -> dict:
     completion = sum(r.completion_tokens for r in reports)
     cost = (prompt * config.llm.price_prompt_per_1k
             + completion * config.llm.price_completion_per_1k) / 1000.0
+    if config.llm.batch:
+        cost *= BATCH_DISCOUNT
     return {
         "shards": len(reports),
         "shards_resumed": sum(r.resumed for r in reports),
