@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 
 from iqa_datagen.cli import assistant, build, catalogue, data, serve
@@ -23,6 +24,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # A CLI run sends no usage analytics from its temporary Prefect server unless asked to.
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     from distortions import DistortionError
     from distortions.images import ImageError
     from iqa_datagen.config import ConfigError

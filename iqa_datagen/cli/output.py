@@ -39,7 +39,9 @@ def print_summary(what: str, s: dict) -> None:
         lines += [f"    {q.get('source')}: {q.get('reason')}" for q in s["quarantined"][:20]]
     if "rejects" in s:
         lines.append(f"  rejects     {s['rejects']} responses (see rejects/)")
-    if s.get("tokens"):
+    if s.get("tokens") and not (s.get("llm_requests") or s.get("llm_cache_hits")):
+        lines.append("  LLM         not used (offline writer)")
+    elif s.get("tokens"):
         t = s["tokens"]
         lines.append(f"  LLM         {s.get('llm_requests', 0)} requests, "
                      f"{s.get('llm_cache_hits', 0)} cache hits, {t['prompt']} prompt + "
