@@ -19,10 +19,12 @@ from iqa_datagen.config import BuildConfig
 
 
 @task(name="resplit-part", cache_policy=NO_CACHE)
-def resplit_part_task(dataset: str, part: str, config: dict, splits: dict[str, str]) -> dict:
+def resplit_part_task(dataset: str, part: str, config: dict, splits: dict[str, str],
+                      plugins: list[str]) -> dict:
     from iqa_datagen.pipeline.resplit import Resplitter, resplit_part
 
-    return resplit_part(dataset, part, Resplitter(BuildConfig.model_validate(config), splits))
+    return resplit_part(dataset, part,
+                        Resplitter(BuildConfig.model_validate(config), splits, plugins))
 
 
 @flow(name="regenerate-splits")
@@ -34,11 +36,11 @@ def regenerate_splits(dataset: str, seed: Optional[int] = None,
     from iqa_datagen.pipeline.resplit import begin_resplit
 
     started = time.perf_counter()
-    config, splits, parts = begin_resplit(dataset, seed, test_fraction, ood)
+    config, splits, parts, plugins = begin_resplit(dataset, seed, test_fraction, ood)
     config_json = config.model_dump(mode="json")
     run = task_runner_for(config.run)
     results = _resplit_parts.with_options(task_runner=run)(dataset, parts, config_json, splits,
-                                                           progress)
+                                                           plugins, progress)
     counts = Counter()
     for r in results:
         counts.update({k: v for k, v in r.items() if k in ("moved", "kept", "dropped_ood")})
@@ -55,8 +57,8 @@ def regenerate_splits(dataset: str, seed: Optional[int] = None,
 
 @flow(name="resplit-parts")
 def _resplit_parts(dataset: str, parts: list[str], config: dict, splits: dict[str, str],
-                   progress: bool = False) -> list[dict]:
+                   plugins: list[str], progress: bool = False) -> list[dict]:
     retries = BuildConfig.model_validate(config).run.max_task_retries
     return submit_all(resplit_part_task, [dict(dataset=dataset, part=p, config=config,
-                                               splits=splits) for p in parts],
+                                               splits=splits, plugins=plugins) for p in parts],
                       retries, progress, "parts")

@@ -183,6 +183,12 @@ def test_extend_appends_only_samples_of_the_new_distortions(built, tmp_path):
     assert again["shards_resumed"] == again["shards"]
     assert file_digests(out) == after
 
+    # The extended dataset can still be re-split (its new categories are known).
+    from flows import regenerate_splits
+
+    resplit = regenerate_splits(str(out), seed=11)
+    assert resplit["rows_rewritten"] == manifest["totals"]["rows"]
+
 
 def test_extend_with_nothing_new_is_an_error(built, tmp_path):
     from flows import extend_catalogue

@@ -57,6 +57,13 @@ def read_state(out_dir: Path | str) -> dict:
     return json.loads(path.read_text()) if path.is_file() else {}
 
 
+def dataset_plugins(out_dir: Path | str, config: BuildConfig) -> list[str]:
+    """The build's plugins plus those of every extension made since: what reading the
+    folder's records back needs (their categories' GT names)."""
+    extra = [p for e in read_state(out_dir).get("extensions", []) for p in e.get("plugins", [])]
+    return list(dict.fromkeys(list(config.plugins) + extra))
+
+
 def write_state(out_dir: Path | str, state: dict) -> None:
     atomic_write_text(Path(out_dir) / STATE_FILE, json.dumps(state, indent=1, sort_keys=True))
 

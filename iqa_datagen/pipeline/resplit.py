@@ -18,7 +18,7 @@ from distortions.categories import OOD_EVAL
 from distortions.registry import use_plugins
 from generators.records import record_id
 from iqa_datagen.config import BuildConfig, ConfigError
-from iqa_datagen.pipeline.output import read_state, write_state
+from iqa_datagen.pipeline.output import dataset_plugins, read_state, write_state
 from iqa_datagen.pipeline.references import assign_splits
 from iqa_datagen.pipeline.samples import brief_text
 from iqa_datagen.storage import iter_batches, list_parts, read_manifest, rewrite_part
@@ -79,10 +79,11 @@ def ood_allows(split: str, names: Iterable[str]) -> bool:
 class Resplitter:
     """The pure row transform applied to every part (rerunning it gives the same rows)."""
 
-    def __init__(self, config: BuildConfig, splits: dict[str, str]):
+    def __init__(self, config: BuildConfig, splits: dict[str, str],
+                 plugins: Optional[list[str]] = None):
         self.config = config
         self.splits = splits
-        registry = use_plugins(config.plugins)
+        registry = use_plugins(config.plugins if plugins is None else plugins)
         self.gt_names = {c: registry.gt_name(c) for c in registry.categories()}
         self.counts: Counter = Counter()
 
@@ -125,9 +126,11 @@ def resplit_part(dataset: Path | str, part: str, resplitter: Resplitter) -> dict
 
 def begin_resplit(dataset: Path | str, seed: Optional[int] = None,
                   test_fraction: Optional[float] = None,
-                  ood: Optional[bool] = None) -> tuple[BuildConfig, dict[str, str], list[str]]:
-    """The new config, the new split of every group and the parts to rewrite. Records the new
-    config as the folder's build config first, so a later ``build`` continues consistently."""
+                  ood: Optional[bool] = None
+                  ) -> tuple[BuildConfig, dict[str, str], list[str], list[str]]:
+    """The new config, the new split of every group, the parts to rewrite and the plugins their
+    records need. Records the new config as the folder's build config first, so that a later
+    ``build`` continues consistently."""
     dataset = Path(dataset)
     old = load_build_config(dataset)
     config = new_split_config(old, seed, test_fraction, ood)
@@ -135,4 +138,4 @@ def begin_resplit(dataset: Path | str, seed: Optional[int] = None,
     state = read_state(dataset)
     state["content"] = config.content_dict()
     write_state(dataset, state)
-    return config, splits, sorted(list_parts(dataset))
+    return config, splits, sorted(list_parts(dataset)), dataset_plugins(dataset, config)
