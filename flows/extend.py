@@ -57,7 +57,7 @@ def extend_catalogue(dataset: str, plugins: Optional[list[str]] = None,
     record_extension(dataset, ext)
     config_json = ext.config.model_dump(mode="json")
     reports = _extend_shards.with_options(task_runner=task_runner_for(ext.config.run))(
-        config_json, shards, [ext.part(s.index) for s in shards], ext.key_prefix, dataset,
+        config_json, shards, [ext.part(s) for s in shards], ext.key_prefix, dataset,
         checkpoint, progress)
     summary = summarize([ShardReport.from_dict(r) for r in reports], ext.config)
     summary.update(tag=ext.tag, names=list(ext.names), plugins=list(ext.plugins))

@@ -87,9 +87,10 @@ def test_killed_llm_build_resumes_to_the_same_dataset_without_repeating_calls(tm
         server.reset_counts()
         killed = tmp_path / "killed"
         proc = _spawn_build(cfg_path, killed, server, tmp_path / "home1")
-        marker = killed / ".parts" / "shard-00000.json"
+        parts = killed / ".parts"
         deadline = time.monotonic() + 180
-        while not marker.exists() and proc.poll() is None and time.monotonic() < deadline:
+        while (not list(parts.glob("shard-00000-*.json")) and proc.poll() is None
+               and time.monotonic() < deadline):
             time.sleep(0.05)
         assert proc.poll() is None, proc.stdout.read().decode()
         os.killpg(proc.pid, signal.SIGKILL)
@@ -219,3 +220,25 @@ def test_mos_source_gives_human_rated_instant_rating_records(tmp_path):
         groups.setdefault(r["reference_group"], set()).add(r["split"])
     assert all(len(s) == 1 for s in groups.values())
     assert summary["records"]["instant_rating"] == len(rating)
+
+
+def test_a_changed_reference_folder_is_rebuilt_not_resumed_stale(tmp_path):
+    from distortions.images import builtin_reference, resize_short_side
+    from flows import build_dataset
+
+    refs = tmp_path / "refs"
+    for name in ("coffee", "chelsea", "rocket", "astronaut"):
+        _save(refs / f"{name}.png", resize_short_side(builtin_reference(name), 64))
+    config = tiny(references={"folder": str(refs), "short_side": 64}, run={"shard_size": 1})
+    out = tmp_path / "ds"
+    build_dataset(out=str(out), config=config)
+    (refs / "rocket.png").unlink()  # removed
+    _save(refs / "coffee.png", resize_short_side(builtin_reference("hubble_deep_field"), 64))
+    summary = build_dataset(out=str(out), config=config)
+    assert summary["shards"] == 3 and summary["shards_resumed"] < 3
+    fresh = tmp_path / "fresh"
+    build_dataset(out=str(fresh), config=config)
+    assert fingerprint(out) == fingerprint(fresh)
+    names = {row["provenance"]["reference_name"] for p in (out / "data").rglob("*.parquet")
+             for row in pq.read_table(p, columns=["provenance"]).to_pylist()}
+    assert names == {"coffee.png", "chelsea.png", "astronaut.png"}

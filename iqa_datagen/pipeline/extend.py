@@ -2,7 +2,7 @@
 
 Only the new samples are made: every reference of the build gets, for each task, the configured
 number of samples drawn from the new distortions alone (no pristine draws), with their detailed
-responses and QA expansion. They are written as their own parts (``ext-<tag>-NNNNN``) next to
+responses and QA expansion. They are written as their own parts (``ext-<tag>-NNNNN-<digest>``) next to
 the existing ones, whose files are never touched; extending twice with the same distortions
 finds those parts done and adds nothing.
 """
@@ -33,8 +33,8 @@ class Extension:
     def key_prefix(self) -> str:
         return f"ext-{self.tag}:"
 
-    def part(self, shard_index: int) -> str:
-        return f"{EXT_PART_PREFIX}{self.tag}-{shard_index:05d}"
+    def part(self, shard) -> str:
+        return f"{EXT_PART_PREFIX}{self.tag}-{shard.index:05d}-{shard.digest}"
 
 
 def plan_extension(dataset: Path | str, plugins: list[str],

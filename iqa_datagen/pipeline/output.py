@@ -15,9 +15,8 @@ from typing import Iterable, Optional
 from iqa_datagen.config import BuildConfig, ConfigError
 from iqa_datagen.pipeline.shard import CACHE_DIR, QUARANTINE_DIR, REJECTS_DIR, ShardReport
 from iqa_datagen.storage import (StorageError, clean_incomplete, list_parts, read_manifest,
-                                 write_card, write_manifest)
+                                 remove_part, write_card, write_manifest)
 from iqa_datagen.storage.layout import DATA_DIR, PARTS_DIR, atomic_write_text
-from iqa_datagen.storage.writer import _remove_part_files
 
 STATE_FILE = ".build.json"
 BATCH_DISCOUNT = 0.5  # the OpenAI Batch API bills half the live price
@@ -111,8 +110,7 @@ def remove_stale_parts(out_dir: Path | str, keep: Iterable[str], prefixes: Itera
     removed = []
     for name in list_parts(out_dir):
         if name.startswith(prefixes) and name not in keep:
-            _remove_part_files(out_dir, name)
-            (Path(out_dir) / PARTS_DIR / f"{name}.json").unlink(missing_ok=True)
+            remove_part(out_dir, name)
             for folder in (REJECTS_DIR, QUARANTINE_DIR):
                 (Path(out_dir) / folder / f"{name}.jsonl").unlink(missing_ok=True)
             removed.append(name)

@@ -28,6 +28,7 @@ class Reference:
     source: str
     group: str
     split: str = "train"
+    stamp: str = ""  # size and modification time of a file: a changed file is a new reference
 
 
 @dataclass(frozen=True)
@@ -38,31 +39,38 @@ class Shard:
     references: tuple[Reference, ...]
 
     @property
+    def digest(self) -> str:
+        """Changes when any of its references, their splits or their files change, so that a
+        resumed build redoes a shard whose inputs moved instead of keeping stale records."""
+        return stable_id(*(f"{r.ref_id}:{r.split}:{r.stamp}" for r in self.references), length=8)
+
+    @property
     def name(self) -> str:
-        return f"shard-{self.index:05d}"
+        return f"shard-{self.index:05d}-{self.digest}"
 
 
 def discover(config: BuildConfig) -> list[Reference]:
     """All references of the config, in a stable order, with their split assigned."""
     refs_cfg = config.references
-    items: list[tuple[str, str, str]] = []  # (name, source, group)
+    items: list[tuple[str, str, str, str]] = []  # (name, source, group, stamp)
     if refs_cfg.folder:
         root = Path(refs_cfg.folder)
         for path in list_images(root):
             rel = path.relative_to(root).as_posix()
-            items.append((rel, str(path), rel))
+            st = path.stat()
+            items.append((rel, str(path), rel, f"{st.st_size}:{st.st_mtime_ns}"))
     else:
         for copy in range(refs_cfg.builtin_repeat):
             for name in BUILTIN_REFERENCES:
                 label = name if copy == 0 else f"{name}~{copy}"
-                items.append((label, f"builtin:{label}", f"builtin:{name}"))
+                items.append((label, f"builtin:{label}", f"builtin:{name}", ""))
     if refs_cfg.limit:
         items = items[: refs_cfg.limit]
-    groups = assign_splits(sorted({g for _, _, g in items}), config.split_seed,
+    groups = assign_splits(sorted({g for _, _, g, _ in items}), config.split_seed,
                            config.split.test_fraction)
-    return [Reference(ref_id=stable_id("ref", source if refs_cfg.folder else label),
-                      name=label, source=source, group=group, split=groups[group])
-            for label, source, group in items]
+    return [Reference(ref_id=stable_id("ref", label), name=label, source=source, group=group,
+                      split=groups[group], stamp=stamp)
+            for label, source, group, stamp in items]
 
 
 def assign_splits(groups: list[str], seed: int, test_fraction: float) -> dict[str, str]:

@@ -17,7 +17,8 @@ from .reader import (check_file, count_rows, data_files, iter_batches, open_data
                      read_records, read_table)
 from .stats import dataset_stats
 from .writer import (FileInfo, PartInfo, ShardWriter, clean_incomplete, list_parts, part_done,
-                     part_files, read_part, rewrite_part, write_part,
+                     part_files, read_part, remove_part, rewrite_part,
+                     write_part,
                      write_records)
 
 __all__ = [
@@ -25,7 +26,7 @@ __all__ = [
     "FileInfo", "PartInfo", "SchemaVersionError", "ShardWriter", "StorageError",
     "build_manifest", "check_file", "clean_incomplete", "count_rows", "data_files",
     "dataset_stats", "export_dataset", "is_secret_key", "iter_batches", "list_data_files",
-    "list_parts", "list_splits", "open_dataset", "part_done", "part_files", "rewrite_part", "read_manifest", "read_part",
+    "list_parts", "list_splits", "open_dataset", "part_done", "part_files", "remove_part", "rewrite_part", "read_manifest", "read_part",
     "read_records", "read_table", "redact", "verify_manifest", "write_card", "write_manifest",
     "write_part", "write_records",
 ]

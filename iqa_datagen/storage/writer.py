@@ -537,6 +537,17 @@ def list_parts(dataset_dir: Path | str) -> dict[str, PartInfo]:
     return out
 
 
+def remove_part(dataset_dir: Path | str, part_name: str) -> list[Path]:
+    """Delete a part: its record files and its markers."""
+    removed = _remove_part_files(dataset_dir, check_stem(part_name))
+    for suffix in (".json", ".pending", ".rewriting"):
+        marker = _marker(dataset_dir, part_name, suffix)
+        if marker.exists():
+            marker.unlink()
+            removed.append(marker)
+    return removed
+
+
 def clean_incomplete(dataset_dir: Path | str) -> list[Path]:
     """Remove temporary files and the files of parts that started but never finished."""
     from .layout import iter_temp_files
