@@ -14,12 +14,19 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import sys
 import tempfile
 import time
 
-import torch
+# Run as a script, this file's folder comes first on sys.path, where benchmarks/distortions.py
+# would shadow the ``distortions`` package: drop that entry.
+if sys.path and os.path.abspath(sys.path[0]) == os.path.dirname(os.path.abspath(__file__)):
+    sys.path.pop(0)
 
-import distortions
+import torch  # noqa: E402
+
+import distortions  # noqa: E402
 from iqa_datagen.assistant import AssistantConfig, build_pairs, load_assistant, train_assistant
 
 

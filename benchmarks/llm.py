@@ -82,7 +82,8 @@ def run_level(base_url: str, key: str, concurrency: int, n: int, size: int,
     config = LLMConfig(base_url=base_url, api_key=key, model="bench", cache_dir=None,
                        concurrency=concurrency, timeout=30, max_attempts=1)
     generator = LLMDetailedGenerator(config)
-    generator.generate(make_requests(min(concurrency, 8), size, f"warm{concurrency}"))
+    # Warm up as many connections as will be in flight: a long build runs on warm connections.
+    generator.generate(make_requests(concurrency, size, f"warm{concurrency}"))
     requests = make_requests(n, size, f"c{concurrency}")
     started, cpu = time.perf_counter(), time.process_time()
     results = generator.generate(requests)
