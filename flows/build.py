@@ -39,12 +39,14 @@ def train_assistant_task(config: dict, references: list[Reference], out: str,
 @task(name="build-shard", cache_policy=NO_CACHE)
 def build_shard(config: dict, shard: Shard, out: str, checkpoint: Optional[str]) -> dict:
     """One shard of references, end to end, written as one part (or skipped when done)."""
+    from flows.runners import tasks_per_process
+
     cfg = BuildConfig.model_validate(config)
     if finished_report(out, shard.name) is None and checkpoint:
         verdicter = verdicter_from(checkpoint, cfg.assistant.device)
     else:
         verdicter = None
-    with ShardRunner(cfg, out, verdicter) as runner:
+    with ShardRunner(cfg, out, verdicter, tasks_at_once=tasks_per_process(cfg.run)) as runner:
         return runner.run(shard).to_dict()
 
 

@@ -24,10 +24,12 @@ def extend_shard(config: dict, shard: Shard, part: str, key_prefix: str, out: st
     from iqa_datagen.pipeline.assistant_step import verdicter_from
     from iqa_datagen.pipeline.shard import ShardRunner
 
+    from flows.runners import tasks_per_process
+
     cfg = BuildConfig.model_validate(config)
     verdicter = verdicter_from(checkpoint, cfg.assistant.device) if checkpoint else None
-    with ShardRunner(cfg, out, verdicter, with_library_rating=True,
-                     key_prefix=key_prefix) as runner:
+    with ShardRunner(cfg, out, verdicter, with_library_rating=True, key_prefix=key_prefix,
+                     tasks_at_once=tasks_per_process(cfg.run)) as runner:
         return runner.run(shard, part=part).to_dict()
 
 

@@ -27,4 +27,14 @@ def task_runner_for(run: RunConfig):
                                               "dashboard_address": None})
     from prefect.task_runners import ThreadPoolTaskRunner
 
-    return ThreadPoolTaskRunner(max_workers=run.workers or min(4, os.cpu_count() or 1))
+    return ThreadPoolTaskRunner(max_workers=local_workers(run))
+
+
+def local_workers(run: RunConfig) -> int:
+    return run.workers or min(4, os.cpu_count() or 1)
+
+
+def tasks_per_process(run: RunConfig) -> int:
+    """Shard tasks that may run at once in one process (threads locally; one per Dask worker,
+    whose workers are single-threaded processes)."""
+    return 1 if run.executor == "dask" else local_workers(run)

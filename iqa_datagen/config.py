@@ -68,7 +68,7 @@ class LLMSection(_Section):
     model: str = "gpt-4o"
     temperature: float = Field(0.7, ge=0, le=2)
     max_tokens: int = Field(400, ge=16)
-    concurrency: int = Field(8, ge=1)
+    concurrency: int = Field(8, ge=1)  # in flight per process, shared by its shard tasks
     timeout: float = Field(60.0, gt=0)
     max_retries: int = Field(5, ge=0)
     max_attempts: int = Field(3, ge=1)

@@ -58,3 +58,4 @@ def test_unknown_placeholder_in_output_is_a_clear_error():
 
     with pytest.raises(ConfigError, match="only {date} and {datetime}"):
         expand_out("ds/{month}")
+

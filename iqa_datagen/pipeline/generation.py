@@ -18,12 +18,19 @@ def llm_enabled(config: BuildConfig) -> bool:
     return bool(os.environ.get("OPENAI_API_KEY"))
 
 
-def _llm_config(config: BuildConfig, cache_dir: Path):
+def concurrency_share(config: BuildConfig, tasks_at_once: int) -> int:
+    """Requests in flight per shard task, so that ``tasks_at_once`` tasks sharing one machine
+    stay within ``llm.concurrency`` together (the server's rate limit is per key, not per task)."""
+    return max(1, -(-config.llm.concurrency // max(1, tasks_at_once)))
+
+
+def _llm_config(config: BuildConfig, cache_dir: Path, tasks_at_once: int = 1):
     from generators.llm import LLMConfig
 
     section = config.llm
     overrides = dict(model=section.model, temperature=section.temperature,
-                     max_tokens=section.max_tokens, concurrency=section.concurrency,
+                     max_tokens=section.max_tokens,
+                     concurrency=concurrency_share(config, tasks_at_once),
                      timeout=section.timeout, max_retries=section.max_retries,
                      max_attempts=section.max_attempts, batch=section.batch,
                      batch_wait=section.batch_wait,
@@ -36,24 +43,25 @@ def _llm_config(config: BuildConfig, cache_dir: Path):
     return LLMConfig.from_env(**overrides)
 
 
-def detailed_generator(config: BuildConfig, cache_dir: Path):
+def detailed_generator(config: BuildConfig, cache_dir: Path, tasks_at_once: int = 1):
     if llm_enabled(config):
         from generators.llm import LLMDetailedGenerator
 
-        return LLMDetailedGenerator(_llm_config(config, cache_dir))
+        return LLMDetailedGenerator(_llm_config(config, cache_dir, tasks_at_once))
     from generators.offline import OfflineDetailedGenerator
 
     return OfflineDetailedGenerator()
 
 
-def expansion_generator(config: BuildConfig, cache_dir: Path) -> Optional[object]:
+def expansion_generator(config: BuildConfig, cache_dir: Path,
+                        tasks_at_once: int = 1) -> Optional[object]:
     mode = config.expansion.mode
     if mode == "off":
         return None
     if mode == "llm" and llm_enabled(config):
         from generators.llm import LLMExpansionGenerator
 
-        return LLMExpansionGenerator(_llm_config(config, cache_dir))
+        return LLMExpansionGenerator(_llm_config(config, cache_dir, tasks_at_once))
     from generators.expansion_gt import GTExpansionGenerator
 
     return GTExpansionGenerator()

@@ -113,7 +113,7 @@ class ShardRunner:
     def __init__(self, config: BuildConfig, out_dir: Path | str,
                  verdicter: Optional[Verdicter] = None, registry: Optional[Registry] = None,
                  with_library_rating: bool = True, source_name: str = "references",
-                 key_prefix: str = ""):
+                 key_prefix: str = "", tasks_at_once: int = 1):
         self.config = config
         self.out_dir = Path(out_dir)
         self.registry = registry or use_plugins(config.plugins)
@@ -121,8 +121,9 @@ class ShardRunner:
         self.verdicter = verdicter
         self.with_library_rating = with_library_rating and not config.mos
         cache = self.out_dir / CACHE_DIR / "llm"
-        self.detailed = generation.detailed_generator(config, cache)
-        self.expansion = generation.expansion_generator(config, cache)
+        # Shard tasks running side by side in one process share llm.concurrency between them.
+        self.detailed = generation.detailed_generator(config, cache, tasks_at_once)
+        self.expansion = generation.expansion_generator(config, cache, tasks_at_once)
 
     def close(self) -> None:
         for gen in (self.detailed, self.expansion):
