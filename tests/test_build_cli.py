@@ -104,8 +104,9 @@ def test_killed_llm_build_resumes_to_the_same_dataset_without_repeating_calls(tm
         assert total <= full_requests + config["llm"]["concurrency"]  # at most those in flight
         assert fingerprint(killed) == fingerprint(full)
 
-    # The key is in no file of either dataset and no line of the resumed run's output.
-    for folder in (full, killed):
+    # The key is in no file of either dataset, of the Prefect homes (database, logs) of the
+    # two CLI runs, and in no line of the resumed run's output.
+    for folder in (full, killed, tmp_path / "home1", tmp_path / "home2"):
         for path in folder.rglob("*"):
             if path.is_file():
                 assert SECRET.encode() not in path.read_bytes(), path
