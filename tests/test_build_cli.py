@@ -129,6 +129,10 @@ def test_cli_build_prints_a_json_summary_then_stats_and_exports_read_it(tmp_path
     stats = json.loads(stdout.strip().splitlines()[-1])
     assert code == 0 and stats["verify"]["ok"] and stats["totals"]["rows"] == summary["records_total"]
 
+    code, stdout = _cli("stats", str(out), "--verify")
+    assert code == 0 and "checksums: ok" in stdout
+    assert "mean words  assessment_reasoning" in stdout
+
     code, _ = _cli("export", str(out), "--format", "depictqa", "--out", str(tmp_path / "dq"))
     assert code == 0
     files = list((tmp_path / "dq").glob("*/*.json"))  # {split}/{task}_{setting}.json
@@ -243,3 +247,27 @@ def test_a_changed_reference_folder_is_rebuilt_not_resumed_stale(tmp_path):
     names = {row["provenance"]["reference_name"] for p in (out / "data").rglob("*.parquet")
              for row in pq.read_table(p, columns=["provenance"]).to_pylist()}
     assert names == {"coffee.png", "chelsea.png", "astronaut.png"}
+
+
+def test_cli_resplit_extend_and_train_assistant_print_their_summaries(tmp_path):
+    cfg = _write_config(tmp_path / "tiny.yaml", tiny())
+    out = tmp_path / "ds"
+    assert _cli("build", "--config", str(cfg), "--out", str(out), "--no-progress")[0] == 0
+
+    code, stdout = _cli("resplit", str(out), "--seed", "5", "--no-progress")
+    assert code == 0 and "resplit: done" in stdout and "moved" in stdout
+    code, stdout = _cli("extend", str(out), "--plugin", "iqa_test_plugin", "--no-progress",
+                        "--names", "noise_sparkle")
+    assert code == 0 and "extend: done" in stdout and "total" in stdout
+    code, _ = _cli("extend", str(out), "--names", "blur_gaussian")
+    assert code == 2  # already in the dataset
+
+    code, stdout = _cli("train-assistant", "--data", str(out), "--out", str(tmp_path / "a"),
+                        "--distortions", "blur_gaussian,noise_gaussian_rgb", "--epochs", "1",
+                        "--pairs-per-reference", "4")
+    assert code == 0 and "held-out accuracy" in stdout
+    code, stdout = _cli("train-assistant", "--data", str(out), "--out", str(tmp_path / "a"),
+                        "--distortions", "blur_gaussian,noise_gaussian_rgb", "--epochs", "1",
+                        "--pairs-per-reference", "4", "--json")
+    metrics = json.loads(stdout.strip().splitlines()[-1])
+    assert code == 0 and "test" in metrics["evaluation"]

@@ -35,9 +35,10 @@ def cmd_stats(args: argparse.Namespace) -> int:
             for task, settings in tasks.items():
                 row = ", ".join(f"{s} {c['total']}" for s, c in settings.items())
                 print(f"  {split:<6} {task:<27} {row}")
-        for key, words in stats.get("response_words", {}).items():
-            if isinstance(words, dict) and "mean" in words:
-                print(f"  mean words {key}: {words['mean']:.1f}")
+        for row in stats.get("response_words", []):
+            if row["distortion"] == "all":
+                print(f"  mean words  {row['task']:<27} {row['response_kind']:<9} "
+                      f"{row['mean']:6.1f} (sd {row['std']:.1f}, {row['rows']} responses)")
         if build.get("rejects") is not None:
             print(f"  rejects at build: {build['rejects']}")
         if args.verify:
