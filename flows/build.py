@@ -125,7 +125,9 @@ def build_dataset(out: str = "dataset", config: Optional[dict] = None,
     config_json = cfg.model_dump(mode="json")
 
     assistant = None
-    if cfg.assistant.enabled and cfg.tasks.comparison > 0 and refs:
+    judged = cfg.tasks.comparison > 0 or (cfg.tasks.rating_source == "assistant"
+                                          and cfg.tasks.instant_rating > 0 and not cfg.mos)
+    if cfg.assistant.enabled and judged and refs:
         assistant = train_assistant_task(config_json, refs, out, mos_items)
     checkpoint = assistant["checkpoint"] if assistant else None
 

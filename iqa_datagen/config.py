@@ -38,6 +38,9 @@ class TasksConfig(_Section):
     identification: int = Field(4, ge=0)
     assessment: int = Field(1, ge=0)
     instant_rating: int = Field(3, ge=0)
+    # Where no MOS source is given: "library" pairs (one distortion at two levels, the lower
+    # wins) or "assistant" pairs (two sampled distortions, the assistant model's verdict).
+    rating_source: Literal["library", "assistant"] = "library"
     comparison: int = Field(1, ge=0)
     pristine_share: float = Field(0.05, ge=0, le=1)
     multi_share: float = Field(0.5, ge=0, le=1)

@@ -209,3 +209,22 @@ def test_train_assistant_flow_beats_chance(tmp_path):
         "epochs": 3, "pairs_per_reference": 24})
     assert metrics["evaluation"]["test"]["accuracy"] > 0.7
     assert (tmp_path / "a" / "best.pt").is_file() and (tmp_path / "a" / "MODEL_CARD.md").is_file()
+
+
+def test_instant_rating_judged_by_the_assistant_where_no_mos_exists(tmp_path):
+    from flows import build_dataset
+
+    out = tmp_path / "judged"
+    summary = build_dataset(out=str(out), config=tiny(
+        tasks={"rating_source": "assistant", "comparison": 0, "assessment": 0,
+               "identification": 0, "instant_rating": 2},
+        assistant={"enabled": True, "epochs": 1, "pairs_per_reference": 4},
+        expansion={"mode": "off"}))
+    assert summary["assistant"]["trained"]
+    rows = [r for p in (out / "data").rglob("*.parquet") for r in pq.read_table(p).to_pylist()]
+    assert rows and {r["task"] for r in rows} == {"instant_rating"}
+    for r in rows:
+        assert r["verdict"]["source"] == "assistant" and 0.5 <= r["verdict"]["confidence"] <= 1
+        assert r["response"].endswith(f"Image {r['verdict']['winner']}") or \
+            f"Image {r['verdict']['winner']}" in r["response"]
+        assert "winner by assistant" in r["provenance"]["notes"]

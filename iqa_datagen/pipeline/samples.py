@@ -102,21 +102,34 @@ class ReferenceWorker:
         tasks = self.config.tasks
         for i in range(tasks.identification):
             out.records += self.identification(ref, image, ref_png, i)
-        if with_library_rating:
+        if with_library_rating and tasks.rating_source == "library":
             for i in range(tasks.instant_rating):
                 out.records += self.library_rating(ref, image, ref_png, i)
+        elif with_library_rating:
+            pairs = [self.pair_images(ref, image, "instant_rating", i)
+                     for i in range(tasks.instant_rating)]
+            for i, item, verdict in self._confident(image, pairs, verdicter, out):
+                out.records += self.judged_rating(ref, ref_png, i, item, verdict)
         for i in range(tasks.assessment):
             out.pending.append(self.assessment(ref, image, ref_png, i))
-        comparisons = [self.comparison_images(ref, image, i) for i in range(tasks.comparison)]
-        if comparisons:
-            verdicts = self._verdicts(image, comparisons, verdicter)
-            threshold = self.config.assistant.confidence_threshold
-            for i, (item, verdict) in enumerate(zip(comparisons, verdicts)):
-                if verdict.confidence is not None and verdict.confidence < threshold:
-                    out.dropped_low_confidence += 1
-                    continue
-                out.pending.append(self.comparison(ref, image, ref_png, i, item, verdict))
+        comparisons = [self.pair_images(ref, image, "comparison_reasoning", i)
+                       for i in range(tasks.comparison)]
+        for i, item, verdict in self._confident(image, comparisons, verdicter, out):
+            out.pending.append(self.comparison(ref, image, ref_png, i, item, verdict))
         return out
+
+    def _confident(self, image, pairs, verdicter, out: ReferenceOutput):
+        """(index, pair, verdict) of the pairs whose verdict is sure enough to keep."""
+        if not pairs:
+            return []
+        threshold = self.config.assistant.confidence_threshold
+        kept = []
+        for i, (item, verdict) in enumerate(zip(pairs, self._verdicts(image, pairs, verdicter))):
+            if verdict.confidence is not None and verdict.confidence < threshold:
+                out.dropped_low_confidence += 1
+                continue
+            kept.append((i, item, verdict))
+        return kept
 
     # -- brief tasks -------------------------------------------------------------------------
 
@@ -149,15 +162,30 @@ class ReferenceWorker:
         img_worse = worse.apply(image, rng_for(self.seed, key, "worse"), registry=self.registry)
         winner = "A" if rng.random() < 0.5 else "B"
         (pa, la), (pb, lb) = ((better, img_better), (worse, img_worse))[:: 1 if winner == "A" else -1]
-        png_a, png_b = encode_png(la), encode_png(lb)
         verdict = Verdict(winner=winner, confidence=1.0, source="library_levels")
+        return self._rating_records(ref, ref_png, i, key, pa, pb, la, lb, verdict,
+                                    "pair from the distortion library: same distortion, "
+                                    "lower level wins")
+
+    def judged_rating(self, ref: Reference, ref_png: bytes, i: int, item,
+                      verdict: Verdict) -> list[Record]:
+        """An instant-rating pair of two sampled distortions, labelled by the verdicter (the
+        assistant model) where no MOS exists."""
+        key, plan_a, plan_b, img_a, img_b = item
+        return self._rating_records(ref, ref_png, i, key, plan_a, plan_b, img_a, img_b, verdict,
+                                    f"two sampled distortions, winner by {verdict.source}")
+
+    def _rating_records(self, ref: Reference, ref_png: bytes, i: int, key: str, pa: SamplePlan,
+                        pb: SamplePlan, img_a, img_b, verdict: Verdict,
+                        notes: str) -> list[Record]:
+        png_a, png_b = encode_png(img_a), encode_png(img_b)
         records = []
         for setting in SETTINGS:
             if setting == "no_reference" and not (pa.passes_no_reference_filter()
                                                   and pb.passes_no_reference_filter()):
                 continue
-            q, a = brief_text("instant_rating", setting, ref.split, self.seed, key, [], winner,
-                              self.gt_names)
+            q, a = brief_text("instant_rating", setting, ref.split, self.seed, key, [],
+                              verdict.winner, self.gt_names)
             records.append(make_record(
                 seed=self.seed, key=key, task="instant_rating", setting=setting, split=ref.split,
                 response_kind="templated", reference_id=ref.ref_id, reference_group=ref.group,
@@ -166,9 +194,7 @@ class ReferenceWorker:
                 image_b=image_field(png_b, f"{ref.ref_id}/rating-{i}-B.png"),
                 question=q, response=a, distortions_a=labels(pa.labels()),
                 distortions_b=labels(pb.labels()), verdict=verdict,
-                provenance=self._prov(ref, "template", BRIEF_GENERATOR_VERSION,
-                                      notes="pair from the distortion library: same distortion, "
-                                            "lower level wins")))
+                provenance=self._prov(ref, "template", BRIEF_GENERATOR_VERSION, notes=notes)))
         return records
 
     # -- detailed tasks (requests now, records after generation) -----------------------------
@@ -184,8 +210,9 @@ class ReferenceWorker:
         return PendingDetailed(request, ref, ref_png, encode_png(distorted), None, plan.labels(), [],
                                plan.passes_no_reference_filter())
 
-    def comparison_images(self, ref: Reference, image, i: int):
-        key = f"{self.key_prefix}{ref.ref_id}:comparison_reasoning:{i}"
+    def pair_images(self, ref: Reference, image, task: str, i: int):
+        """Two different sampled distortions of one reference (comparison, judged rating)."""
+        key = f"{self.key_prefix}{ref.ref_id}:{task}:{i}"
         rng = rng_for(self.seed, key)
         sampler = self.sampler(ref.split)
         plan_a = sampler.sample(rng)
