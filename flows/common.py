@@ -8,29 +8,15 @@ from typing import Any, Callable, Iterable, Optional
 from iqa_datagen.config import BuildConfig, load_config
 
 
-def resolve_config(config: Optional[dict] = None, config_path: Optional[str] = None,
-                   overrides: Optional[dict] = None) -> BuildConfig:
+def resolve_config(config: Optional[dict] = None,
+                   config_path: Optional[str] = None) -> BuildConfig:
     """A validated BuildConfig from a dict (what the CLI passes), a file (what deployments pass)
-    or the built-in defaults; ``overrides`` are dotted keys applied on top."""
+    or, with neither, the built-in defaults."""
     if config is not None and config_path is not None:
         raise ValueError("give either config or config_path, not both")
     if config is not None:
-        merged = dict(config)
-        cfg = BuildConfig.model_validate(merged)
-        if overrides:
-            cfg = load_config(None, {**_flatten(cfg.model_dump(mode="json")), **overrides})
-        return cfg
-    return load_config(config_path, overrides)
-
-
-def _flatten(data: dict, prefix: str = "") -> dict:
-    out = {}
-    for key, value in data.items():
-        if isinstance(value, dict) and key != "options":
-            out.update(_flatten(value, f"{prefix}{key}."))
-        else:
-            out[f"{prefix}{key}"] = value
-    return out
+        return BuildConfig.model_validate(config)
+    return load_config(config_path)
 
 
 def submit_all(task, calls: Iterable[dict], retries: int, progress: bool, desc: str) -> list[Any]:

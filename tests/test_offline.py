@@ -499,3 +499,24 @@ def test_expansion_refuses_bad_k():
         GTExpansionGenerator().expand([ExpansionRequest(**{**request.__dict__, "k": 0})])
     with pytest.raises(ValueError, match="x0.*k=40"):
         GTExpansionGenerator().expand([ExpansionRequest(**{**request.__dict__, "k": 40})])
+
+
+@pytest.mark.parametrize("grade, measured", [("slight", 4), ("slight", 3), ("catastrophic", 0),
+                                             ("serious", 0), ("obvious", 4)])
+def test_wording_band_never_contradicts_the_stated_grade(monkeypatch, grade, measured):
+    """However strong the measured change, a graded label's words stay within one step of it."""
+    import dataclasses
+
+    from generators.offline_text import distortion_text as dt
+    from generators.offline_text.common import rank_of
+    from generators.offline_text.measure import Changes
+    from schemas import DistortionLabel
+
+    plan = dt.wording("saturate_strengthen")
+    monkeypatch.setitem(dt.WORDING, "saturate_strengthen",
+                        dataclasses.replace(plan, measure=lambda c: measured))
+    label = DistortionLabel(category="saturate_strengthen", name="saturate_strengthen_ycbcr",
+                            level=1, grade=grade)
+    fields = {f.name: 1.0 for f in dataclasses.fields(Changes)}
+    band = dt.band(label, Changes(**fields))
+    assert abs(band - (rank_of(label) - 1)) <= 1

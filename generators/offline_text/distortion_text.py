@@ -335,12 +335,15 @@ def wording(category: str) -> CategoryWording:
 
 
 def band(label: DistortionLabel, changes: Optional[Changes]) -> int:
-    """0..4 wording band: the mean of the measured and the graded band, or the graded one."""
+    """0..4 wording band: the mean of the measured and the graded band (or the graded one),
+    kept within one step of the graded band so that the words never contradict the stated grade
+    (a "slight" distortion is never described as changing the image "strongly")."""
     graded = rank_of(label) - 1
     measured = wording(label.category).measure(changes) if changes is not None else None
     if measured is None:
         return graded
-    return int(np.floor((graded + measured) / 2 + 0.5))
+    mean = int(np.floor((graded + measured) / 2 + 0.5))
+    return min(max(mean, graded - 1), graded + 1)
 
 
 def graded_phrase(label: DistortionLabel, rng: np.random.Generator) -> str:
