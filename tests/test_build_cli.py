@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -20,7 +21,7 @@ from PIL import Image
 from flowkit import file_digests, fingerprint, tiny
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
-SECRET = "sk-test-" + "k3y" * 8
+SECRET = "sk-test-" + secrets.token_hex(12)  # made at run time, never a literal
 
 
 def _write_config(path: Path, config: dict) -> Path:

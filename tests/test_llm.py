@@ -7,6 +7,7 @@ import base64
 import json
 import logging
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -27,7 +28,7 @@ from generators.llm.validation import claimed_winner
 from iqa_datagen.testing import Behaviour, FakeOpenAIServer
 from schemas import DistortionLabel, Verdict
 
-SECRET = "sk-test-SECRET-" + "7f3a9c1e5b2d4680aa11"
+SECRET = "sk-test-SECRET-" + secrets.token_hex(10)  # made at run time, never a literal
 
 REQUESTS_SOURCE = textwrap.dedent('''
     import numpy as np

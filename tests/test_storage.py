@@ -12,6 +12,7 @@ import io
 import json
 import pickle
 import re
+import secrets
 import subprocess
 import sys
 import textwrap
@@ -327,15 +328,18 @@ def test_killed_process_leaves_only_hidden_temporaries(tmp_path, records):
 
 # -- manifest ----------------------------------------------------------------------------------
 
-SECRET = "sk-test0123456789abcdefSECRET"
+# Made at run time so that no key-like literal sits in the repository.
+SECRET = "sk-test-" + secrets.token_hex(8) + "SECRET"
 
 
 def test_manifest_counts_checksums_and_no_secrets(dataset, records):
     config = {"seed": 7, "name": "demo",
               "llm": {"api_key": SECRET, "model": "gpt-4o", "max_tokens": 400,
                       "base_url": "http://localhost:8000/v1"},
-              "hub": {"token": "hf_abcdefSECRET", "password": "hunter2SECRET",
-                      "sources": [{"root": "/data", "access_key": "AKIASECRET"}]},
+              "hub": {"token": "hf_" + secrets.token_hex(4) + "SECRET",
+                      "password": "pw" + secrets.token_hex(4) + "SECRET",
+                      "sources": [{"root": "/data",
+                                   "access_key": "AK" + secrets.token_hex(4) + "SECRET"}]},
               "webhook": "https://user:pwSECRET@example.com/x", "note": SECRET}
     usage = {"llm": {"prompt_tokens": 1234, "completion_tokens": 567, "requests": 12}}
     manifest = storage.write_manifest(dataset, config, {"usage": usage})
