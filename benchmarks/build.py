@@ -238,6 +238,72 @@ def profile_brief(overrides: dict) -> None:
     stats.sort_stats("cumulative").print_stats(30)
 
 
+def print_head(head: str) -> None:
+    """A table heading and its rule."""
+    print(head)
+    print("-" * len(head))
+
+
+def throughput_table(args, common: dict, cores: int) -> dict[int, float]:
+    """Brief and full-mix rows for each worker count; returns brief samples/s by workers."""
+    print(f"build throughput, short side {args.short_side}, {cores} cores available, "
+          f"shard size {args.shard_size}, offline writers, assistant off (SSIM verdicts)")
+    head = (f"{'mix':6s} {'procs':>5s} {'refs':>5s} {'brief':>6s} {'records':>8s} "
+            f"{'start s':>8s} {'build s':>8s} {'brief/s':>8s} {'records/s':>10s} "
+            f"{'e2e brief/s':>12s} {'peak MB/proc':>13s}")
+    print_head(head)
+    brief_rates: dict[int, float] = {}
+    for mix, overrides in (("brief", BRIEF), ("full", FULL)):
+        for workers in args.workers:
+            spec = {"overrides": {**overrides, **common, "references.builtin_repeat": args.repeat},
+                    "workers": workers, "finalize": mix == "full"}
+            r = run_child(spec)
+            nb, nt = brief_count(r), sum(r["records"].values())
+            if mix == "brief":
+                brief_rates[workers] = nb / r["build_s"]
+            e2e = nb / (r["startup_s"] + r["build_s"])
+            print(f"{mix:6s} {workers:5d} {r['references']:5d} {nb:6d} {nt:8d} "
+                  f"{r['startup_s']:8.2f} {r['build_s']:8.2f} {nb / r['build_s']:8.0f} "
+                  f"{nt / r['build_s']:10.0f} {e2e:12.0f} {r['tree_maxrss_mb']:13.0f}")
+            if mix == "full":
+                print(f"{'':6s} {'':5s} finalize (manifest + card) {r['finalize_s']:.2f} s; "
+                      f"records by task: " + ", ".join(f"{k} {v}" for k, v in
+                                                       sorted(r["records"].items())))
+    print("-" * len(head))
+    return brief_rates
+
+
+def rss_table(args, common: dict) -> list[tuple[float, float]]:
+    """Peak-RSS rows of full builds as the input grows; returns (per-process, sum) MB rows."""
+    workers = TARGET_BRIEF_WORKERS if TARGET_BRIEF_WORKERS in args.workers else max(args.workers)
+    print(f"\npeak RSS of full builds (default tasks, offline writers, finalize included), "
+          f"{workers} worker processes, shard size {args.shard_size}")
+    head = (f"{'input':14s} {'refs':>5s} {'shards':>6s} {'records':>8s} {'total s':>8s} "
+            f"{'main MB build/fin':>17s} {'workers MB':>14s} {'peak MB/proc':>13s} {'sum MB':>8s} "
+            f"{'output MB':>10s}")
+    print_head(head)
+    cases = [(f"{rep}× refs", {**FULL, "references.builtin_repeat": rep}) for rep in
+             args.rss_repeats]
+    if args.assistant_rss:
+        cases.append(("1× +assistant", {**FULL, "assistant.enabled": True,
+                                        "references.builtin_repeat": 1}))
+    rss_rows = []
+    for label, overrides in cases:
+        r = run_child({"overrides": {**overrides, **common}, "workers": workers,
+                       "finalize": True})
+        total_mb = r["main_hwm_mb"] + sum(r["workers_hwm_mb"])
+        wk = "/".join(f"{m:.0f}" for m in r["workers_hwm_mb"])
+        print(f"{label:14s} {r['references']:5d} {r['shards']:6d} "
+              f"{sum(r['records'].values()):8d} {r['total_s']:8.1f} "
+              f"{r['main_build_hwm_mb']:8.0f}/{r['main_hwm_mb']:<8.0f} "
+              f"{wk:>14s} {r['tree_maxrss_mb']:13.0f} {total_mb:8.0f} {r['out_mb']:10.1f}"
+              + (f"  (training {r['train_s']:.1f} s)" if "train_s" in r else ""))
+        if "+assistant" not in label:
+            rss_rows.append((r["tree_maxrss_mb"], total_mb))
+    print("-" * len(head))
+    return rss_rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=8,
@@ -263,60 +329,8 @@ def main() -> None:
 
     common = {"references.short_side": args.short_side, "run.shard_size": args.shard_size}
     cores = len(os.sched_getaffinity(0))
-    print(f"build throughput, short side {args.short_side}, {cores} cores available, "
-          f"shard size {args.shard_size}, offline writers, assistant off (SSIM verdicts)")
-    head = (f"{'mix':6s} {'procs':>5s} {'refs':>5s} {'brief':>6s} {'records':>8s} "
-            f"{'start s':>8s} {'build s':>8s} {'brief/s':>8s} {'records/s':>10s} "
-            f"{'e2e brief/s':>12s} {'peak MB/proc':>13s}")
-    print(head)
-    print("-" * len(head))
-    brief_rates: dict[int, float] = {}
-    for mix, overrides in (("brief", BRIEF), ("full", FULL)):
-        for workers in args.workers:
-            spec = {"overrides": {**overrides, **common, "references.builtin_repeat": args.repeat},
-                    "workers": workers, "finalize": mix == "full"}
-            r = run_child(spec)
-            nb, nt = brief_count(r), sum(r["records"].values())
-            if mix == "brief":
-                brief_rates[workers] = nb / r["build_s"]
-            e2e = nb / (r["startup_s"] + r["build_s"])
-            print(f"{mix:6s} {workers:5d} {r['references']:5d} {nb:6d} {nt:8d} "
-                  f"{r['startup_s']:8.2f} {r['build_s']:8.2f} {nb / r['build_s']:8.0f} "
-                  f"{nt / r['build_s']:10.0f} {e2e:12.0f} {r['tree_maxrss_mb']:13.0f}")
-            if mix == "full":
-                print(f"{'':6s} {'':5s} finalize (manifest + card) {r['finalize_s']:.2f} s; "
-                      f"records by task: " + ", ".join(f"{k} {v}" for k, v in
-                                                       sorted(r["records"].items())))
-    print("-" * len(head))
-
-    rss_rows = []
-    if args.rss_repeats:
-        workers = TARGET_BRIEF_WORKERS if TARGET_BRIEF_WORKERS in args.workers else max(args.workers)
-        print(f"\npeak RSS of full builds (default tasks, offline writers, finalize included), "
-              f"{workers} worker processes, shard size {args.shard_size}")
-        head = (f"{'input':14s} {'refs':>5s} {'shards':>6s} {'records':>8s} {'total s':>8s} "
-                f"{'main MB build/fin':>17s} {'workers MB':>14s} {'peak MB/proc':>13s} {'sum MB':>8s} "
-                f"{'output MB':>10s}")
-        print(head)
-        print("-" * len(head))
-        cases = [(f"{rep}× refs", {**FULL, "references.builtin_repeat": rep}) for rep in
-                 args.rss_repeats]
-        if args.assistant_rss:
-            cases.append(("1× +assistant", {**FULL, "assistant.enabled": True,
-                                            "references.builtin_repeat": 1}))
-        for label, overrides in cases:
-            r = run_child({"overrides": {**overrides, **common}, "workers": workers,
-                           "finalize": True})
-            total_mb = r["main_hwm_mb"] + sum(r["workers_hwm_mb"])
-            wk = "/".join(f"{m:.0f}" for m in r["workers_hwm_mb"])
-            print(f"{label:14s} {r['references']:5d} {r['shards']:6d} "
-                  f"{sum(r['records'].values()):8d} {r['total_s']:8.1f} "
-                  f"{r['main_build_hwm_mb']:8.0f}/{r['main_hwm_mb']:<8.0f} "
-                  f"{wk:>14s} {r['tree_maxrss_mb']:13.0f} {total_mb:8.0f} {r['out_mb']:10.1f}"
-                  + (f"  (training {r['train_s']:.1f} s)" if "train_s" in r else ""))
-            if "+assistant" not in label:
-                rss_rows.append((r["tree_maxrss_mb"], total_mb))
-        print("-" * len(head))
+    brief_rates = throughput_table(args, common, cores)
+    rss_rows = rss_table(args, common) if args.rss_repeats else []
 
     print()
     if TARGET_BRIEF_WORKERS in brief_rates:

@@ -37,17 +37,19 @@ def train_assistant_task(config: dict, references: list[Reference], out: str,
 
 
 @task(name="build-shard", cache_policy=NO_CACHE)
-def build_shard(config: dict, shard: Shard, out: str, checkpoint: Optional[str]) -> dict:
-    """One shard of references, end to end, written as one part (or skipped when done)."""
+def build_shard(config: dict, shard: Shard, out: str, checkpoint: Optional[str],
+                part: Optional[str] = None, key_prefix: str = "") -> dict:
+    """One shard of references, end to end, written as one part (or skipped when done).
+
+    ``extend`` passes its own part name and a key prefix that keeps its samples apart.
+    """
     from flows.runners import tasks_per_process
 
     cfg = BuildConfig.model_validate(config)
-    if finished_report(out, shard.name) is None and checkpoint:
-        verdicter = verdicter_from(checkpoint, cfg.assistant.device)
-    else:
-        verdicter = None
-    with ShardRunner(cfg, out, verdicter, tasks_at_once=tasks_per_process(cfg.run)) as runner:
-        return runner.run(shard).to_dict()
+    verdicter = verdicter_from(checkpoint, cfg.assistant.device) if checkpoint else None
+    with ShardRunner(cfg, out, verdicter, key_prefix=key_prefix,
+                     tasks_at_once=tasks_per_process(cfg.run)) as runner:
+        return runner.run(shard, part=part).to_dict()
 
 
 @task(name="build-mos-shard", cache_policy=NO_CACHE)

@@ -9,28 +9,13 @@ from __future__ import annotations
 import time
 from typing import Optional
 
-from prefect import flow, task
-from prefect.cache_policies import NO_CACHE
+from prefect import flow
 
+from flows.build import build_shard
 from flows.common import submit_all
 from flows.runners import task_runner_for
 from iqa_datagen.config import BuildConfig
 from iqa_datagen.pipeline.references import Shard
-
-
-@task(name="extend-shard", cache_policy=NO_CACHE)
-def extend_shard(config: dict, shard: Shard, part: str, key_prefix: str, out: str,
-                 checkpoint: Optional[str]) -> dict:
-    from iqa_datagen.pipeline.assistant_step import verdicter_from
-    from iqa_datagen.pipeline.shard import ShardRunner
-
-    from flows.runners import tasks_per_process
-
-    cfg = BuildConfig.model_validate(config)
-    verdicter = verdicter_from(checkpoint, cfg.assistant.device) if checkpoint else None
-    with ShardRunner(cfg, out, verdicter, with_library_rating=True, key_prefix=key_prefix,
-                     tasks_at_once=tasks_per_process(cfg.run)) as runner:
-        return runner.run(shard, part=part).to_dict()
 
 
 @flow(name="extend-catalogue")
@@ -73,7 +58,7 @@ def extend_catalogue(dataset: str, plugins: Optional[list[str]] = None,
 def _extend_shards(config: dict, shards: list[Shard], parts: list[str], key_prefix: str,
                    out: str, checkpoint: Optional[str], progress: bool = False) -> list[dict]:
     retries = BuildConfig.model_validate(config).run.max_task_retries
-    return submit_all(extend_shard, [dict(config=config, shard=s, part=p, key_prefix=key_prefix,
-                                          out=out, checkpoint=checkpoint)
+    return submit_all(build_shard, [dict(config=config, shard=s, part=p, key_prefix=key_prefix,
+                                         out=out, checkpoint=checkpoint)
                                      for s, p in zip(shards, parts)],
                       retries, progress, "extension shards")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Optional, Sequence
 
 from iqa_datagen import __version__
@@ -62,6 +63,5 @@ def provenance(*, source: str, generator: str, generator_version: str, seed: int
 
 
 def hash_bytes(data: bytes) -> str:
-    import hashlib
-
+    """A short content digest of bytes (image identity inside record ids)."""
     return hashlib.blake2b(data, digest_size=8).hexdigest()

@@ -78,8 +78,8 @@ class LLMConfig(BaseModel):
 
     def cost(self, prompt_tokens: int, completion_tokens: int) -> float:
         """Estimated USD for the given token counts at the configured prices."""
-        return (prompt_tokens * self.price_prompt_per_1k
-                + completion_tokens * self.price_completion_per_1k) / 1000.0
+        return estimate_cost(prompt_tokens, completion_tokens, self.price_prompt_per_1k,
+                             self.price_completion_per_1k)
 
     @classmethod
     def from_env(cls, **overrides) -> "LLMConfig":
@@ -105,6 +105,13 @@ def _scrub_validation_error(err: ValueError) -> str:
         return "invalid LLM configuration"
     parts = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors(include_input=False)]
     return "invalid LLM configuration: " + "; ".join(parts)
+
+
+def estimate_cost(prompt_tokens: int, completion_tokens: int, price_prompt_per_1k: float,
+                  price_completion_per_1k: float) -> float:
+    """Estimated USD for token counts at per-1K-token prices."""
+    return (prompt_tokens * price_prompt_per_1k
+            + completion_tokens * price_completion_per_1k) / 1000.0
 
 
 def llm_configured() -> bool:

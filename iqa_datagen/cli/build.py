@@ -23,12 +23,16 @@ def _scalar_fields(model: type[BaseModel], prefix: str = ""):
     """(dotted name, field info) of every field that a flag can set."""
     for name, info in model.model_fields.items():
         annotation = info.annotation
-        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        if _is_model(annotation):
             yield from _scalar_fields(annotation, f"{prefix}{name}.")
-        elif typing.get_origin(annotation) is list and name == "mos":
-            continue  # MOS sources are structured: config file only
+        elif typing.get_origin(annotation) is list and _is_model(typing.get_args(annotation)[0]):
+            continue  # lists of structured items (MOS sources): config file only
         else:
             yield f"{prefix}{name}", info
+
+
+def _is_model(annotation: Any) -> bool:
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
 
 
 def _parse_value(text: str) -> Any:

@@ -68,15 +68,26 @@ def train_for_build(config: BuildConfig, references: list[Reference], out_dir: P
 
 
 def verdicter_from(checkpoint: str | Path, device: str = "auto"):
-    """A batched verdicter (reference, A, B) → (winner, confidence) from a trained checkpoint."""
+    """A batched verdicter (reference, A, B) → (winner, confidence) from a trained checkpoint.
+
+    The model is loaded on the first call, so a shard found already done never loads it.
+    """
+    model = None
+
+    def verdicts(triples):
+        nonlocal model
+        if model is None:
+            model = _load_full_reference(checkpoint, device)
+        return [(w, float(c)) for w, c in model.label(triples)]
+
+    return verdicts
+
+
+def _load_full_reference(checkpoint: str | Path, device: str):
     from iqa_datagen.assistant import load_assistant
 
     model = load_assistant(checkpoint, None if device == "auto" else device)
     if model.setting != "full_reference":
         raise ValueError(f"assistant checkpoint {checkpoint}: trained for {model.setting}; "
                          "builds need a full_reference model (comparison verdicts use the reference)")
-
-    def verdicts(triples):
-        return [(w, float(c)) for w, c in model.label(triples)]
-
-    return verdicts
+    return model

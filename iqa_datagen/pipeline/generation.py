@@ -27,19 +27,10 @@ def concurrency_share(config: BuildConfig, tasks_at_once: int) -> int:
 def _llm_config(config: BuildConfig, cache_dir: Path, tasks_at_once: int = 1):
     from generators.llm import LLMConfig
 
-    section = config.llm
-    overrides = dict(model=section.model, temperature=section.temperature,
-                     max_tokens=section.max_tokens,
-                     concurrency=concurrency_share(config, tasks_at_once),
-                     timeout=section.timeout, max_retries=section.max_retries,
-                     max_attempts=section.max_attempts, batch=section.batch,
-                     batch_wait=section.batch_wait,
-                     batch_poll_interval=section.batch_poll_interval,
-                     price_prompt_per_1k=section.price_prompt_per_1k,
-                     price_completion_per_1k=section.price_completion_per_1k,
-                     cache_dir=str(cache_dir))
-    if section.base_url:
-        overrides["base_url"] = section.base_url
+    # The build's llm section holds LLMConfig's own fields (the key aside, which only the
+    # environment gives); base_url is left out when unset so OPENAI_BASE_URL applies.
+    overrides = config.llm.model_dump(exclude={"mode"}, exclude_none=True)
+    overrides.update(concurrency=concurrency_share(config, tasks_at_once), cache_dir=str(cache_dir))
     return LLMConfig.from_env(**overrides)
 
 

@@ -12,8 +12,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Iterable, Optional
 
+from generators.llm.config import estimate_cost
 from iqa_datagen.config import BuildConfig, ConfigError
-from iqa_datagen.pipeline.shard import CACHE_DIR, QUARANTINE_DIR, REJECTS_DIR, ShardReport
+from iqa_datagen.pipeline.shard import QUARANTINE_DIR, REJECTS_DIR, ShardReport
 from iqa_datagen.storage import (StorageError, clean_incomplete, list_parts, read_manifest,
                                  remove_part, write_card, write_manifest)
 from iqa_datagen.storage.layout import DATA_DIR, PARTS_DIR, atomic_write_text
@@ -124,8 +125,8 @@ def summarize(reports: list[ShardReport], config: BuildConfig) -> dict:
         records.update(r.records)
     prompt = sum(r.prompt_tokens for r in reports)
     completion = sum(r.completion_tokens for r in reports)
-    cost = (prompt * config.llm.price_prompt_per_1k
-            + completion * config.llm.price_completion_per_1k) / 1000.0
+    cost = estimate_cost(prompt, completion, config.llm.price_prompt_per_1k,
+                         config.llm.price_completion_per_1k)
     if config.llm.batch:
         cost *= BATCH_DISCOUNT
     return {
@@ -176,5 +177,5 @@ def read_rejects(out_dir: Path | str) -> list[dict]:
     return rows
 
 
-__all__ = ["CACHE_DIR", "STATE_FILE", "finalize", "prepare_output", "read_rejects", "read_state",
+__all__ = ["STATE_FILE", "finalize", "prepare_output", "read_rejects", "read_state",
            "remove_stale_parts", "summarize", "write_state"]

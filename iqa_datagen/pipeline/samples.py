@@ -96,16 +96,18 @@ class ReferenceWorker:
                           seed=self.seed, reference_name=ref.name, notes=notes)
 
     def run(self, ref: Reference, image: np.ndarray, verdicter: Optional[Verdicter],
-            with_library_rating: bool = True) -> ReferenceOutput:
+            with_rating: bool = True) -> ReferenceOutput:
+        """Every sample of one reference; ``with_rating`` False when MOS sources give the
+        instant-rating pairs instead."""
         out = ReferenceOutput()
         ref_png = encode_png(image)
         tasks = self.config.tasks
         for i in range(tasks.identification):
             out.records += self.identification(ref, image, ref_png, i)
-        if with_library_rating and tasks.rating_source == "library":
+        if with_rating and tasks.rating_source == "library":
             for i in range(tasks.instant_rating):
                 out.records += self.library_rating(ref, image, ref_png, i)
-        elif with_library_rating:
+        elif with_rating:
             pairs = [self.pair_images(ref, image, "instant_rating", i)
                      for i in range(tasks.instant_rating)]
             for i, item, verdict in self._confident(image, pairs, verdicter, out):

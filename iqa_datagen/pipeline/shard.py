@@ -12,8 +12,9 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Optional
+from typing import Iterable, Iterator, Optional
 
 from distortions.images import ImageError
 from distortions.registry import Registry, use_plugins
@@ -112,21 +113,36 @@ class ShardRunner:
 
     def __init__(self, config: BuildConfig, out_dir: Path | str,
                  verdicter: Optional[Verdicter] = None, registry: Optional[Registry] = None,
-                 with_library_rating: bool = True, source_name: str = "references",
+                 source_name: str = "references",
                  key_prefix: str = "", tasks_at_once: int = 1):
         self.config = config
         self.out_dir = Path(out_dir)
         self.registry = registry or use_plugins(config.plugins)
         self.worker = ReferenceWorker(config, self.registry, source_name, key_prefix)
         self.verdicter = verdicter
-        self.with_library_rating = with_library_rating and not config.mos
-        cache = self.out_dir / CACHE_DIR / "llm"
+        self.with_rating = not config.mos  # MOS sources replace the generated rating pairs
+        self._tasks_at_once = tasks_at_once
+
+    # Generators are made on first use: a resumed shard that is already done needs none (an LLM
+    # generator starts a thread and an HTTP client).
+    @cached_property
+    def detailed(self):
         # Shard tasks running side by side in one process share llm.concurrency between them.
-        self.detailed = generation.detailed_generator(config, cache, tasks_at_once)
-        self.expansion = generation.expansion_generator(config, cache, tasks_at_once)
+        return generation.detailed_generator(self.config, self._cache_dir, self._tasks_at_once)
+
+    @cached_property
+    def expansion(self):
+        return generation.expansion_generator(self.config, self._cache_dir, self._tasks_at_once)
+
+    @property
+    def _cache_dir(self) -> Path:
+        return self.out_dir / CACHE_DIR / "llm"
+
+    def _made_generators(self) -> list:
+        return [self.__dict__[name] for name in ("detailed", "expansion") if name in self.__dict__]
 
     def close(self) -> None:
-        for gen in (self.detailed, self.expansion):
+        for gen in self._made_generators():
             close = getattr(gen, "close", None)
             if close:
                 close()
@@ -137,23 +153,16 @@ class ShardRunner:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def run(self, shard: Shard, part: Optional[str] = None,
-            keep: Optional[Callable[[Record], bool]] = None) -> ShardReport:
-        """Make and write every record of ``shard`` (or return the stored report when done).
-
-        ``keep`` filters records before writing (``extend`` keeps only samples that involve the
-        newly added distortions).
-        """
+    def run(self, shard: Shard, part: Optional[str] = None) -> ShardReport:
+        """Make and write every record of ``shard`` (or return the stored report when done)."""
         part = part or shard.name
         done = finished_report(self.out_dir, part)
         if done is not None:
             return done
         report = ShardReport(part=part, references=len(shard.references))
         rejects: list[dict] = []
-        records = self._records(shard, report, rejects)
-        if keep is not None:
-            records = (r for r in records if keep(r))
-        return write_unit(self.out_dir, part, records, report, self.config, rejects)
+        return write_unit(self.out_dir, part, self._records(shard, report, rejects), report,
+                          self.config, rejects)
 
     # -- the stream of one shard's records ------------------------------------------------------
 
@@ -164,7 +173,7 @@ class ShardRunner:
             image = self._load(ref, report)
             if image is None:
                 continue
-            out = self.worker.run(ref, image, self.verdicter, self.with_library_rating)
+            out = self.worker.run(ref, image, self.verdicter, self.with_rating)
             report.dropped_low_confidence += out.dropped_low_confidence
             yield from out.records
             pending += out.pending
@@ -210,7 +219,7 @@ class ShardRunner:
     def _usage(self, report: ShardReport) -> None:
         """LLM requests and cache hits of this runner so far (0 with offline generators)."""
         requests = hits = 0
-        for gen in (self.detailed, self.expansion):
+        for gen in self._made_generators():
             usage = getattr(gen, "usage", None)
             if usage is not None:
                 requests += usage.requests
