@@ -31,7 +31,7 @@ import time  # noqa: E402
 import numpy as np  # noqa: E402
 
 import distortions  # noqa: E402
-from distortions.images import builtin_reference  # noqa: E402
+from iqa_datagen.distortions.images import builtin_reference  # noqa: E402
 
 TARGET_MEAN_MS = 15.0
 TARGET_MAX_MS = 60.0

@@ -33,11 +33,11 @@ from contextlib import contextmanager  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from generators.base import DetailedRequest  # noqa: E402
-from generators.llm import LLMConfig, LLMDetailedGenerator  # noqa: E402
+from iqa_datagen.generators.base import DetailedRequest  # noqa: E402
+from iqa_datagen.generators.llm import LLMConfig, LLMDetailedGenerator  # noqa: E402
 from iqa_datagen.seeding import rng_for  # noqa: E402
 from iqa_datagen.testing import FakeOpenAIServer  # noqa: E402
-from schemas import DistortionLabel  # noqa: E402
+from iqa_datagen.schemas import DistortionLabel  # noqa: E402
 
 LABELS = (DistortionLabel(category="blur", name="blur_gaussian", level=3, grade="obvious"),
           DistortionLabel(category="noise", name="noise_poisson", level=2, grade="moderate"))

@@ -29,12 +29,12 @@ import time  # noqa: E402
 import numpy as np  # noqa: E402
 
 import distortions  # noqa: E402
-from distortions import LEVEL_NAMES  # noqa: E402
-from distortions.images import builtin_reference, resize_short_side  # noqa: E402
-from generators.base import DetailedRequest, ExpansionRequest  # noqa: E402
-from generators.expansion_gt import GTExpansionGenerator  # noqa: E402
-from generators.offline import OfflineDetailedGenerator  # noqa: E402
-from schemas import DistortionLabel, Verdict  # noqa: E402
+from iqa_datagen.distortions import LEVEL_NAMES  # noqa: E402
+from iqa_datagen.distortions.images import builtin_reference, resize_short_side  # noqa: E402
+from iqa_datagen.generators.base import DetailedRequest, ExpansionRequest  # noqa: E402
+from iqa_datagen.generators.expansion_gt import GTExpansionGenerator  # noqa: E402
+from iqa_datagen.generators.offline import OfflineDetailedGenerator  # noqa: E402
+from iqa_datagen.schemas import DistortionLabel, Verdict  # noqa: E402
 
 TARGET_PER_S = 200.0
 NAMES = ("blur_gaussian", "noise_gaussian_rgb", "compression_jpeg", "brighten_shift_rgb",

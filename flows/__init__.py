@@ -6,9 +6,9 @@
 - ``train_assistant``: train and evaluate the assistant comparison model.
 """
 
-from flows.assistant import train_assistant
-from flows.build import build_dataset
-from flows.extend import extend_catalogue
-from flows.resplit import regenerate_splits
+from iqa_datagen.flows.assistant import train_assistant
+from iqa_datagen.flows.build import build_dataset
+from iqa_datagen.flows.extend import extend_catalogue
+from iqa_datagen.flows.resplit import regenerate_splits
 
 __all__ = ["build_dataset", "extend_catalogue", "regenerate_splits", "train_assistant"]

@@ -12,7 +12,7 @@ from prefect.cache_policies import NO_CACHE
 
 def dataset_references(dataset: Path, split: str = "train") -> list[np.ndarray]:
     """The distinct reference images of a built dataset's split (from full-reference records)."""
-    from distortions.images import decode_image
+    from iqa_datagen.distortions.images import decode_image
     from iqa_datagen.storage import iter_batches
 
     seen: dict[str, np.ndarray] = {}

@@ -15,9 +15,9 @@ from typing import Optional
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from distortions.registry import use_plugins
-from flows.common import resolve_config, submit_all
-from flows.runners import task_runner_for
+from iqa_datagen.distortions.registry import use_plugins
+from iqa_datagen.flows.common import resolve_config, submit_all
+from iqa_datagen.flows.runners import task_runner_for
 from iqa_datagen.config import BuildConfig, ConfigError
 from iqa_datagen.pipeline.assistant_step import train_for_build, verdicter_from
 from iqa_datagen.pipeline.references import Reference, Shard, discover, make_shards
@@ -43,7 +43,7 @@ def build_shard(config: dict, shard: Shard, out: str, checkpoint: Optional[str],
 
     ``extend`` passes its own part name and a key prefix that keeps its samples apart.
     """
-    from flows.runners import tasks_per_process
+    from iqa_datagen.flows.runners import tasks_per_process
 
     cfg = BuildConfig.model_validate(config)
     verdicter = verdicter_from(checkpoint, cfg.assistant.device) if checkpoint else None

@@ -17,7 +17,7 @@ from __future__ import annotations
 import argparse
 from typing import Optional
 
-from flows.build import build_dataset
+from iqa_datagen.flows.build import build_dataset
 
 from iqa_datagen.cli.serve import DEFAULT_CRON
 

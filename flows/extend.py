@@ -11,9 +11,9 @@ from typing import Optional
 
 from prefect import flow
 
-from flows.build import build_shard
-from flows.common import submit_all
-from flows.runners import task_runner_for
+from iqa_datagen.flows.build import build_shard
+from iqa_datagen.flows.common import submit_all
+from iqa_datagen.flows.runners import task_runner_for
 from iqa_datagen.config import BuildConfig
 from iqa_datagen.pipeline.references import Shard
 

@@ -13,8 +13,8 @@ from typing import Optional
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from flows.common import submit_all
-from flows.runners import task_runner_for
+from iqa_datagen.flows.common import submit_all
+from iqa_datagen.flows.runners import task_runner_for
 from iqa_datagen.config import BuildConfig
 
 

@@ -12,7 +12,7 @@ from typing import Literal, Optional, Protocol
 
 import numpy as np
 
-from schemas import DistortionLabel, Verdict
+from iqa_datagen.schemas import DistortionLabel, Verdict
 
 DetailedTask = Literal["assessment_reasoning", "comparison_reasoning"]
 

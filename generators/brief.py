@@ -23,7 +23,7 @@ from typing import Any, Literal, Mapping, Sequence
 
 import numpy as np
 
-from generators.questions import (ASSESSMENT, COMPARISON, IDENTIFICATION, PRISTINE_ANSWER,
+from iqa_datagen.generators.questions import (ASSESSMENT, COMPARISON, IDENTIFICATION, PRISTINE_ANSWER,
                                   PRISTINE_SHORT_ANSWER, RATING, SHORT_ANSWER_SUFFIX,
                                   capitalise_first, check_setting, count_slots, for_setting,
                                   join_names)

@@ -23,9 +23,9 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from distortions import GT_NAMES, check_image
+from iqa_datagen.distortions import GT_NAMES, check_image
 from iqa_datagen.seeding import rng_for
-from schemas import DistortionLabel
+from iqa_datagen.schemas import DistortionLabel
 
 from .base import ExpansionRequest, ExpansionResult, QAPair
 from .offline_text.common import cap, check_labels, grade_of, gt_name, pick

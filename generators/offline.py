@@ -18,7 +18,7 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from distortions import check_image
+from iqa_datagen.distortions import check_image
 from iqa_datagen.seeding import rng_for
 
 from .base import DetailedRequest, DetailedResult

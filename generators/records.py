@@ -7,7 +7,7 @@ from typing import Optional, Sequence
 
 from iqa_datagen import __version__
 from iqa_datagen.seeding import stable_id
-from schemas import DistortionLabel, ImageField, Provenance, Record, Turn, Verdict
+from iqa_datagen.schemas import DistortionLabel, ImageField, Provenance, Record, Turn, Verdict
 
 
 def image_field(png: bytes, name: str) -> ImageField:

@@ -21,7 +21,7 @@ if str(PLUGINS_DIR) not in sys.path:
 @pytest.fixture(scope="session")
 def natural_image() -> np.ndarray:
     """A 224×336 natural colour image."""
-    from distortions.images import builtin_reference, resize_short_side
+    from iqa_datagen.distortions.images import builtin_reference, resize_short_side
 
     return resize_short_side(builtin_reference("coffee"), 224)
 

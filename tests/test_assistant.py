@@ -10,7 +10,7 @@ import pytest
 import torch
 from PIL import Image
 
-import distortions
+from iqa_datagen import distortions
 from iqa_datagen.assistant import (
     AssistantConfig, QualityNet, QualityPair, both_orders, calibration_bins, evaluate,
     keep_confident, label_pairs, load_assistant, load_backbone, load_references,

@@ -10,12 +10,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from distortions import GT_NAMES
-from generators import brief
-from generators.questions import (ASSESSMENT, COMPARISON, IDENTIFICATION, PRISTINE_ANSWER,
+from iqa_datagen.distortions import GT_NAMES
+from iqa_datagen.generators import brief
+from iqa_datagen.generators.questions import (ASSESSMENT, COMPARISON, IDENTIFICATION, PRISTINE_ANSWER,
                                   PRISTINE_SHORT_ANSWER, RATING, SETTINGS, SHORT_ANSWER_SUFFIX,
                                   count_slots, for_setting, join_names)
-from schemas import DistortionLabel
+from iqa_datagen.schemas import DistortionLabel
 
 FR, NR = "full_reference", "no_reference"
 # what the pipeline and the reply validator treat as mentioning a reference

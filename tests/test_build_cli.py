@@ -59,7 +59,7 @@ def _spawn_build(config: Path, out: Path, server, home: Path) -> subprocess.Pope
 
 def test_killed_llm_build_resumes_to_the_same_dataset_without_repeating_calls(tmp_path,
                                                                               monkeypatch):
-    from flows import build_dataset
+    from iqa_datagen.flows import build_dataset
     from iqa_datagen.testing.fake_openai import FakeOpenAIServer
 
     config = _llm_config()
@@ -166,8 +166,8 @@ def _save(path: Path, image: np.ndarray) -> Path:
 
 
 def test_bad_images_are_quarantined_and_the_build_goes_on(tmp_path):
-    from distortions.images import builtin_reference, resize_short_side
-    from flows import build_dataset
+    from iqa_datagen.distortions.images import builtin_reference, resize_short_side
+    from iqa_datagen.flows import build_dataset
 
     refs = tmp_path / "refs"
     for name in ("coffee", "chelsea", "rocket"):
@@ -193,8 +193,8 @@ def test_bad_images_are_quarantined_and_the_build_goes_on(tmp_path):
 
 
 def test_mos_source_gives_human_rated_instant_rating_records(tmp_path):
-    from distortions.images import builtin_reference, resize_short_side
-    from flows import build_dataset
+    from iqa_datagen.distortions.images import builtin_reference, resize_short_side
+    from iqa_datagen.flows import build_dataset
 
     root = tmp_path / "mos"
     rows = []
@@ -229,8 +229,8 @@ def test_mos_source_gives_human_rated_instant_rating_records(tmp_path):
 
 
 def test_a_changed_reference_folder_is_rebuilt_not_resumed_stale(tmp_path):
-    from distortions.images import builtin_reference, resize_short_side
-    from flows import build_dataset
+    from iqa_datagen.distortions.images import builtin_reference, resize_short_side
+    from iqa_datagen.flows import build_dataset
 
     refs = tmp_path / "refs"
     for name in ("coffee", "chelsea", "rocket", "astronaut"):

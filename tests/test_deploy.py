@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_served_deployment_carries_the_cron_schedule_and_parameters():
-    from flows.deploy import build_deployment
+    from iqa_datagen.flows.deploy import build_deployment
 
     deployment = build_deployment(name="nightly", cron="15 4 * * 1-5",
                                   config_path="configs/demo.yaml", out="ds/{date}")

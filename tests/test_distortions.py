@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from skimage import data
 
-import distortions
-from distortions.functional import blur, brightness, contrast, quantize, saturation, sharpen
-from distortions.functional._util import local_swap_permutation
+from iqa_datagen import distortions
+from iqa_datagen.distortions.functional import blur, brightness, contrast, quantize, saturation, sharpen
+from iqa_datagen.distortions.functional._util import local_swap_permutation
 
 SPECS = distortions.catalogue()
 BUILTIN = [s for s in SPECS if s.source == "builtin"]

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.usefixtures("prefect_server")
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> tuple[Path, dict]:
     """One tiny build shared by the tests that only read it (or copy it first)."""
-    from flows import build_dataset
+    from iqa_datagen.flows import build_dataset
 
     out = tmp_path_factory.mktemp("built") / "ds"
     summary = build_dataset(out=str(out), config=tiny())
@@ -76,7 +76,7 @@ def test_no_reference_group_in_two_splits(built):
 
 
 def test_same_config_gives_same_dataset_whatever_the_shard_size(built, tmp_path):
-    from flows import build_dataset
+    from iqa_datagen.flows import build_dataset
 
     out, _ = built
     other = tmp_path / "again"
@@ -85,7 +85,7 @@ def test_same_config_gives_same_dataset_whatever_the_shard_size(built, tmp_path)
 
 
 def test_rerun_of_a_finished_build_redoes_nothing(built, tmp_path):
-    from flows import build_dataset
+    from iqa_datagen.flows import build_dataset
 
     out = _copy(built[0], tmp_path)
     before = file_digests(out)
@@ -95,7 +95,7 @@ def test_rerun_of_a_finished_build_redoes_nothing(built, tmp_path):
 
 
 def test_reusing_a_folder_with_another_config_is_refused(built, tmp_path):
-    from flows import build_dataset
+    from iqa_datagen.flows import build_dataset
     from iqa_datagen.config import ConfigError
 
     out = _copy(built[0], tmp_path)
@@ -104,7 +104,7 @@ def test_reusing_a_folder_with_another_config_is_refused(built, tmp_path):
 
 
 def test_dask_runner_gives_the_same_dataset(built, tmp_path):
-    from flows import build_dataset
+    from iqa_datagen.flows import build_dataset
 
     out = tmp_path / "dask"
     summary = build_dataset(out=str(out), config=tiny(run={"executor": "dask",
@@ -116,8 +116,8 @@ def test_dask_runner_gives_the_same_dataset(built, tmp_path):
 # -- resplit ---------------------------------------------------------------------------------------
 
 def test_resplit_equals_a_fresh_build_and_distorts_nothing(built, tmp_path, monkeypatch):
-    from distortions.sampler import SamplePlan
-    from flows import build_dataset, regenerate_splits
+    from iqa_datagen.distortions.sampler import SamplePlan
+    from iqa_datagen.flows import build_dataset, regenerate_splits
     from iqa_datagen.pipeline import shard
 
     out = _copy(built[0], tmp_path)
@@ -142,7 +142,7 @@ def test_resplit_equals_a_fresh_build_and_distorts_nothing(built, tmp_path, monk
 
 
 def test_resplit_with_ood_keeps_held_out_distortions_in_test_only(built, tmp_path):
-    from flows import regenerate_splits
+    from iqa_datagen.flows import regenerate_splits
     from iqa_datagen.pipeline.resplit import OOD_EVAL_NAMES
 
     out = _copy(built[0], tmp_path)
@@ -160,7 +160,7 @@ def test_resplit_with_ood_keeps_held_out_distortions_in_test_only(built, tmp_pat
 # -- extend ----------------------------------------------------------------------------------------
 
 def test_extend_appends_only_samples_of_the_new_distortions(built, tmp_path):
-    from flows import extend_catalogue
+    from iqa_datagen.flows import extend_catalogue
 
     out = _copy(built[0], tmp_path)
     before = file_digests(out)
@@ -184,14 +184,14 @@ def test_extend_appends_only_samples_of_the_new_distortions(built, tmp_path):
     assert file_digests(out) == after
 
     # The extended dataset can still be re-split (its new categories are known).
-    from flows import regenerate_splits
+    from iqa_datagen.flows import regenerate_splits
 
     resplit = regenerate_splits(str(out), seed=11)
     assert resplit["rows_rewritten"] == manifest["totals"]["rows"]
 
 
 def test_extend_with_nothing_new_is_an_error(built, tmp_path):
-    from flows import extend_catalogue
+    from iqa_datagen.flows import extend_catalogue
     from iqa_datagen.config import ConfigError
 
     out = _copy(built[0], tmp_path)
@@ -202,7 +202,7 @@ def test_extend_with_nothing_new_is_an_error(built, tmp_path):
 # -- assistant -------------------------------------------------------------------------------------
 
 def test_train_assistant_flow_beats_chance(tmp_path):
-    from flows import train_assistant
+    from iqa_datagen.flows import train_assistant
 
     metrics = train_assistant(out=str(tmp_path / "a"), config={
         "distortions": ["blur_gaussian", "noise_gaussian_rgb", "compression_jpeg"],
@@ -212,7 +212,7 @@ def test_train_assistant_flow_beats_chance(tmp_path):
 
 
 def test_instant_rating_judged_by_the_assistant_where_no_mos_exists(tmp_path):
-    from flows import build_dataset
+    from iqa_datagen.flows import build_dataset
 
     out = tmp_path / "judged"
     summary = build_dataset(out=str(out), config=tiny(

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from distortions.images import ImageError, load_image, resize_short_side
+from iqa_datagen.distortions.images import ImageError, load_image, resize_short_side
 
 
 def save(path, img, **kw):

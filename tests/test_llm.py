@@ -18,22 +18,22 @@ import cv2
 import numpy as np
 import pytest
 
-from generators.base import DetailedRequest, ExpansionRequest
-from generators.llm import (PROMPT_VERSION, BatchPendingError, LLMConfig, LLMConfigError,
+from iqa_datagen.generators.base import DetailedRequest, ExpansionRequest
+from iqa_datagen.generators.llm import (PROMPT_VERSION, BatchPendingError, LLMConfig, LLMConfigError,
                             LLMDetailedGenerator, LLMExpansionGenerator, llm_configured,
                             validate_assessment, validate_comparison, validate_expansion)
-from generators.llm.jobs import detailed_job
-from generators.llm.transport import parse_retry_after
-from generators.llm.validation import claimed_winner
+from iqa_datagen.generators.llm.jobs import detailed_job
+from iqa_datagen.generators.llm.transport import parse_retry_after
+from iqa_datagen.generators.llm.validation import claimed_winner
 from iqa_datagen.testing import Behaviour, FakeOpenAIServer
-from schemas import DistortionLabel, Verdict
+from iqa_datagen.schemas import DistortionLabel, Verdict
 
 SECRET = "sk-test-SECRET-" + secrets.token_hex(10)  # made at run time, never a literal
 
 REQUESTS_SOURCE = textwrap.dedent('''
     import numpy as np
-    from generators.base import DetailedRequest
-    from schemas import DistortionLabel, Verdict
+    from iqa_datagen.generators.base import DetailedRequest
+    from iqa_datagen.schemas import DistortionLabel, Verdict
 
     BLUR = DistortionLabel(category="blur", name="blur_motion", level=2, grade="moderate")
     DARK = DistortionLabel(category="darken", name="darken_shift_rgb", level=1, grade="slight")
@@ -279,7 +279,7 @@ def test_interrupted_run_resumes_from_cache(tmp_path):
     with FakeOpenAIServer(api_key=SECRET, latency=0.25) as srv:
         child = textwrap.dedent(f'''
             import os, runpy
-            from generators.llm import LLMConfig, LLMDetailedGenerator
+            from iqa_datagen.generators.llm import LLMConfig, LLMDetailedGenerator
             ns = runpy.run_path({str(factory)!r})
             config = LLMConfig(base_url={srv.base_url!r}, api_key=os.environ["OPENAI_API_KEY"],
                                model="fake-model", cache_dir={str(cache)!r}, concurrency=2)

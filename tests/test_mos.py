@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from fixtures_mos import (make_bapps, make_csiq, make_generic_csv, make_kadid, make_livemd,
                           make_pipal, make_tid2013)
-from generators.mos import (MosEntry, MosFormatError, MosPair, bt500_rejections,
+from iqa_datagen.generators.mos import (MosEntry, MosFormatError, MosPair, bt500_rejections,
                             load_bapps_pairs, load_mos, load_mos_pairs, make_pairs, mos_kinds,
                             raw_to_mos)
 

@@ -16,16 +16,16 @@ from collections import Counter
 import numpy as np
 import pytest
 
-import distortions
-from distortions import GT_NAMES, LEVEL_NAMES, PAIR_GRADE_NAMES
-from distortions.images import builtin_reference, resize_short_side
-from generators.base import DetailedRequest, ExpansionRequest
-from generators.expansion_gt import CHOICE_LETTERS, GTExpansionGenerator
-from generators.llm import validation
-from generators.offline import OfflineDetailedGenerator
-from generators.offline_text.common import word_count
-from generators.offline_text.conclusion_text import QUALITY_WORDS
-from schemas import DistortionLabel, Verdict
+from iqa_datagen import distortions
+from iqa_datagen.distortions import GT_NAMES, LEVEL_NAMES, PAIR_GRADE_NAMES
+from iqa_datagen.distortions.images import builtin_reference, resize_short_side
+from iqa_datagen.generators.base import DetailedRequest, ExpansionRequest
+from iqa_datagen.generators.expansion_gt import CHOICE_LETTERS, GTExpansionGenerator
+from iqa_datagen.generators.llm import validation
+from iqa_datagen.generators.offline import OfflineDetailedGenerator
+from iqa_datagen.generators.offline_text.common import word_count
+from iqa_datagen.generators.offline_text.conclusion_text import QUALITY_WORDS
+from iqa_datagen.schemas import DistortionLabel, Verdict
 
 # Nouns naming things the writer cannot know are in the picture.
 OBJECT_NOUNS = ("person", "people", "man", "woman", "face", "car", "sky", "tree", "building",
@@ -507,10 +507,10 @@ def test_wording_band_never_contradicts_the_stated_grade(monkeypatch, grade, mea
     """However strong the measured change, a graded label's words stay within one step of it."""
     import dataclasses
 
-    from generators.offline_text import distortion_text as dt
-    from generators.offline_text.common import rank_of
-    from generators.offline_text.measure import Changes
-    from schemas import DistortionLabel
+    from iqa_datagen.generators.offline_text import distortion_text as dt
+    from iqa_datagen.generators.offline_text.common import rank_of
+    from iqa_datagen.generators.offline_text.measure import Changes
+    from iqa_datagen.schemas import DistortionLabel
 
     plan = dt.wording("saturate_strengthen")
     monkeypatch.setitem(dt.WORDING, "saturate_strengthen",

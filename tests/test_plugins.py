@@ -6,9 +6,9 @@ import sys
 import numpy as np
 import pytest
 
-import distortions
-from distortions import DistortionError, DistortionSpec, build_registry
-from distortions.sampler import Sampler, SamplerConfig
+from iqa_datagen import distortions
+from iqa_datagen.distortions import DistortionError, DistortionSpec, build_registry
+from iqa_datagen.distortions.sampler import Sampler, SamplerConfig
 
 
 @pytest.fixture

@@ -7,9 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import distortions
-from distortions import ALLOWED_SECOND, NO_REFERENCE_DROP_SLIGHT, OOD_EVAL, DistortionError
-from distortions.sampler import Sampler, SamplerConfig
+from iqa_datagen import distortions
+from iqa_datagen.distortions import ALLOWED_SECOND, NO_REFERENCE_DROP_SLIGHT, OOD_EVAL, DistortionError
+from iqa_datagen.distortions.sampler import Sampler, SamplerConfig
 
 EVAL_NAMES = {n for names in OOD_EVAL.values() for n in names}
 

@@ -28,11 +28,11 @@ import pytest
 import yaml
 from PIL import Image
 
-from distortions.images import builtin_reference
-from generators import image_stats
+from iqa_datagen.distortions.images import builtin_reference
+from iqa_datagen.generators import image_stats
 from iqa_datagen import storage
 from iqa_datagen.seeding import rng_for
-from schemas import (TASKS, DistortionLabel, ImageField, Provenance, Record, SchemaVersionError,
+from iqa_datagen.schemas import (TASKS, DistortionLabel, ImageField, Provenance, Record, SchemaVersionError,
                      Turn, Verdict, arrow_schema)
 
 SETTINGS = ("full_reference", "no_reference")

@@ -16,8 +16,8 @@ from typing import Optional, Sequence
 import cv2
 import numpy as np
 
-from distortions import GT_NAMES
-from schemas import DistortionLabel, Verdict
+from iqa_datagen.distortions import GT_NAMES
+from iqa_datagen.schemas import DistortionLabel, Verdict
 
 PROMPT_VERSION = "llm-prompts/1"
 

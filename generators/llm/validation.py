@@ -14,8 +14,8 @@ import json
 import re
 from typing import Iterable, Optional, Sequence
 
-from distortions import GT_NAMES
-from schemas import DistortionLabel, Verdict
+from iqa_datagen.distortions import GT_NAMES
+from iqa_datagen.schemas import DistortionLabel, Verdict
 
 ASSESSMENT_WORD_RANGE = (45, 110)
 COMPARISON_WORD_RANGE = (50, 185)

@@ -7,8 +7,8 @@ from typing import Sequence, TypeVar
 
 import numpy as np
 
-from distortions import GT_NAMES, LEVEL_NAMES, active_registry
-from schemas import DistortionLabel
+from iqa_datagen.distortions import GT_NAMES, LEVEL_NAMES, active_registry
+from iqa_datagen.schemas import DistortionLabel
 
 T = TypeVar("T")
 

@@ -16,7 +16,7 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from schemas import DistortionLabel
+from iqa_datagen.schemas import DistortionLabel
 
 from .common import article, cap, grade_of, gt_name, pick, rank_of
 from .measure import Changes

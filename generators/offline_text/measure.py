@@ -16,8 +16,8 @@ from typing import Optional
 import cv2
 import numpy as np
 
-from distortions import check_image
-from generators import image_stats
+from iqa_datagen.distortions import check_image
+from iqa_datagen.generators import image_stats
 
 # OpenCV hue (0..180) upper bounds of each family, in order; red wraps round at both ends.
 _HUE_FAMILIES: tuple[tuple[int, str], ...] = (

@@ -87,8 +87,7 @@ class AssistantConfig(BaseModel):
 
     def distortion_names(self) -> list[str]:
         """The configured names, checked against the catalogue (all of it when None)."""
-        import distortions
-
+        from iqa_datagen import distortions
         known = [s.name for s in distortions.catalogue()]
         if self.distortions is None:
             return known

@@ -75,8 +75,7 @@ class _Variants:
     def get(self, name: str, level: int) -> np.ndarray:
         key = (name, level)
         if key not in self._cache:
-            import distortions
-
+            from iqa_datagen import distortions
             rng = rng_for(self.seed, "assistant-variant", self.ref.id, name, level)
             try:
                 self._cache[key] = distortions.apply(self.ref.image, name, level, rng)
@@ -96,8 +95,7 @@ def _metric(kind: str, ref: np.ndarray, img: np.ndarray) -> float:
 
 def synthetic_pairs(references: Iterable[Reference], config: AssistantConfig) -> list[QualityPair]:
     """Same-distortion level pairs (strong) and, if configured, cross-distortion pairs (weak)."""
-    import distortions
-
+    from iqa_datagen import distortions
     names = config.distortion_names()
     category = {s.name: s.category for s in distortions.catalogue()}
     level_pairs = list(itertools.combinations(config.levels, 2))

@@ -13,7 +13,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from distortions.images import (BUILTIN_REFERENCES, builtin_reference, list_images, load_image,
+from iqa_datagen.distortions.images import (BUILTIN_REFERENCES, builtin_reference, list_images, load_image,
                                 resize_short_side)
 from iqa_datagen.seeding import stable_id
 

@@ -26,8 +26,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     # A CLI run sends no usage analytics from its temporary Prefect server unless asked to.
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    from distortions import DistortionError
-    from distortions.images import ImageError
+    from iqa_datagen.distortions import DistortionError
+    from iqa_datagen.distortions.images import ImageError
     from iqa_datagen.config import ConfigError
     from iqa_datagen.storage import StorageError
 

@@ -8,7 +8,7 @@ from iqa_datagen.cli.output import emit
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from flows import train_assistant
+    from iqa_datagen.flows import train_assistant
 
     config = {"setting": args.setting, "device": args.device, "seed": args.seed}
     for key in ("epochs", "pairs_per_reference"):

@@ -79,7 +79,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         dump_config(config, args.write_config)
         print(f"wrote {args.write_config}")
         return 0
-    from flows import build_dataset
+    from iqa_datagen.flows import build_dataset
 
     summary = build_dataset(out=args.out, config=config.model_dump(mode="json"),
                             resume=not args.no_resume, overwrite=args.overwrite,
@@ -136,7 +136,7 @@ def cmd_resplit(args: argparse.Namespace) -> int:
     if args.seed is None and args.test_fraction is None and args.ood is None:
         raise ConfigError("resplit: give at least one of --seed, --test-fraction, --ood/--no-ood")
     _require_dataset(args.dataset)
-    from flows import regenerate_splits
+    from iqa_datagen.flows import regenerate_splits
 
     summary = regenerate_splits(args.dataset, seed=args.seed, test_fraction=args.test_fraction,
                                 ood=args.ood, progress=not args.no_progress)
@@ -146,7 +146,7 @@ def cmd_resplit(args: argparse.Namespace) -> int:
 
 def cmd_extend(args: argparse.Namespace) -> int:
     _require_dataset(args.dataset)
-    from flows import extend_catalogue
+    from iqa_datagen.flows import extend_catalogue
 
     names = [n.strip() for n in args.names.split(",")] if args.names else None
     summary = extend_catalogue(args.dataset, plugins=args.plugin, names=names,

@@ -8,9 +8,9 @@ import sys
 
 
 def cmd_catalogue(args: argparse.Namespace) -> int:
-    import distortions
-    from distortions.images import builtin_reference, load_image, resize_short_side
-    from distortions.sheet import write_contact_sheet
+    from iqa_datagen import distortions
+    from iqa_datagen.distortions.images import builtin_reference, load_image, resize_short_side
+    from iqa_datagen.distortions.sheet import write_contact_sheet
 
     registry = distortions.use_plugins(args.plugin or [])
     specs = list(registry)

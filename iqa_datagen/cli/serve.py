@@ -17,7 +17,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def serve(args: argparse.Namespace) -> int:
-    from flows.deploy import serve_from_args
+    from iqa_datagen.flows.deploy import serve_from_args
 
     return serve_from_args(args)
 

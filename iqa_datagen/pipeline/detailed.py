@@ -9,12 +9,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from generators import brief
-from generators.base import DetailedResult, ExpansionRequest, ExpansionResult
-from generators.records import image_field, labels, make_record, provenance
+from iqa_datagen.generators import brief
+from iqa_datagen.generators.base import DetailedResult, ExpansionRequest, ExpansionResult
+from iqa_datagen.generators.records import image_field, labels, make_record, provenance
 from iqa_datagen.pipeline.samples import PendingDetailed
 from iqa_datagen.seeding import derive_seed, rng_for
-from schemas import Record, Verdict
+from iqa_datagen.schemas import Record, Verdict
 
 # Wording that only makes sense when a reference is shown; a no-reference record must not carry it.
 _REFERENCE_WORDS = re.compile(r"\b(reference|pristine|original image|ground[- ]truth)\b", re.I)

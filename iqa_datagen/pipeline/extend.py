@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from distortions.registry import use_plugins
+from iqa_datagen.distortions.registry import use_plugins
 from iqa_datagen.config import BuildConfig, ConfigError
 from iqa_datagen.pipeline.output import read_state, write_state
 from iqa_datagen.pipeline.resplit import load_build_config

@@ -25,7 +25,7 @@ def concurrency_share(config: BuildConfig, tasks_at_once: int) -> int:
 
 
 def _llm_config(config: BuildConfig, cache_dir: Path, tasks_at_once: int = 1):
-    from generators.llm import LLMConfig
+    from iqa_datagen.generators.llm import LLMConfig
 
     # The build's llm section holds LLMConfig's own fields (the key aside, which only the
     # environment gives); base_url is left out when unset so OPENAI_BASE_URL applies.
@@ -36,10 +36,10 @@ def _llm_config(config: BuildConfig, cache_dir: Path, tasks_at_once: int = 1):
 
 def detailed_generator(config: BuildConfig, cache_dir: Path, tasks_at_once: int = 1):
     if llm_enabled(config):
-        from generators.llm import LLMDetailedGenerator
+        from iqa_datagen.generators.llm import LLMDetailedGenerator
 
         return LLMDetailedGenerator(_llm_config(config, cache_dir, tasks_at_once))
-    from generators.offline import OfflineDetailedGenerator
+    from iqa_datagen.generators.offline import OfflineDetailedGenerator
 
     return OfflineDetailedGenerator()
 
@@ -50,9 +50,9 @@ def expansion_generator(config: BuildConfig, cache_dir: Path,
     if mode == "off":
         return None
     if mode == "llm" and llm_enabled(config):
-        from generators.llm import LLMExpansionGenerator
+        from iqa_datagen.generators.llm import LLMExpansionGenerator
 
         return LLMExpansionGenerator(_llm_config(config, cache_dir, tasks_at_once))
-    from generators.expansion_gt import GTExpansionGenerator
+    from iqa_datagen.generators.expansion_gt import GTExpansionGenerator
 
     return GTExpansionGenerator()

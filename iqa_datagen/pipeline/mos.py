@@ -10,15 +10,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from distortions.images import ImageError, encode_png, load_image, resize_short_side
-from generators.mos import MosPair, load_mos_pairs
-from generators.records import image_field, make_record, provenance
+from iqa_datagen.distortions.images import ImageError, encode_png, load_image, resize_short_side
+from iqa_datagen.generators.mos import MosPair, load_mos_pairs
+from iqa_datagen.generators.records import image_field, make_record, provenance
 from iqa_datagen.config import BuildConfig
 from iqa_datagen.pipeline.references import assign_splits
 from iqa_datagen.pipeline.samples import BRIEF_GENERATOR_VERSION, SETTINGS, brief_text
 from iqa_datagen.pipeline.shard import ShardReport
 from iqa_datagen.seeding import derive_seed, stable_id
-from schemas import Record, Verdict
+from iqa_datagen.schemas import Record, Verdict
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Iterable, Optional
 
-from generators.llm.config import estimate_cost
+from iqa_datagen.generators.llm.config import estimate_cost
 from iqa_datagen.config import BuildConfig, ConfigError
 from iqa_datagen.pipeline.shard import QUARANTINE_DIR, REJECTS_DIR, ShardReport
 from iqa_datagen.storage import (StorageError, clean_incomplete, list_parts, read_manifest,

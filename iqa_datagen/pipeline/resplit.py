@@ -14,9 +14,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Iterable, Iterator, Optional
 
-from distortions.categories import OOD_EVAL
-from distortions.registry import use_plugins
-from generators.records import record_id
+from iqa_datagen.distortions.categories import OOD_EVAL
+from iqa_datagen.distortions.registry import use_plugins
+from iqa_datagen.generators.records import record_id
 from iqa_datagen.config import BuildConfig, ConfigError
 from iqa_datagen.pipeline.output import dataset_plugins, read_state, write_state
 from iqa_datagen.pipeline.references import assign_splits

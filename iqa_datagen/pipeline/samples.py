@@ -12,15 +12,15 @@ from typing import Callable, Optional, Sequence
 
 import numpy as np
 
-from distortions.images import encode_png
-from distortions.registry import Registry
-from distortions.sampler import SamplePlan, Sampler, SamplerConfig
-from generators import brief
-from generators.base import DetailedRequest
-from generators.records import image_field, labels, make_record, provenance
+from iqa_datagen.distortions.images import encode_png
+from iqa_datagen.distortions.registry import Registry
+from iqa_datagen.distortions.sampler import SamplePlan, Sampler, SamplerConfig
+from iqa_datagen.generators import brief
+from iqa_datagen.generators.base import DetailedRequest
+from iqa_datagen.generators.records import image_field, labels, make_record, provenance
 from iqa_datagen.pipeline.references import Reference
 from iqa_datagen.seeding import derive_seed, rng_for
-from schemas import Record, Verdict
+from iqa_datagen.schemas import Record, Verdict
 
 BRIEF_GENERATOR_VERSION = "1"
 SETTINGS = ("full_reference", "no_reference")

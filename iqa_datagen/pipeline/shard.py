@@ -16,8 +16,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Iterable, Iterator, Optional
 
-from distortions.images import ImageError
-from distortions.registry import Registry, use_plugins
+from iqa_datagen.distortions.images import ImageError
+from iqa_datagen.distortions.registry import Registry, use_plugins
 from iqa_datagen.config import BuildConfig
 from iqa_datagen.pipeline import generation
 from iqa_datagen.pipeline.detailed import detailed_records, expansion_records, expansion_requests
@@ -25,7 +25,7 @@ from iqa_datagen.pipeline.references import Reference, Shard, load_reference
 from iqa_datagen.pipeline.samples import PendingDetailed, ReferenceWorker, Verdicter
 from iqa_datagen.storage import part_done, read_part, write_part
 from iqa_datagen.storage.layout import atomic_write_text
-from schemas import Record
+from iqa_datagen.schemas import Record
 
 REJECTS_DIR = "rejects"
 QUARANTINE_DIR = "quarantine"

@@ -5,7 +5,7 @@ loadable with ``datasets.load_dataset(folder)`` or
 ``load_dataset("parquet", data_files={"train": "data/train/*.parquet", ...})``.
 """
 
-from schemas import SchemaVersionError
+from iqa_datagen.schemas import SchemaVersionError
 
 from .card import write_card
 from .export import export_dataset

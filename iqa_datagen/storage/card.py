@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from schemas import SCHEMA_VERSION, TASKS
+from iqa_datagen.schemas import SCHEMA_VERSION, TASKS
 
 from .layout import (CARD_NAME, DATA_DIR, MANIFEST_NAME, STATS_DIR, atomic_write_bytes,
                      atomic_write_text, ordered_splits)

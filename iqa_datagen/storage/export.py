@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 from typing import Iterable, Literal, Optional, Sequence
 
-from schemas import PAIRED_TASKS
+from iqa_datagen.schemas import PAIRED_TASKS
 
 from .layout import StorageError, atomic_write_text, check_split, temp_path_for
 from .reader import data_files, read_records

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Mapping, Optional
 
 from iqa_datagen import __version__
-from schemas import SCHEMA_VERSION
+from iqa_datagen.schemas import SCHEMA_VERSION
 
 from .counts import count_batch, nest_counts, totals
 from .layout import MANIFEST_NAME, StorageError, atomic_write_text, relative, sha256_file

@@ -9,7 +9,7 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from schemas import Record, SchemaVersionError, check_schema_version
+from iqa_datagen.schemas import Record, SchemaVersionError, check_schema_version
 
 from .layout import StorageError, list_data_files
 from .writer import storage_schema

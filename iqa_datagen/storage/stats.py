@@ -17,7 +17,7 @@ from typing import Optional
 import numpy as np
 import pyarrow.parquet as pq
 
-from generators import image_stats
+from iqa_datagen.generators import image_stats
 from iqa_datagen.seeding import rng_for
 
 from .counts import count_batch, nest_counts, totals

@@ -21,7 +21,7 @@ from typing import Any, Callable, Iterable, Mapping, Optional
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from schemas import Record, arrow_schema
+from iqa_datagen.schemas import Record, arrow_schema
 
 from .counts import nest_counts
 from .layout import (PARTS_DIR, StorageError, atomic_write_text, check_split, check_stem,

@@ -3,7 +3,7 @@ existing category. It lives outside the project's packages, as a user's own pack
 
 import numpy as np
 
-from distortions import DistortionSpec
+from iqa_datagen.distortions import DistortionSpec
 
 
 def vignette(image: np.ndarray, rng: np.random.Generator, strength: float) -> np.ndarray:
