@@ -29,7 +29,7 @@ _ENTRIES = [
      "Gaussian filter, local random pixel swaps, Gaussian filter."),
     ("blur_lens", "blur", blur.lens, _levels("radius", [2, 3, 4, 6, 8]), False,
      "Convolution with a normalised disk (defocus)."),
-    ("blur_zoom", "blur", blur.zoom, _levels("max_factor", [1.02, 1.04, 1.08, 1.14, 1.20]), False,
+    ("blur_zoom", "blur", blur.zoom, _levels("max_factor", [1.02, 1.06, 1.10, 1.14, 1.20]), False,
      "Average of the image and centre-zoomed copies, factors 1.00 to max in steps of 0.02."),
     ("blur_jitter", "blur", blur.jitter, _levels("shift", [1, 2, 3, 4, 5]), True,
      "Every pixel displaced by a random offset in [-p, p]."),

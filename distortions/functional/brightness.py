@@ -16,9 +16,16 @@ from ._util import apply_lut
 _LEVELS = np.arange(256, dtype=np.float64) / 255.0
 
 
-def _scale_value(image: np.ndarray, new_value: np.ndarray) -> np.ndarray:
-    """RGB·f(V)/V given ``new_value`` = f(v) in [0, 1] for v = 0 … 255."""
-    new_value = np.clip(new_value, 0.0, 1.0)
+def _scale_value(image: np.ndarray, new_value: np.ndarray, clip_value: bool = True) -> np.ndarray:
+    """RGB·f(V)/V given ``new_value`` = f(v) for v = 0 … 255, the RGB result clipped to 0..255.
+
+    ``clip_value`` clips f(V) to [0, 1] first. The shift variants leave V unclipped, as the
+    published data was made: a V pushed past 1 keeps its hue and saturation and only the RGB
+    result saturates, which brightens more than clipping V would (level 5 of a photograph
+    averages about 189 instead of 180).
+    """
+    if clip_value:
+        new_value = np.clip(new_value, 0.0, 1.0)
     ratio = np.zeros(256, np.float32)
     ratio[1:] = new_value[1:] / _LEVELS[1:]
     v = image.max(axis=2)
@@ -31,8 +38,9 @@ def _scale_value(image: np.ndarray, new_value: np.ndarray) -> np.ndarray:
 
 
 def shift_hsv(image: np.ndarray, rng: np.random.Generator, amount: float) -> np.ndarray:
-    """V ← clip(V + amount) in HSV ([0, 1] units; amount < 0 darkens)."""
-    return _scale_value(image, _LEVELS + float(amount))
+    """V ← V + amount in HSV ([0, 1] units; amount < 0 darkens), V not clipped before the
+    conversion back to RGB."""
+    return _scale_value(image, _LEVELS + float(amount), clip_value=False)
 
 
 def gamma_hsv(image: np.ndarray, rng: np.random.Generator, gamma: float) -> np.ndarray:

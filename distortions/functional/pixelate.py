@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-import cv2
 import numpy as np
+from PIL import Image
 
 
 def pixelate(image: np.ndarray, rng: np.random.Generator, scale: float) -> np.ndarray:
-    """Downsample by ``scale`` with a box (area) filter, upsample to the input size by nearest
-    neighbour (pixel-centre aligned, as Pillow's NEAREST)."""
+    """Downsample to ⌊W·scale⌋×⌊H·scale⌋ with Pillow's box filter, upsample to the input size by
+    nearest neighbour.
+
+    Pillow's box filter weighs partly covered source pixels by their coverage at non-integer
+    ratios; OpenCV's area resize distributes them differently and drifts to about 36 dB from
+    the published images at scales 0.4 and 0.3, so Pillow is used for both steps.
+    """
     if not 0 < scale <= 1:
         raise ValueError(f"pixelate scale must be in (0, 1], got {scale!r}")
     h, w = image.shape[:2]
-    small = cv2.resize(image, (max(1, int(w * scale)), max(1, int(h * scale))),
-                       interpolation=cv2.INTER_AREA)
-    return cv2.resize(small, (w, h), interpolation=cv2.INTER_NEAREST_EXACT)
+    small = Image.fromarray(np.ascontiguousarray(image)).resize(
+        (max(1, int(w * scale)), max(1, int(h * scale))), Image.Resampling.BOX)
+    return np.asarray(small.resize((w, h), Image.Resampling.NEAREST))
