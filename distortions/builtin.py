@@ -30,7 +30,7 @@ _ENTRIES = [
     ("blur_lens", "blur", blur.lens, _levels("radius", [2, 3, 4, 6, 8]), False,
      "Convolution with a normalised disk (defocus)."),
     ("blur_zoom", "blur", blur.zoom, _levels("max_factor", [1.02, 1.06, 1.10, 1.14, 1.20]), False,
-     "Average of the image and centre-zoomed copies, factors 1.00 to max in steps of 0.02."),
+     "Average of the image and centre-zoomed copies (linear), factors 1.00 to max in steps of 0.02."),
     ("blur_jitter", "blur", blur.jitter, _levels("shift", [1, 2, 3, 4, 5]), True,
      "Every pixel displaced by a random offset in [-p, p]."),
     # noise
@@ -56,7 +56,7 @@ _ENTRIES = [
      "JPEG 2000 encode/decode, one quality layer in dB mode."),
     # brighten
     ("brighten_shift_hsv", "brighten", brightness.shift_hsv, _levels("amount", [0.1, 0.2, 0.3, 0.4, 0.5]),
-     False, "Add to V in HSV."),
+     False, "Add to V in HSV; V is not clipped before converting back, only the RGB result."),
     ("brighten_shift_rgb", "brighten", brightness.shift_rgb,
      _levels("amount", [0.10, 0.15, 0.20, 0.27, 0.35]), False, "Add to all RGB channels."),
     ("brighten_gamma_hsv", "brighten", brightness.gamma_hsv,
@@ -65,7 +65,7 @@ _ENTRIES = [
      _levels("gamma", [0.80, 0.70, 0.60, 0.45, 0.30]), False, "RGB ← RGB^γ."),
     # darken
     ("darken_shift_hsv", "darken", brightness.shift_hsv,
-     _levels("amount", [-0.1, -0.2, -0.3, -0.4, -0.5]), False, "Subtract from V in HSV."),
+     _levels("amount", [-0.1, -0.2, -0.3, -0.4, -0.5]), False, "Subtract from V in HSV; only the RGB result is clipped."),
     ("darken_shift_rgb", "darken", brightness.shift_rgb,
      _levels("amount", [-0.10, -0.15, -0.20, -0.27, -0.35]), False, "Subtract from all RGB channels."),
     ("darken_gamma_hsv", "darken", brightness.gamma_hsv,
@@ -100,7 +100,7 @@ _ENTRIES = [
     ("quantize_median", "quantize", quantize.median, _levels("colours", [20, 15, 10, 6, 3]), False,
      "Per-channel median-cut palette."),
     ("quantize_otsu", "quantize", quantize.otsu, _levels("classes", [15, 11, 8, 5, 3]), False,
-     "Per-channel multi-level Otsu thresholds."),
+     "Per channel, multi-level Otsu thresholds on a 30-bin histogram (scikit-image's threshold_multiotsu); class k maps to v_min + k·(v_max − v_min)/classes."),
 ]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -16,9 +17,18 @@ MAPPED = {"distortions": "distortions", "flows": "flows", "generators": "generat
 
 @pytest.fixture(scope="module")
 def wheel_names(tmp_path_factory) -> set[str]:
+    # Build from a copy of the files git would ship, so no stale build/ folder of the checkout
+    # (which setuptools reuses) can add or hide a module.
     out = tmp_path_factory.mktemp("wheel")
+    src = tmp_path_factory.mktemp("source")
+    listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT,
+                            check=True, capture_output=True, text=True).stdout.split("\0")
+    for rel in filter(None, listed):
+        if (ROOT / rel).is_file():
+            (src / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / rel, src / rel)
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-                    "-q", "-w", str(out), str(ROOT)], check=True, capture_output=True)
+                    "-q", "-w", str(out), str(src)], check=True, capture_output=True)
     (wheel,) = out.glob("iqa_datagen-*.whl")
     with zipfile.ZipFile(wheel) as zf:
         names = set(zf.namelist())

@@ -21,7 +21,11 @@ def cmd_catalogue(args: argparse.Namespace) -> int:
         path = write_contact_sheet(args.sheet, image, names=names, seed=args.seed,
                                    registry=registry)
         print(f"wrote {path} ({len(names or specs)} distortions × 5 levels)", file=sys.stderr)
-    if args.json:
+    if args.markdown:
+        from iqa_datagen.distortions.reference import markdown
+
+        print(markdown(specs, registry.gt_name), end="")
+    elif args.json:
         print(json.dumps([s.to_dict() for s in specs], indent=1))
     elif not args.sheet:
         for cat in registry.categories():
@@ -36,6 +40,8 @@ def cmd_catalogue(args: argparse.Namespace) -> int:
 def add_parser(sub) -> None:
     p = sub.add_parser("catalogue", help="list the distortion catalogue or render a contact sheet")
     p.add_argument("--json", action="store_true", help="print the catalogue as JSON")
+    p.add_argument("--markdown", action="store_true",
+                   help="print the distortion reference page (docs/distortions.md)")
     p.add_argument("--sheet", metavar="OUT.png", help="render a contact sheet")
     p.add_argument("--image", metavar="FILE", help="image for the sheet (default: a built-in one)")
     p.add_argument("--names", help="comma-separated distortion names for the sheet")
