@@ -8,14 +8,11 @@ the build never cares which one writes the text.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, Optional, Protocol
+from typing import Optional, Protocol
 
 import numpy as np
 
 from iqa_datagen.schemas import DistortionLabel, Verdict
-
-DetailedTask = Literal["assessment_reasoning", "comparison_reasoning"]
-
 
 @dataclass(frozen=True)
 class DetailedRequest:
@@ -26,7 +23,7 @@ class DetailedRequest:
     """
 
     key: str
-    task: DetailedTask
+    task: str  # a detailed task's name (``iqa_datagen.tasks``)
     image_ref: np.ndarray
     image_a: np.ndarray
     distortions_a: tuple[DistortionLabel, ...]
@@ -58,7 +55,7 @@ class ExpansionRequest:
     """Ground truth and a detailed response from which to write further question/answer pairs."""
 
     key: str  # the source record id
-    task: DetailedTask
+    task: str  # the source record's detailed task
     response: str
     distortions_a: tuple[DistortionLabel, ...]
     seed: int

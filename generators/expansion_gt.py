@@ -26,6 +26,7 @@ import numpy as np
 from iqa_datagen.distortions import GT_NAMES, check_image
 from iqa_datagen.seeding import rng_for
 from iqa_datagen.schemas import DistortionLabel
+from iqa_datagen.tasks import TASKS, UnknownTaskError
 
 from .base import ExpansionRequest, ExpansionResult, QAPair
 from .offline_text.common import cap, check_labels, grade_of, gt_name, pick
@@ -223,8 +224,10 @@ def _check(request: ExpansionRequest) -> None:
     if isinstance(request.k, bool) or not isinstance(request.k, int) or request.k < 1:
         raise ValueError(f"request {request.key!r}: k must be a positive integer, "
                          f"got {request.k!r}")
-    if request.task not in ("assessment_reasoning", "comparison_reasoning"):
-        raise ValueError(f"request {request.key!r}: unknown task {request.task!r}")
+    try:
+        TASKS.detailed(request.task)
+    except UnknownTaskError as exc:
+        raise ValueError(f"request {request.key!r}: {exc}") from None
 
 
 def _measured(request: ExpansionRequest) -> Optional[dict[str, Tones]]:
@@ -239,8 +242,7 @@ def expand_one(request: ExpansionRequest) -> list[QAPair]:
     _check(request)
     rng = rng_for(request.seed, GENERATOR_NAME, request.key)
     labels_a = check_labels(request.distortions_a, f"request {request.key!r}: distortions_a")
-    paired = request.task == "comparison_reasoning"
-    if not paired:
+    if not TASKS.detailed(request.task).paired:
         subjects = [_Subject(labels_a, "in this image", "this image", "This image")]
         steps: list[Callable[[], Optional[QAPair]]] = []
     else:

@@ -14,12 +14,13 @@ Lengths follow SPEC §3: assessments 60–90 words, comparisons under 170.
 from __future__ import annotations
 
 import math
-from typing import Callable, Optional
+from typing import Optional
 
 import numpy as np
 
 from iqa_datagen.distortions import check_image
 from iqa_datagen.seeding import rng_for
+from iqa_datagen.tasks import TASKS, UnknownTaskError
 
 from .base import DetailedRequest, DetailedResult
 from .offline_text import conclusion_text, distortion_text, scene_text
@@ -85,7 +86,8 @@ def _distortion_pieces(labels, words, change, rng) -> list[Piece]:
     return pieces
 
 
-def _assessment(request: DetailedRequest, measurer: _Measurer) -> str:
+def write_assessment(request: DetailedRequest, measurer: _Measurer) -> str:
+    """Assessment reasoning for one request."""
     rng = rng_for(request.seed, "offline", request.task, request.key)
     labels = check_labels(request.distortions_a, f"request {request.key!r}: distortions_a")
     image_a = check_image(request.image_a, f"request {request.key!r}: image_a")
@@ -136,7 +138,8 @@ def _image_pieces(image: str, labels, words, change, rng, used: set[str]) -> lis
     return pieces
 
 
-def _comparison(request: DetailedRequest, measurer: _Measurer) -> str:
+def write_comparison(request: DetailedRequest, measurer: _Measurer) -> str:
+    """Comparison reasoning for one request."""
     key = request.key
     if request.image_b is None:
         raise ValueError(f"request {key!r}: comparison_reasoning needs image_b")
@@ -176,12 +179,6 @@ def _comparison(request: DetailedRequest, measurer: _Measurer) -> str:
     return fit(pieces, rng, low, high, target)
 
 
-_WRITERS: dict[str, Callable[[DetailedRequest, _Measurer], str]] = {
-    "assessment_reasoning": _assessment,
-    "comparison_reasoning": _comparison,
-}
-
-
 class OfflineDetailedGenerator:
     """Writes assessment and comparison reasoning from ground truth and measured statistics."""
 
@@ -195,12 +192,12 @@ class OfflineDetailedGenerator:
         for request in requests:
             if not isinstance(request, DetailedRequest):
                 raise TypeError(f"expected DetailedRequest, got {type(request).__name__}")
-            writer = _WRITERS.get(request.task)
-            if writer is None:
-                raise ValueError(f"request {request.key!r}: unknown task {request.task!r}; "
-                                 f"expected one of {sorted(_WRITERS)}")
+            try:
+                task = TASKS.detailed(request.task)
+            except UnknownTaskError as exc:
+                raise ValueError(f"request {request.key!r}: {exc}") from None
             results.append(DetailedResult(
-                key=request.key, text=writer(request, measurer), generator=self.name,
+                key=request.key, text=task.write_offline(request, measurer), generator=self.name,
                 generator_version=self.version, prompt_version=None))
         return results
 

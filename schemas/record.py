@@ -14,14 +14,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 SCHEMA_VERSION = "1.0"
 SCHEMA_VERSION_KEY = b"iqa_datagen.schema_version"
 
-Task = Literal["distortion_identification", "assessment_reasoning", "instant_rating",
-               "comparison_reasoning", "qa_expansion"]
 Setting = Literal["full_reference", "no_reference"]
 ResponseKind = Literal["templated", "detailed"]
 
-TASKS: tuple[str, ...] = ("distortion_identification", "assessment_reasoning", "instant_rating",
-                          "comparison_reasoning", "qa_expansion")
-PAIRED_TASKS = frozenset({"instant_rating", "comparison_reasoning"})
 SETTINGS: tuple[str, ...] = ("full_reference", "no_reference")
 
 
@@ -80,7 +75,7 @@ class Record(_Model):
     """A dataset record; validation enforces what must hold for every task."""
 
     id: str
-    task: Task
+    task: str  # a registered task's name (``iqa_datagen.tasks.TASKS``)
     setting: Setting
     split: str
     response_kind: ResponseKind
@@ -107,16 +102,27 @@ class Record(_Model):
             raise ValueError("conversations must start with a human turn and end with a gpt turn")
         return turns
 
+    @field_validator("task")
+    @classmethod
+    def _registered_task(cls, task: str) -> str:
+        from iqa_datagen.tasks import TASKS  # the tasks import this module
+
+        TASKS.get(task)  # UnknownTaskError (a ValueError) names the known tasks
+        return task
+
     @model_validator(mode="after")
     def _images_match_task(self) -> "Record":
         if self.setting == "full_reference" and self.image_ref is None:
             raise ValueError(f"record {self.id}: full_reference setting needs image_ref")
         if self.setting == "no_reference" and self.image_ref is not None:
             raise ValueError(f"record {self.id}: no_reference setting must not carry image_ref")
-        paired = self.task in PAIRED_TASKS
+        from iqa_datagen.tasks import TASKS
+
+        images = TASKS.get(self.task).images
+        paired = images == 2
         if paired and self.image_b is None:
             raise ValueError(f"record {self.id}: task {self.task} needs image_b")
-        if self.task in ("distortion_identification", "assessment_reasoning") and self.image_b:
+        if images == 1 and self.image_b:
             raise ValueError(f"record {self.id}: task {self.task} takes one image")
         if paired and self.verdict is None:
             raise ValueError(f"record {self.id}: task {self.task} needs a verdict")

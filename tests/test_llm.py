@@ -22,7 +22,7 @@ from iqa_datagen.generators.base import DetailedRequest, ExpansionRequest
 from iqa_datagen.generators.llm import (PROMPT_VERSION, BatchPendingError, LLMConfig, LLMConfigError,
                             LLMDetailedGenerator, LLMExpansionGenerator, llm_configured,
                             validate_assessment, validate_comparison, validate_expansion)
-from iqa_datagen.generators.llm.jobs import detailed_job
+from iqa_datagen.generators.llm.jobs import DetailedJob
 from iqa_datagen.generators.llm.transport import parse_retry_after
 from iqa_datagen.generators.llm.validation import claimed_winner
 from iqa_datagen.testing import Behaviour, FakeOpenAIServer
@@ -126,7 +126,7 @@ def test_happy_path_assessment_comparison_and_expansion(server, tmp_path):
 def test_prompt_states_ground_truth_and_carries_images_as_png(tmp_path):
     config = LLMConfig(api_key=SECRET, cache_dir=str(tmp_path))
     request = comparison(7, winner="A")
-    body = detailed_job(config, request).call(1).build_body()
+    body = DetailedJob(config, request).call(1).build_body()
     user = body["messages"][1]["content"]
     images = [p["image_url"]["url"] for p in user if p["type"] == "image_url"]
     assert len(images) == 3  # reference, A, B
@@ -140,7 +140,7 @@ def test_prompt_states_ground_truth_and_carries_images_as_png(tmp_path):
     assert "insufficient brightness (slight" in text and "noise (obvious" in text
     assert "Better image: Image A (confidence 0.80)" in text
     assert "170 words" in text
-    assert body["seed"] != detailed_job(config, request).call(2).build_body()["seed"]
+    assert body["seed"] != DetailedJob(config, request).call(2).build_body()["seed"]
 
 
 # ------------------------------------------------------------------ transport faults

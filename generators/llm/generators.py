@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..base import DetailedRequest, DetailedResult, ExpansionRequest, ExpansionResult, QAPair
 from .config import LLMConfig
 from .engine import Engine, Usage
-from .jobs import ExpansionJob, detailed_job
+from .jobs import DetailedJob, ExpansionJob
 from .prompts import PROMPT_VERSION
 
 GENERATOR_VERSION = "1"
@@ -43,7 +43,7 @@ class LLMDetailedGenerator(_LLMGenerator):
     """GT-informed assessment and comparison responses from an OpenAI-compatible server."""
 
     def generate(self, requests: list[DetailedRequest]) -> list[DetailedResult]:
-        jobs = [detailed_job(self.config, r) for r in requests]
+        jobs = [DetailedJob(self.config, r) for r in requests]
         results = []
         for request, history in zip(requests, self._engine.run(jobs)):
             accepted = history.accepted

@@ -8,16 +8,16 @@ from typing import Any, Optional
 import numpy as np
 
 from iqa_datagen.seeding import derive_seed
+from iqa_datagen.tasks import TASKS
 
 from ..base import DetailedRequest, ExpansionRequest
 from .cache import request_key
 from .config import LLMConfig
 from .engine import Call
-from .prompts import (PROMPT_VERSION, EncodedImage, assessment_messages, comparison_messages,
-                      encode_image, expansion_messages, image_digest, placeholder_image)
+from .prompts import (PROMPT_VERSION, EncodedImage, encode_image, expansion_messages, image_digest,
+                      placeholder_image)
 from .transport import Reply
-from .validation import claimed_winner, validate_assessment, validate_comparison, \
-    validate_expansion
+from .validation import claimed_winner, validate_expansion
 
 CACHE_FORMAT = 1  # bump to invalidate every cached reply
 
@@ -67,54 +67,24 @@ class _Job:
         return Call(key, build_body)
 
 
-class AssessmentJob(_Job):
+class DetailedJob(_Job):
+    """A detailed response: the task declares its prompt and how a reply is checked."""
+
     def __init__(self, config: LLMConfig, request: DetailedRequest):
-        super().__init__(config, request.key, request.seed,
-                         [("image_ref", request.image_ref), ("image_a", request.image_a)])
+        self.task = TASKS.detailed(request.task)
+        super().__init__(config, request.key, request.seed, self.task.image_roles(request))
         self.request = request
 
     def messages(self, encoded):
-        return assessment_messages(encoded["image_ref"], encoded["image_a"],
-                                   self.request.distortions_a)
+        return self.task.llm_messages(self.request, encoded)
 
     def check(self, reply: Reply) -> tuple[list[str], Any]:
-        return validate_assessment(reply.content, self.request.distortions_a,
-                                   reply.finish_reason), False
-
-
-class ComparisonJob(_Job):
-    def __init__(self, config: LLMConfig, request: DetailedRequest):
-        if request.image_b is None:
-            raise ValueError(f"request {request.key!r}: comparison_reasoning needs image_b")
-        super().__init__(config, request.key, request.seed,
-                         [("image_ref", request.image_ref), ("image_a", request.image_a),
-                          ("image_b", request.image_b)])
-        self.request = request
-
-    def messages(self, encoded):
-        r = self.request
-        return comparison_messages(encoded["image_ref"], encoded["image_a"], encoded["image_b"],
-                                   r.distortions_a, r.distortions_b, r.verdict)
-
-    def check(self, reply: Reply) -> tuple[list[str], Any]:
-        r = self.request
-        return validate_comparison(reply.content, r.distortions_a, r.distortions_b, r.verdict,
-                                   reply.finish_reason)
-
-
-def detailed_job(config: LLMConfig, request: DetailedRequest) -> _Job:
-    if request.task == "assessment_reasoning":
-        return AssessmentJob(config, request)
-    if request.task == "comparison_reasoning":
-        return ComparisonJob(config, request)
-    raise ValueError(f"request {request.key!r}: unknown task {request.task!r}; expected "
-                     f"'assessment_reasoning' or 'comparison_reasoning'")
+        return self.task.llm_check(self.request, reply)
 
 
 class ExpansionJob(_Job):
     def __init__(self, config: LLMConfig, request: ExpansionRequest):
-        if request.task not in ("assessment_reasoning", "comparison_reasoning"):
-            raise ValueError(f"request {request.key!r}: unknown task {request.task!r}")
+        task = TASKS.detailed(request.task)
         if not request.response or not request.response.strip():
             raise ValueError(f"request {request.key!r}: the detailed response to expand is empty")
         if request.k < 1:
@@ -123,12 +93,12 @@ class ExpansionJob(_Job):
                                                 ("image_b", request.image_b)) if img is not None]
         super().__init__(config, request.key, request.seed, images)
         self.request = request
-        self.paired = request.task == "comparison_reasoning"
+        self.paired = task.paired
 
     def messages(self, encoded):
         r = self.request
         captions = {"image_a": "Image A:", "image_b": "Image B:"}
-        return expansion_messages(r.task, r.response, r.k, r.distortions_a, r.distortions_b,
+        return expansion_messages(self.paired, r.response, r.k, r.distortions_a, r.distortions_b,
                                   r.verdict, [(captions[role], encoded[role])
                                               for role, _ in self.images])
 

@@ -167,10 +167,9 @@ def comparison_messages(ref: EncodedImage, image_a: EncodedImage, image_b: Encod
     return [{"role": "system", "content": _SYSTEM}, {"role": "user", "content": content}]
 
 
-def expansion_messages(task: str, response: str, k: int, labels_a: Sequence[DistortionLabel],
+def expansion_messages(paired: bool, response: str, k: int, labels_a: Sequence[DistortionLabel],
                        labels_b: Sequence[DistortionLabel], verdict: Optional[Verdict],
                        images: Sequence[tuple[str, EncodedImage]] = ()) -> list[dict]:
-    paired = task == "comparison_reasoning"
     facts = f"Private notes:\nTask: expansion, k={k}, {'pair' if paired else 'single'}\n"
     facts += f"- Image A: {describe_labels(labels_a)}\n"
     if paired:

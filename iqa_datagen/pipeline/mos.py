@@ -15,10 +15,11 @@ from iqa_datagen.generators.mos import MosPair, load_mos_pairs
 from iqa_datagen.generators.records import image_field, make_record, provenance
 from iqa_datagen.config import BuildConfig
 from iqa_datagen.pipeline.references import assign_splits
-from iqa_datagen.pipeline.samples import BRIEF_GENERATOR_VERSION, SETTINGS, brief_text
+from iqa_datagen.pipeline.samples import BRIEF_GENERATOR_VERSION
 from iqa_datagen.pipeline.shard import ShardReport
+from iqa_datagen.schemas import SETTINGS, Record, Verdict
 from iqa_datagen.seeding import derive_seed, stable_id
-from iqa_datagen.schemas import Record, Verdict
+from iqa_datagen.tasks import TASKS
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,7 @@ def mos_records(config: BuildConfig, items: list[MosItem], report: ShardReport,
     """Full- and no-reference instant-rating records for each pair; unreadable images are
     quarantined with the pair's files named and the rest goes on."""
     short = config.references.short_side
+    rating = TASKS.get("instant_rating")
     for item in items:
         p = item.pair
         try:
@@ -85,10 +87,10 @@ def mos_records(config: BuildConfig, items: list[MosItem], report: ShardReport,
                                 f"({direction} is better)")
         name = item.key.replace(":", "-").replace("/", "_")
         for setting in SETTINGS:
-            q, ans = brief_text("instant_rating", setting, item.split, config.seed, item.key, [],
-                                p.winner, gt_names)
+            q, ans = rating.render({"setting": setting, "verdict": {"winner": p.winner}},
+                                   item.split, config.seed, item.key, gt_names)
             yield make_record(
-                seed=config.seed, key=item.key, task="instant_rating", setting=setting,
+                seed=config.seed, key=item.key, task=rating.name, setting=setting,
                 split=item.split, response_kind="templated", reference_id=item.ref_id,
                 reference_group=item.group,
                 image_ref=image_field(ref_png, f"{name}-ref.png"),

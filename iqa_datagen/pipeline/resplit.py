@@ -20,11 +20,10 @@ from iqa_datagen.generators.records import record_id
 from iqa_datagen.config import BuildConfig, ConfigError
 from iqa_datagen.pipeline.output import dataset_plugins, read_state, write_state
 from iqa_datagen.pipeline.references import assign_splits
-from iqa_datagen.pipeline.samples import brief_text
 from iqa_datagen.storage import iter_batches, list_parts, read_manifest, rewrite_part
+from iqa_datagen.tasks import TASKS, BriefTask
 
 OOD_EVAL_NAMES = frozenset(n for names in OOD_EVAL.values() for n in names)
-BRIEF_TASKS = ("distortion_identification", "instant_rating")
 
 
 def load_build_config(dataset: Path | str) -> BuildConfig:
@@ -105,10 +104,9 @@ class Resplitter:
             if not ood_allows(split, names):
                 return None
         row = dict(row, split=split)
-        if row["task"] in BRIEF_TASKS and row.get("sample_key"):
-            winner = row["verdict"]["winner"] if row.get("verdict") else None
-            q, a = brief_text(row["task"], row["setting"], split, self.config.seed,
-                              row["sample_key"], row["distortions_a"], winner, self.gt_names)
+        task = TASKS.get(row["task"])
+        if isinstance(task, BriefTask) and row.get("sample_key"):
+            q, a = task.render(row, split, self.config.seed, row["sample_key"], self.gt_names)
             row.update(question=q, response=a,
                        conversations=[{"from": "human", "value": q}, {"from": "gpt", "value": a}])
             row["id"] = record_id(self.config.seed, row["sample_key"], row["task"],

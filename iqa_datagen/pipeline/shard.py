@@ -20,12 +20,13 @@ from iqa_datagen.distortions.images import ImageError
 from iqa_datagen.distortions.registry import Registry, use_plugins
 from iqa_datagen.config import BuildConfig
 from iqa_datagen.pipeline import generation
-from iqa_datagen.pipeline.detailed import detailed_records, expansion_records, expansion_requests
+from iqa_datagen.pipeline.detailed import detailed_records
 from iqa_datagen.pipeline.references import Reference, Shard, load_reference
-from iqa_datagen.pipeline.samples import PendingDetailed, ReferenceWorker, Verdicter
+from iqa_datagen.pipeline.samples import ReferenceWorker, Verdicter
+from iqa_datagen.schemas import Record
 from iqa_datagen.storage import part_done, read_part, write_part
 from iqa_datagen.storage.layout import atomic_write_text
-from iqa_datagen.schemas import Record
+from iqa_datagen.tasks import TASKS, DerivedTask, PendingDetailed
 
 REJECTS_DIR = "rejects"
 QUARANTINE_DIR = "quarantine"
@@ -122,6 +123,7 @@ class ShardRunner:
         self.verdicter = verdicter
         self.with_rating = not config.mos  # MOS sources replace the generated rating pairs
         self._tasks_at_once = tasks_at_once
+        self._derived: dict[str, object] = {}  # derived task name → its generator
 
     # Generators are made on first use: a resumed shard that is already done needs none (an LLM
     # generator starts a thread and an HTTP client).
@@ -130,16 +132,20 @@ class ShardRunner:
         # Shard tasks running side by side in one process share llm.concurrency between them.
         return generation.detailed_generator(self.config, self._cache_dir, self._tasks_at_once)
 
-    @cached_property
-    def expansion(self):
-        return generation.expansion_generator(self.config, self._cache_dir, self._tasks_at_once)
+    def derived_generator(self, task: DerivedTask):
+        """The generator of a derived task (None when the config turns the task off)."""
+        if task.name not in self._derived:
+            self._derived[task.name] = task.generator(self.config, self._cache_dir,
+                                                      self._tasks_at_once)
+        return self._derived[task.name]
 
     @property
     def _cache_dir(self) -> Path:
         return self.out_dir / CACHE_DIR / "llm"
 
     def _made_generators(self) -> list:
-        return [self.__dict__[name] for name in ("detailed", "expansion") if name in self.__dict__]
+        made = [self.__dict__["detailed"]] if "detailed" in self.__dict__ else []
+        return made + [gen for gen in self._derived.values() if gen is not None]
 
     def close(self) -> None:
         for gen in self._made_generators():
@@ -205,16 +211,15 @@ class ShardRunner:
         report.completion_tokens += out.completion_tokens
         rejects += out.rejects
         yield from out.records
-        if self.expansion is not None:
-            requests = expansion_requests(out, self.config.expansion.k, self.config.seed)
-            exp_results = self.expansion.expand(requests)
-            for res in exp_results:
-                report.prompt_tokens += res.prompt_tokens
-                report.completion_tokens += res.completion_tokens
-            qa, qa_rejects = expansion_records(self.config.seed, self.worker.source_name,
-                                               out.records, exp_results)
-            rejects += qa_rejects
-            yield from qa
+        for task in TASKS.derived():
+            generator = self.derived_generator(task)
+            if generator is None:
+                continue
+            derived = task.derive(generator, self.config, self.worker.source_name, out)
+            report.prompt_tokens += derived.prompt_tokens
+            report.completion_tokens += derived.completion_tokens
+            rejects += derived.rejects
+            yield from derived.records
 
     def _usage(self, report: ShardReport) -> None:
         """LLM requests and cache hits of this runner so far (0 with offline generators)."""

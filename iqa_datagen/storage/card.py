@@ -14,20 +14,14 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from iqa_datagen.schemas import SCHEMA_VERSION, TASKS
+from iqa_datagen.schemas import SCHEMA_VERSION
+from iqa_datagen.tasks import TASKS
 
 from .layout import (CARD_NAME, DATA_DIR, MANIFEST_NAME, STATS_DIR, atomic_write_bytes,
                      atomic_write_text, ordered_splits)
 from .manifest import read_manifest
 from .stats import DEFAULT_IMAGE_CAP, MAX_HIST_WORDS, PERCENTILES, collect_stats
 
-TASK_TITLES = {
-    "distortion_identification": "Distortion identification",
-    "assessment_reasoning": "Assessment reasoning",
-    "instant_rating": "Instant rating",
-    "comparison_reasoning": "Comparison reasoning",
-    "qa_expansion": "Question–answer expansion",
-}
 SETTING_TITLES = {"full_reference": "full-reference", "no_reference": "no-reference"}
 STAT_TITLES = {
     "brightness": "Brightness (mean luma, 0–255)",
@@ -36,8 +30,11 @@ STAT_TITLES = {
     "edge_density": "Edge density (Canny share, 0–1)",
     "texture_variance": "Texture variance (7×7 local variance of luma)",
 }
-SD_MD_TASKS = frozenset({"distortion_identification", "assessment_reasoning",
-                         "comparison_reasoning"})
+
+
+def _title(task: str) -> str:
+    known = TASKS.find(task)
+    return known.title if known else task
 
 
 # -- plots -------------------------------------------------------------------------------------
@@ -106,7 +103,7 @@ def plot_response_lengths(hists: dict[tuple, np.ndarray], folder: Path) -> str:
         if hist.sum():
             binned = np.add.reduceat(hist, edges[:-1][edges[:-1] < hist.size])
             ax.step(edges[:binned.size], binned / hist.sum(), where="post",
-                    label=f"{TASK_TITLES.get(task, task)} ({kind})")
+                    label=f"{_title(task)} ({kind})")
     ax.set_xlim(0, min(MAX_HIST_WORDS, last + 2 * width))
     ax.set_xlabel(f"words ({width}-word bins, clipped at {MAX_HIST_WORDS})")
     ax.set_ylabel("share of responses")
@@ -124,7 +121,7 @@ def _fmt(n: int) -> str:
 
 def _ordered_tasks(counts: dict) -> list[str]:
     seen = {t for tasks in counts.values() for t in tasks}
-    return [t for t in TASKS if t in seen] + sorted(seen - set(TASKS))
+    return [t for t in TASKS.names() if t in seen] + sorted(seen - set(TASKS.names()))
 
 
 def counts_table(counts: dict, splits: list[str]) -> str:
@@ -134,7 +131,7 @@ def counts_table(counts: dict, splits: list[str]) -> str:
     for task in _ordered_tasks(counts):
         has_md = any(cell.get("multi") for s in splits
                      for cell in counts.get(s, {}).get(task, {}).values())
-        split_md = task in SD_MD_TASKS or has_md
+        split_md = getattr(TASKS.find(task), "counts_multi", False) or has_md
         settings = sorted({st for s in splits for st in counts.get(s, {}).get(task, {})})
         for setting in settings:
             cells, single_sum, multi_sum = [], 0, 0
@@ -147,7 +144,7 @@ def counts_table(counts: dict, splits: list[str]) -> str:
                              else _fmt(cell["total"]))
             total = (f"{_fmt(single_sum)} / {_fmt(multi_sum)}" if split_md
                      else _fmt(single_sum + multi_sum))
-            lines.append(f"| {TASK_TITLES.get(task, task)} | {SETTING_TITLES.get(setting, setting)}"
+            lines.append(f"| {_title(task)} | {SETTING_TITLES.get(setting, setting)}"
                          f" | " + " | ".join(cells) + f" | {total} |")
     split_totals = [sum(c["total"] for t in counts.get(s, {}).values() for c in t.values())
                     for s in splits]
@@ -161,13 +158,13 @@ def response_table(rows: list[dict]) -> str:
              "| --- | --- | ---: | ---: | ---: |"]
     by_key = {(r["task"], r["response_kind"], r["distortion"]): r for r in rows}
     pairs = sorted({(r["task"], r["response_kind"]) for r in rows},
-                   key=lambda p: (TASKS.index(p[0]) if p[0] in TASKS else 99, p))
+                   key=lambda p: (TASKS.index(p[0]), p))
     for task, kind in pairs:
         cells = []
         for d in ("single", "multi", "all"):
             r = by_key.get((task, kind, d))
             cells.append(f"{r['mean']:.1f} (n={_fmt(r['rows'])})" if r else "–")
-        lines.append(f"| {TASK_TITLES.get(task, task)} | {kind} | " + " | ".join(cells) + " |")
+        lines.append(f"| {_title(task)} | {kind} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 

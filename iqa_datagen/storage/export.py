@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 from typing import Iterable, Literal, Optional, Sequence
 
-from iqa_datagen.schemas import PAIRED_TASKS
+from iqa_datagen.tasks import TASKS
 
 from .layout import StorageError, atomic_write_text, check_split, temp_path_for
 from .reader import data_files, read_records
@@ -98,7 +98,7 @@ def llava_item(row: dict, images: _ImageStore) -> dict:
 
 def depictqa_task_type(row: dict) -> str:
     """quality_single_A / quality_compare, with ``_noref`` in the no-reference setting."""
-    paired = row["image_b"] is not None or row["task"] in PAIRED_TASKS
+    paired = row["image_b"] is not None or getattr(TASKS.find(row["task"]), "paired", False)
     base = "quality_compare" if paired else "quality_single_A"
     return base if row["setting"] == "full_reference" else f"{base}_noref"
 

@@ -1,0 +1,162 @@
+"""What a task is: the one place that knows how a task's records are made.
+
+A task is one subclass of ``BriefTask``, ``DetailedTask`` or ``DerivedTask`` in its own module,
+registered in ``iqa_datagen.tasks`` (or from a plugin with ``register_task``). The pipeline,
+resplit, the generators and the card ask the task instead of testing task names:
+
+- ``BriefTask``: samples images per reference and writes templated text (``text``), which
+  ``resplit`` re-renders from a stored record (``render``) because the wording depends on the
+  split.
+- ``DetailedTask``: samples images per reference and hands a ``DetailedRequest`` to a response
+  generator; it declares its question pool (``question``), its LLM prompt and reply check
+  (``llm_messages``, ``llm_check``) and its offline writer (``write_offline``).
+- ``DerivedTask``: made from other tasks' finished records (question–answer expansion).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Mapping, Optional
+
+import numpy as np
+
+from iqa_datagen.seeding import rng_for
+
+# Wording that only makes sense when a reference is shown; a no-reference record must not carry it.
+REFERENCE_WORDS = re.compile(r"\b(reference|pristine|original image|ground[- ]truth)\b", re.I)
+
+if TYPE_CHECKING:  # pragma: no cover - type names only
+    from iqa_datagen.pipeline.references import Reference
+    from iqa_datagen.pipeline.samples import ReferenceOutput, ReferenceWorker, Verdicter
+
+
+@dataclass
+class PendingDetailed:
+    """A detailed sample waiting for its response: the request and what its records need."""
+
+    request: Any  # generators.base.DetailedRequest
+    reference: "Reference"
+    ref_png: bytes
+    a_png: bytes
+    b_png: Optional[bytes]
+    labels_a: list[dict]
+    labels_b: list[dict]
+    no_reference_ok: bool
+
+
+@dataclass
+class SampleContext:
+    """One reference being sampled: its image, the worker's shared helpers, and the output."""
+
+    worker: "ReferenceWorker"
+    ref: "Reference"
+    image: np.ndarray
+    ref_png: bytes
+    verdicter: Optional["Verdicter"]
+    out: "ReferenceOutput"
+    with_mos: bool = False  # MOS sources were given (they replace library rating pairs)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def count(self, task: "Task") -> int:
+        """Samples of ``task`` per reference, from the build config."""
+        if task.count_field is None:
+            return 0
+        return int(getattr(self.worker.config.tasks, task.count_field))
+
+    def key(self, task: "Task", i: int) -> str:
+        """The key of sample ``i`` of ``task`` for this reference."""
+        return self.worker.sample_key(self.ref, task, i)
+
+
+class Task:
+    """Declarations shared by every task."""
+
+    name: ClassVar[str]  # the record's ``task`` value
+    title: ClassVar[str]  # the dataset card's name for it
+    kind: ClassVar[Literal["brief", "detailed", "derived"]]
+    # Distorted images per record: 1, 2 (a pair, with a verdict), or None (as its source record).
+    images: ClassVar[Optional[int]] = 1
+    count_field: ClassVar[Optional[str]] = None  # TasksConfig field: samples per reference
+    counts_multi: ClassVar[bool] = True  # the card counts single / multi distortion apart
+
+    @property
+    def key_name(self) -> str:
+        """The task's segment in sample keys."""
+        return self.name
+
+    @property
+    def paired(self) -> bool:
+        return self.images == 2
+
+    def sample(self, ctx: SampleContext) -> None:
+        """Add this task's records (or pending detailed requests) for one reference to
+        ``ctx.out``."""
+
+    def __repr__(self) -> str:
+        return f"<task {self.name}>"
+
+
+class BriefTask(Task):
+    """A task whose answer is templated from the ground truth."""
+
+    kind: ClassVar[Literal["brief"]] = "brief"
+
+    def text(self, row: Mapping, split: str, rng: np.random.Generator,
+             gt_names: Mapping[str, str]) -> tuple[str, str]:
+        """(question, answer) from the record's ground-truth fields (``distortions_a``,
+        ``verdict``, ...), given as a row-like mapping."""
+        raise NotImplementedError
+
+    def render(self, row: Mapping, split: str, seed: int, key: str,
+               gt_names: Mapping[str, str]) -> tuple[str, str]:
+        """The text of the sample ``key`` in ``split``: drawn from ``rng_for(seed, key,
+        setting)``, so a fresh build and ``resplit`` write the same words."""
+        return self.text(row, split, rng_for(seed, key, row["setting"]), gt_names)
+
+
+class DetailedTask(Task):
+    """A task whose response a generator writes (the LLM, or the offline writer)."""
+
+    kind: ClassVar[Literal["detailed"]] = "detailed"
+
+    def question(self, setting: str, rng: np.random.Generator) -> str:
+        """A question from the task's pool."""
+        raise NotImplementedError
+
+    def image_roles(self, request) -> list[tuple[str, np.ndarray]]:
+        """(role, image) the LLM is shown, in order."""
+        roles = [("image_ref", request.image_ref), ("image_a", request.image_a)]
+        if self.paired:
+            if request.image_b is None:
+                raise ValueError(f"request {request.key!r}: {self.name} needs image_b")
+            roles.append(("image_b", request.image_b))
+        return roles
+
+    def llm_messages(self, request, encoded: Mapping) -> list[dict]:
+        """The chat messages for ``request`` (``encoded``: role → EncodedImage)."""
+        raise NotImplementedError
+
+    def llm_check(self, request, reply) -> tuple[list[str], Any]:
+        """(reasons to reject the reply, detail: True when it overrules the verdict)."""
+        raise NotImplementedError
+
+    def write_offline(self, request, measurer) -> str:
+        """The offline writer's response for ``request``."""
+        raise NotImplementedError
+
+
+class DerivedTask(Task):
+    """A task made from other tasks' finished records, by its own generator."""
+
+    kind: ClassVar[Literal["derived"]] = "derived"
+    images: ClassVar[Optional[int]] = None
+
+    def generator(self, config, cache_dir, tasks_at_once: int = 1):
+        """The generator this task needs in a build, or None when the config turns it off."""
+        return None
+
+    def derive(self, generator, config, source_name: str, detailed_output):
+        """Records made from a chunk's detailed records (``pipeline.detailed.DetailedOutput``):
+        an object with ``records``, ``rejects``, ``prompt_tokens`` and ``completion_tokens``."""
+        raise NotImplementedError

@@ -1,0 +1,55 @@
+"""Comparison reasoning (detailed): two distorted images of one reference; a description of
+both, their distortions and effects, and which image is better (the verdict it is given)."""
+
+from __future__ import annotations
+
+from iqa_datagen.distortions.images import encode_png
+from iqa_datagen.generators import brief
+from iqa_datagen.generators.base import DetailedRequest
+from iqa_datagen.generators.records import labels
+from iqa_datagen.seeding import derive_seed
+
+from .base import DetailedTask, PendingDetailed, SampleContext
+
+
+class ComparisonReasoning(DetailedTask):
+    name = "comparison_reasoning"
+    title = "Comparison reasoning"
+    images = 2
+    count_field = "comparison"
+
+    def question(self, setting, rng):
+        return brief.comparison_question(setting, rng)
+
+    def sample(self, ctx: SampleContext) -> None:
+        worker, ref = ctx.worker, ctx.ref
+        pairs = [worker.pair_images(ref, ctx.image, self, i) for i in range(ctx.count(self))]
+        for _, item, verdict in worker.confident(ctx.image, pairs, ctx.verdicter, ctx.out):
+            key, plan_a, plan_b, img_a, img_b = item
+            request = DetailedRequest(key=key, task=self.name, image_ref=ctx.image,
+                                      image_a=img_a, image_b=img_b,
+                                      distortions_a=tuple(labels(plan_a.labels())),
+                                      distortions_b=tuple(labels(plan_b.labels())),
+                                      verdict=verdict, seed=derive_seed(worker.seed, key))
+            ctx.out.pending.append(PendingDetailed(
+                request, ref, ctx.ref_png, encode_png(img_a), encode_png(img_b),
+                plan_a.labels(), plan_b.labels(),
+                plan_a.passes_no_reference_filter() and plan_b.passes_no_reference_filter()))
+
+    def llm_messages(self, request, encoded):
+        from iqa_datagen.generators.llm.prompts import comparison_messages
+
+        return comparison_messages(encoded["image_ref"], encoded["image_a"], encoded["image_b"],
+                                   request.distortions_a, request.distortions_b,
+                                   request.verdict)
+
+    def llm_check(self, request, reply):
+        from iqa_datagen.generators.llm.validation import validate_comparison
+
+        return validate_comparison(reply.content, request.distortions_a, request.distortions_b,
+                                   request.verdict, reply.finish_reason)
+
+    def write_offline(self, request, measurer):
+        from iqa_datagen.generators.offline import write_comparison
+
+        return write_comparison(request, measurer)
