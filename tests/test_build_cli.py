@@ -49,7 +49,9 @@ def _llm_config() -> dict:
 
 def _spawn_build(config: Path, out: Path, server, home: Path) -> subprocess.Popen:
     env = {**os.environ, "OPENAI_API_KEY": SECRET, "OPENAI_BASE_URL": server.base_url,
-           "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+           "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+           # the temporary server's 20 s start-up limit is too short on a busy CI machine
+           "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180"}
     env.pop("PREFECT_API_URL", None)
     return subprocess.Popen([sys.executable, "-m", "iqa_datagen.cli", "build", "--config",
                              str(config), "--out", str(out), "--no-progress"],
