@@ -520,3 +520,60 @@ def test_wording_band_never_contradicts_the_stated_grade(monkeypatch, grade, mea
     fields = {f.name: 1.0 for f in dataclasses.fields(Changes)}
     band = dt.band(label, Changes(**fields))
     assert abs(band - (rank_of(label) - 1)) <= 1
+
+
+# --- pair questions come from the labels ----------------------------------------------------
+
+def _pair_questions(a, b, la, lb, seeds=range(16)) -> list[tuple[str, str]]:
+    out = []
+    for seed in seeds:
+        request = ExpansionRequest(key="lab", task="comparison_reasoning", response="unused",
+                                   distortions_a=la, distortions_b=lb,
+                                   verdict=Verdict(winner="A", source="t"), image_a=a,
+                                   image_b=b, seed=seed, k=8)
+        out += [(p.question, p.answer) for p in GTExpansionGenerator().expand([request])[0].pairs
+                if re.search(r"brighter|noisier|blurrier|more noise|less sharp", p.question)]
+    return out
+
+
+def test_pixelated_against_pristine_gets_no_noise_or_blur_question():
+    """The labels hold no noise, blur or brightness change on either side: 'which is noisier /
+    blurrier?' is not theirs to answer, whatever the measurements say (they call the pristine
+    cat photo blurrier than its pixelated copy)."""
+    ref = resize_short_side(builtin_reference("chelsea"), 224)
+    pixelated = distortions.apply(ref, "pixelate", 2, 0)
+    label = DistortionLabel(category="pixelate", name="pixelate", level=2, grade="moderate")
+    assert _pair_questions(pixelated, ref, (label,), ()) == []
+
+
+def test_stronger_blur_of_the_same_kind_is_the_blurrier_image(refs):
+    ref = refs[1]
+    strong = distortions.apply(ref, "blur_gaussian", 4, 0)
+    weak = distortions.apply(ref, "blur_gaussian", 1, 0)
+    asked = _pair_questions(strong, weak, (_label("blur", 4),), (_label("blur", 1),))
+    blur = [answer for question, answer in asked if "blurrier" in question or "less sharp" in question]
+    assert blur and all(answer.startswith("Image A") for answer in blur), asked
+
+
+@pytest.mark.parametrize("la, lb, prop, expected", [
+    ((), (), "noisier", None),
+    (("pixelate", 2), (), "noisier", None),
+    (("noise", 2), (), "noisier", "A"),
+    ((), ("noise", 1), "noisier", "B"),
+    (("noise", 3), ("noise", 1), "noisier", "A"),
+    (("noise", 2), ("noise", 2), "noisier", None),
+    (("noise", 2, "blur", 3), (), "noisier", None),  # blur after noise may hide it
+    (("blur", 2), ("compression", 4), "blurrier", None),  # JPEG can smear as well
+    (("blur", 2), (), "blurrier", "A"),
+    (("darken", 1), (), "brighter", "B"),
+    (("brighten", 2), ("darken", 2), "brighter", "A"),
+    (("brighten", 2), ("contrast_weaken", 2), "brighter", None),
+])
+def test_more_of_answers_only_what_the_labels_decide(la, lb, prop, expected):
+    from iqa_datagen.generators.vocabulary import more_of
+
+    def labels(spec):
+        pair = len(spec) > 2
+        return tuple(_label(spec[i], spec[i + 1], pair) for i in range(0, len(spec), 2))
+
+    assert more_of(prop, labels(la), labels(lb)) == expected
