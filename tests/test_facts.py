@@ -128,3 +128,27 @@ def test_every_expansion_answer_agrees_with_the_labels(rows):
     assert bad == [], bad[:5]
     kinds = Counter(p for r in paired for p in _PAIR_QUESTIONS if p in r["question"])
     assert sum(kinds.values()) >= 3, kinds  # the label-decided pair questions are asked
+
+
+def test_validator_accepts_every_offline_response_of_the_build(rows):
+    """The LLM reply validator's fact checks reject none of the offline writer's responses."""
+    from iqa_datagen.generators.llm.validation import validate_assessment, validate_comparison
+    from iqa_datagen.schemas import DistortionLabel, Verdict
+
+    def labels(side):
+        return [DistortionLabel(**label) for label in side or []]
+
+    detailed = [r for r in rows if r["task"] in ("assessment_reasoning", "comparison_reasoning")
+                and r["setting"] == "full_reference"]
+    assert len(detailed) >= 60 and {r["provenance"]["generator"] for r in detailed} == {"offline"}
+    rejected = []
+    for row in detailed:
+        a, b = labels(row["distortions_a"]), labels(row["distortions_b"])
+        if row["task"] == "assessment_reasoning":
+            reasons = validate_assessment(row["response"], a)
+        else:
+            reasons, _ = validate_comparison(row["response"], a, b,
+                                             Verdict(**row["verdict"]))
+        if reasons:
+            rejected.append((row["id"], reasons, row["response"]))
+    assert rejected == [], rejected[:3]

@@ -253,6 +253,76 @@ def test_bad_expansion_replies_are_retried(server, tmp_path):
     assert chat_count(server) == 3
 
 
+# ------------------------------------------------------------------ facts in replies
+
+RUIN = DistortionLabel(category="blur", name="blur_gaussian", level=5, grade="catastrophic")
+_SCENE = ("The photograph shows a quiet harbour at dusk, with moored boats, a stone pier and "
+          "a lighthouse whose lamp glows against the evening sky. ")
+FACT_ERRORS = [
+    ("pristine, yet strong noise and a poor conclusion", (),
+     _SCENE + "Strong noise covers the water and the sky, and the grain hides the small ropes "
+     "and the rivets on the hulls, so fine structures are hard to follow. "
+     "Overall, the image quality is poor.",
+     ["names a distortion the labels lack: 'noise'", "overall conclusion 'poor'",
+      "does not describe the image as clean"]),
+    ("catastrophic blur called very slight, excellent", (RUIN,),
+     _SCENE + "It suffers from very slight blur, which barely touches the masts and the "
+     "rigging; every plank and rope stays easy to follow across the frame. "
+     "Overall, the image quality is excellent.",
+     ["severity 'very slight' contradicts the grade (blur catastrophic)",
+      "overall conclusion 'excellent'"]),
+    ("invented pixelation and banding", (BLUR,),
+     _SCENE + "Moderate blur softens the masts and the rigging, and some pixelation turns the "
+     "hull outlines into steps while banding splits the sky into stripes. "
+     "Overall, the image quality is fair.",
+     ["names a distortion the labels lack: 'pixelation'",
+      "names a distortion the labels lack: 'banding'"]),
+]
+
+
+@pytest.mark.parametrize("case,labels,text,reasons", FACT_ERRORS,
+                         ids=[c[0] for c in FACT_ERRORS])
+def test_replies_contradicting_the_labels_are_rejected(server, tmp_path, case, labels, text,
+                                                       reasons):
+    """Over real HTTP: the reply is retried, then reported with every contradiction named."""
+    server.script([Behaviour("text", text=text)] * 2)
+    config = make_config(server, tmp_path, max_attempts=2)
+    [result] = LLMDetailedGenerator(config).generate([assessment(0, labels=labels)])
+    assert result.text is None and result.attempts == 2, result
+    joined = " | ".join(result.reject_reasons)
+    for reason in reasons:
+        assert reason in joined, (reason, joined)
+    assert not any("length" in r or "omits" in r for r in result.reject_reasons), joined
+
+
+def test_truthful_replies_pass_the_fact_checks(server, tmp_path):
+    """The fake server's default replies state the labels; they pass, clean images included."""
+    requests = [assessment(0, labels=()), assessment(2, labels=(RUIN,)),
+                comparison(1, labels_a=(), labels_b=(RUIN,), winner="A")]
+    results = LLMDetailedGenerator(make_config(server, tmp_path)).generate(requests)
+    assert all(r.text and not r.reject_reasons and r.attempts == 1 for r in results), results
+    fixed = _SCENE + ("The image shows no visible distortion: there is no noise, no blur and "
+                      "no banding, and every rope stays crisp. Overall, the image quality is "
+                      "excellent.")
+    assert validate_assessment(fixed, ()) == []
+
+
+def test_comparison_must_call_a_clean_image_clean_and_invent_nothing(server, tmp_path):
+    text = ("Both pictures show the same harbour at dusk with boats and a lighthouse. Image A "
+            "looks a little dull, with slightly muted tones in the sky. Image B suffers from "
+            "catastrophic blur that smears the masts into shapeless streaks and hides every "
+            "rope, and heavy blocking breaks the sky into squares. Therefore, Image A is better "
+            "than Image B.")
+    server.script([Behaviour("text", text=text)] * 2)
+    request = comparison(0, labels_a=(), labels_b=(RUIN,), winner="A")
+    [result] = LLMDetailedGenerator(make_config(server, tmp_path, max_attempts=2)).generate(
+        [request])
+    joined = " | ".join(result.reject_reasons)
+    assert result.text is None
+    assert "does not describe Image A as clean" in joined
+    assert "names a distortion the labels lack: 'blocking'" in joined
+
+
 # ------------------------------------------------------------------ cache and resume
 
 def test_rerun_sends_zero_requests(server, tmp_path):
@@ -482,7 +552,7 @@ def test_claimed_winner(sentence, winner):
 def test_validate_comparison_winner_and_overrule():
     verdict = Verdict(winner="A", confidence=0.9, source="assistant")
     body = ("Both photos show a harbour at dusk with boats and a lighthouse. Image A has slight "
-            "noise that adds a faint grain to the sky, while Image B suffers from serious blur "
+            "noise that adds a faint grain to the sky, while Image B suffers from moderate blur "
             "that smears the masts and the lighthouse windows into soft shapes. ")
     agree = body + "Therefore, Image A is better than Image B."
     assert validate_comparison(agree, (NOISE,), (BLUR,), verdict) == ([], False)
