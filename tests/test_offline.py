@@ -577,3 +577,86 @@ def test_more_of_answers_only_what_the_labels_decide(la, lb, prop, expected):
         return tuple(_label(spec[i], spec[i + 1], pair) for i in range(0, len(spec), 2))
 
     assert more_of(prop, labels(la), labels(lb)) == expected
+
+
+# --- the validator accepts the offline writer; the writer words each distortion truly --------
+
+@pytest.fixture(scope="module")
+def every_distortion(refs):
+    """An assessment of every catalogue distortion at every level, on both photos."""
+    requests = []
+    for spec in distortions.catalogue():
+        for level in range(1, 6):
+            for r, ref in enumerate(refs):
+                image = distortions.apply(ref, spec.name, level, level + r)
+                label = DistortionLabel(category=spec.category, name=spec.name, level=level,
+                                        grade=LEVEL_NAMES[level - 1])
+                requests.append(DetailedRequest(
+                    key=f"{spec.name}-{level}-{r}", task="assessment_reasoning", image_ref=ref,
+                    image_a=image, distortions_a=(label,), seed=level * 7 + r))
+    return requests, OfflineDetailedGenerator().generate(requests)
+
+
+def test_validator_accepts_every_offline_assessment(every_distortion):
+    requests, results = every_distortion
+    rejected = [(q.key, reasons, r.text) for q, r in zip(requests, results)
+                if (reasons := validation.validate_assessment(r.text, q.distortions_a))]
+    assert rejected == [], rejected[:3]
+
+
+def _texts(every_distortion, name: str) -> list[str]:
+    requests, results = every_distortion
+    return [r.text for q, r in zip(requests, results) if q.distortions_a[0].name == name]
+
+
+def test_jpeg2000_is_worded_as_softness_and_ringing_not_blocks(every_distortion):
+    texts = _texts(every_distortion, "compression_jpeg2000")
+    assert len(texts) == 10
+    for text in texts:
+        assert not re.search(r"block|square|tile", text, re.I), text
+        assert re.search(r"ringing|blur|smooth|soft", text, re.I), text
+    assert any(re.search(r"block", t, re.I) for t in _texts(every_distortion, "compression_jpeg"))
+
+
+def test_jitter_is_worded_as_scattered_pixels_not_smears(every_distortion):
+    for text in _texts(every_distortion, "blur_jitter"):
+        assert not re.search(r"smear|smudg|spread into", text, re.I), text
+        assert re.search(r"scatter|displac|fray|scrambl", text, re.I), text
+
+
+def test_brightening_a_dark_scene_does_not_push_tones_to_white(refs):
+    """A dark scene brightened stays darkish: its text lifts shadows, names no white or clipping."""
+    dark = (refs[1].astype(np.float32) * 0.35).astype(np.uint8)
+    generator = OfflineDetailedGenerator()
+    for name, level in (("brighten_gamma_rgb", 2), ("brighten_shift_hsv", 1),
+                        ("brighten_gamma_hsv", 1)):
+        image = distortions.apply(dark, name, level, 0)
+        assert image.mean() < 110, (name, image.mean())  # still a dark picture
+        for seed in range(6):
+            label = DistortionLabel(category="brighten", name=name, level=4, grade="serious")
+            request = DetailedRequest(key=f"dark-{name}-{seed}", task="assessment_reasoning",
+                                      image_ref=dark, image_a=image, distortions_a=(label,),
+                                      seed=seed)
+            text = generator.generate([request])[0].text
+            assert not re.search(r"white|blown|too bright|overexposed", text, re.I), text
+            assert validation.validate_assessment(text, [label]) == [], text
+
+
+def test_offline_severity_scales_fit_the_validator_bands():
+    """Every band word the writer can use for a grade (its band ±1) is one the validator
+    accepts for that grade: one table of severity words decides both."""
+    from iqa_datagen.generators.offline_text.distortion_text import WORDING
+    from iqa_datagen.generators.vocabulary import SEVERITY_WORDS, severity_range
+
+    patterns = [re.compile(rf"^(?:{w})$", re.I) for w, _, _ in SEVERITY_WORDS]
+    checked = 0
+    for category, plan in WORDING.items():
+        for band, word in enumerate(plan.scale):
+            if not any(p.match(word) for p in patterns):
+                continue
+            checked += 1
+            lo, hi = severity_range(word)
+            for rank in range(1, 6):
+                if abs(rank - 1 - band) <= 1:
+                    assert lo <= rank <= hi, (category, word, rank)
+    assert checked >= 20
