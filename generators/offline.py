@@ -29,7 +29,7 @@ from .offline_text.compose import Piece, fit
 from .offline_text.measure import Changes, Scene, Tones, changes, psnr, scene, tones
 
 GENERATOR_NAME = "offline"
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"  # 2: per-distortion wording, exposure worded from the measured result
 
 ASSESSMENT_WORDS = (60, 90)
 COMPARISON_WORDS = (50, 165)  # SPEC: under 170; 165 leaves room for tokenisation differences
