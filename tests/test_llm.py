@@ -586,3 +586,23 @@ def test_validate_expansion_consistency():
                    ("Is Image B noisy?", "Yes, slightly."))
     reasons = validate_expansion(pair_q, 2, (BLUR,), (NOISE,), verdict, paired=True)[0]
     assert reasons == ["pair 0: names Image A as better, the verdict is Image B"]
+
+
+def test_expansion_pair_questions_must_follow_the_labels(server, tmp_path):
+    """'Which is noisier?' answered against the labels is rejected (over real HTTP)."""
+    def reply(*pairs):
+        return json.dumps({"pairs": [{"question": q, "answer": a} for q, a in pairs]})
+
+    wrong = reply(("Which image is noisier, Image A or Image B?", "Image A is noisier."),
+                  ("Which of the two images looks less sharp?", "Image B."))
+    reasons = validate_expansion(wrong, 2, (BLUR,), (NOISE,), paired=True)[0]
+    assert reasons == ["pair 0: answers Image A to 'which is noisier', the labels say Image B",
+                       "pair 1: answers Image B to 'which is blurrier', the labels say Image A"]
+    right = reply(("Which image is noisier, Image A or Image B?", "Image B."),
+                  ("Which image shows more blur?", "Image A shows more blur."))
+    assert validate_expansion(right, 2, (BLUR,), (NOISE,), paired=True)[0] == []
+    source = comparison(0, labels_a=(BLUR,), labels_b=(NOISE,))
+    server.script([Behaviour("text", text=wrong)] * 2)
+    config = make_config(server, tmp_path, max_attempts=2)
+    [result] = LLMExpansionGenerator(config).expand([expansion_request(source, "x", k=2)])
+    assert result.pairs == [] and "the labels say Image B" in " | ".join(result.reject_reasons)

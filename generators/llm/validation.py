@@ -23,8 +23,8 @@ from iqa_datagen.distortions import GT_NAMES, LEVEL_NAMES
 from iqa_datagen.schemas import DistortionLabel, Verdict
 
 from ..vocabulary import (CATEGORY_RE, CATEGORY_TERMS, CLEAN_RE, SPECIFIC_RE, allowed_categories,
-                          claimed_categories, quality_claims, rank_of, severity_claims,
-                          severity_score)
+                          claimed_categories, more_of, quality_claims, rank_of,
+                          severity_claims, severity_score)
 
 ASSESSMENT_WORD_RANGE = (45, 110)
 COMPARISON_WORD_RANGE = (50, 185)
@@ -84,6 +84,11 @@ _SENTENCE_RE = re.compile(r"[^.!?]+[.!?]*")
 _WORD_RE = re.compile(r"[A-Za-z0-9]+(?:['’-][A-Za-z0-9]+)*")
 _YES_NO_Q = re.compile(r"^\s*(?:is|are|does|do|did|has|have|can|could|would|was|were|should|"
                        r"will)\b", re.I)
+_WHICH_MORE_Q = {  # "which image is noisier?" → the property of vocabulary.PAIR_PROPERTIES
+    "brighter": re.compile(r"\bwhich\b[^?]*\b(?:brighter|lighter|more brightly)", re.I),
+    "noisier": re.compile(r"\bwhich\b[^?]*\b(?:noisier|grainier|more (?:noise|grain))", re.I),
+    "blurrier": re.compile(r"\bwhich\b[^?]*\b(?:blurrier|more blur|less sharp)", re.I),
+}
 _WHICH_BETTER_Q = re.compile(r"\bwhich\b[^?]*\b(?:better|best|superior|higher[- ]quality|"
                              r"preferable|prefer|higher quality|looks? nicer)", re.I)
 
@@ -295,6 +300,13 @@ def _pair_reasons(i: int, question: str, answer: str, labels_a: Sequence[Distort
             elif not said and asked & present:
                 reasons.append(f"pair {i}: answers no about {sorted(asked & present)} which "
                                f"the labels contain")
+    if paired:
+        for prop, pattern in _WHICH_MORE_Q.items():
+            expected = more_of(prop, labels_a, labels_b) if pattern.search(question) else None
+            named = set(m.upper() for m in re.findall(r"\bimage ([ab])\b", answer, re.I))
+            if expected is not None and named and named != {expected}:
+                reasons.append(f"pair {i}: answers Image {'/'.join(sorted(named))} to "
+                               f"'which is {prop}', the labels say Image {expected}")
     if paired and expected_winner and _WHICH_BETTER_Q.search(question):
         named = set(m.upper() for m in re.findall(r"\bimage ([ab])\b", answer, re.I))
         winner = claimed_winner(answer) or (named.pop() if len(named) == 1 else None)
