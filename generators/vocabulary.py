@@ -236,15 +236,18 @@ def allowed_categories(labels: Iterable[DistortionLabel]) -> set[str]:
     return out
 
 
-def claimed_categories(text: str) -> dict[str, str]:
-    """Category → the first phrase in ``text`` that claims it, negated phrases left out."""
-    found = {}
-    for category, pattern in CLAIM_RE.items():
-        for match in pattern.finditer(text):
-            if not negated(text, match.start()):
-                rest = re.match(r"[\w-]*", text[match.end():]).group(0)
-                found[category] = match.group(0) + rest  # the whole word, not the stem
-                break
+def claimed_categories(text: str, allowed: Iterable[str] = ()) -> dict[str, str]:
+    """Category → the first phrase in ``text`` that claims it, leaving out negated phrases and
+    phrases that also claim an ``allowed`` category ("blocky" is fine for JPEG)."""
+    allowed = set(allowed)
+    claims = [(category, m) for category, pattern in CLAIM_RE.items()
+              for m in pattern.finditer(text) if not negated(text, m.start())]
+    taken = {m.start() for category, m in claims if category in allowed}
+    found: dict[str, str] = {}
+    for category, m in claims:
+        if category not in found and m.start() not in taken:
+            rest = re.match(r"[\w-]*", text[m.end():]).group(0)
+            found[category] = m.group(0) + rest  # the whole word, not the stem
     return found
 
 
@@ -368,22 +371,29 @@ def quality_range(word: str) -> tuple[int, int]:
     return _range_of(QUALITY_WORDS, word)
 
 
+_NOT_ALONE = frozenset({"high", "low", "fine", "limited", "reduced"})  # quality words only
+# next to "quality": alone they describe contrast, light or detail
+
+
 def quality_claims(text: str) -> list[tuple[str, int, int]]:
     """(word, lowest, highest score) for each overall-quality judgement ("Overall, the quality
     is poor", "an image of high quality"); negated ones ("not good") are left out."""
     out = []
     for sentence in re.findall(r"[^.!?]+", text):
-        for pattern in _QUALITY_PHRASES:
+        for k, pattern in enumerate(_QUALITY_PHRASES):
             for m in pattern.finditer(sentence):
                 if _DENIED_RE.search(sentence[:m.start(1)]):
+                    continue
+                if k == 2 and m.group(1).lower() in _NOT_ALONE:  # "Overall, it is low-key"
                     continue
                 out.append((m.group(1), *quality_range(m.group(1))))
     return out
 
 
 CLEAN_RE = re.compile(
-    r"\b(?:no (?:visible |noticeable |obvious |apparent |significant |discernible )?(?:sign of )?"
-    r"(?:distortions?|degradations?|flaws?|artifacts?|artefacts?|defects?|impairments?|damage)|"
+    r"\b(?:no (?:visible |noticeable |obvious |apparent |significant |discernible )?"
+    r"(?:signs? of )?(?:distortions?|degradations?|flaws?|artifacts?|artefacts?|defects?|"
+    r"impairments?|damage|quality (?:issues?|problems?)|issues?|problems?)|"
     r"free (?:of|from)|clean\b|without (?:any )?(?:visible )?(?:distortion|degradation|flaw|"
     r"artifact|defect)|nothing degrades|flawless|unblemished|undamaged|intact)", re.I)
 """Phrases that state an image is clean."""

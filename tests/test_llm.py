@@ -307,6 +307,46 @@ def test_truthful_replies_pass_the_fact_checks(server, tmp_path):
     assert validate_assessment(fixed, ()) == []
 
 
+def _lab(category, name, level, grade):
+    return DistortionLabel(category=category, name=name, level=level, grade=grade)
+
+
+_CAT = ("The photograph shows a tabby cat curled up on a patterned sofa beside a window, with "
+        "soft daylight falling across its fur and the cushions. ")
+GOOD_WORDINGS = [  # how a careful model may word the facts: none of it may be rejected
+    ((_lab("noise", "noise_gaussian_rgb", 1, "slight"),),
+     "Slight Gaussian noise adds a fine grain to the fur, barely noticeable in the textured "
+     "regions but visible in the smooth wall. Overall, the image quality remains good."),
+    ((_lab("blur", "blur_gaussian", 5, "catastrophic"),),
+     "Severe blur renders the scene almost unrecognizable; the whiskers, the fabric pattern "
+     "and every edge are completely lost in a smooth haze. Overall, the image quality is very "
+     "poor."),
+    ((_lab("compression", "compression_jpeg", 2, "moderate"),),
+     "Moderate JPEG compression introduces blocky artifacts in the flat wall and some ringing "
+     "around the edges of the cat. The overall quality is fair."),
+    ((_lab("compression", "compression_jpeg2000", 3, "obvious"),),
+     "Obvious JPEG 2000 compression blurs the fur into smooth patches and adds ringing around "
+     "the window frame, so fine detail is lost. Overall, the image is of mediocre quality."),
+    ((), "The image is sharp and well exposed, with natural colors and no visible artifacts; "
+         "there is no noise or blur anywhere. Overall, the quality is excellent."),
+    ((_lab("contrast_weaken", "contrast_weaken_scale", 1, "slight"),),
+     "Slightly reduced contrast makes the scene look a bit flat, with shadows less deep than "
+     "they could be. Overall, the image looks low-contrast but the quality is still good."),
+    ((_lab("darken", "darken_gamma_rgb", 2, "obvious"), _lab("noise", "noise_poisson", 2,
+                                                             "obvious")),
+     "The image is noticeably underexposed, hiding detail in the shadows, and obvious noise "
+     "adds grain across the darker areas of the sofa. Overall, the image quality is poor."),
+    ((_lab("blur", "blur_jitter", 4, "serious"),),
+     "Serious jitter blur scatters pixels around the outlines, giving the fur a noisy, frayed "
+     "look and breaking up the edges of the cushions. Overall, the image quality is poor."),
+]
+
+
+@pytest.mark.parametrize("labels,text", GOOD_WORDINGS)
+def test_truthful_wordings_are_not_rejected(labels, text):
+    assert validate_assessment(_CAT + text, labels) == []
+
+
 def test_comparison_must_call_a_clean_image_clean_and_invent_nothing(server, tmp_path):
     text = ("Both pictures show the same harbour at dusk with boats and a lighthouse. Image A "
             "looks a little dull, with slightly muted tones in the sky. Image B suffers from "

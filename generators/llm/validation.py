@@ -162,7 +162,8 @@ def _missing_distortions(text: str, labels: Iterable[DistortionLabel]) -> list[s
 def _invented(text: str, labels: Iterable[DistortionLabel]) -> list[str]:
     allowed = allowed_categories(labels)
     return [f"names a distortion the labels lack: {phrase!r} ({GT_NAMES.get(c, c)})"
-            for c, phrase in sorted(claimed_categories(text).items()) if c not in allowed]
+            for c, phrase in sorted(claimed_categories(text, allowed).items())
+            if c not in allowed]
 
 
 def _severity_mismatches(text: str, labels: Sequence[DistortionLabel]) -> list[str]:
