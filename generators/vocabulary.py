@@ -121,7 +121,6 @@ def more_of(prop_name: str, labels_a: Sequence[DistortionLabel],
     return stronger if da > 0 else ("B" if stronger == "A" else "A")
 
 
-
 # -- words that name a distortion ---------------------------------------------------------------
 
 _COLOR = r"colou?r"
@@ -146,11 +145,10 @@ _CLAIMS: dict[str, list[str]] = {
     "saturate_strengthen": [r"over-?saturat", r"garish", r"gaudy", r"overly vivid", r"too vivid",
                             r"(?:overly |too |excessive(?:ly)? )(?:saturat|vibrant|intense)",
                             r"high saturation"],
-    "saturate_weaken": [r"desaturat", r"under-?saturat", _COLOR + r"less", r"drained",
-                        r"low saturation", r"grey-?scale", r"gray-?scale", r"monochrom",
+    "saturate_weaken": [r"desaturat", r"under-?saturat", r"drained", r"low saturation",
                         r"lack(?:s|ing)? (?:of )?" + _COLOR, r"washed[- ]out " + _COLOR],
-    "oversharpen": [r"over-?sharpen", r"halo"],
-    "pixelate": [r"pixelat", r"mosaic"],
+    "oversharpen": [r"over-?sharpen"],
+    "pixelate": [r"pixelat"],
     "quantize": [r"quantiz", r"quantis", r"posteri", r"banding", r"bands? of " + _COLOR,
                  _COLOR + r" bands"],
 }
@@ -162,10 +160,11 @@ _HINTS: dict[str, list[str]] = {
     "contrast_strengthen": [r"(?:very )?high[- ]contrast", r"harsh", r"crushed", r"clipped"],
     "contrast_weaken": [r"flat\b", r"flattened", r"hazy", r"haze", r"faded", r"dull\b"],
     "saturate_strengthen": [r"neon"],
-    "saturate_weaken": [r"muted", r"pale\b"],
-    "oversharpen": [r"sharpening", r"exaggerated edges", r"harsh edges", r"crunchy",
+    "saturate_weaken": [r"muted", r"pale\b", _COLOR + r"less", r"grey-?scale", r"gray-?scale",
+                        r"monochrom"],  # also a black-and-white photograph's content
+    "oversharpen": [r"halo", r"sharpening", r"exaggerated edges", r"harsh edges", r"crunchy",
                     r"edge artifact"],
-    "pixelate": [r"jagged", r"stair-?step"],
+    "pixelate": [r"mosaic", r"jagged", r"stair-?step"],
     "quantize": [r"limited palette", r"reduced " + _COLOR, r"few(?:er)? " + _COLOR,
                  r"flat patches", r"flat " + _COLOR],
 }
