@@ -216,6 +216,24 @@ def _compile(terms: dict[str, list[str]]) -> dict[str, re.Pattern]:
 
 CLAIM_RE, SPECIFIC_RE, CATEGORY_RE = map(_compile, (CLAIM_TERMS, SPECIFIC_TERMS, CATEGORY_TERMS))
 
+
+
+def _grouped(own: dict[str, list[str]],
+             shared: dict[str, tuple[str, ...]]) -> tuple[str, dict[str, tuple[str, ...]]]:
+    """All terms as one alternation with a named group per category and per shared term (one
+    regex pass instead of one per category), and group name → categories."""
+    groups = {f"c{i}": (c,) for i, c in enumerate(own)}
+    groups.update({f"s{i}": cats for i, cats in enumerate(shared.values())})
+    body = "|".join([f"(?P<c{i}>" + "|".join(t) + ")" for i, t in enumerate(own.values())]
+                    + [f"(?P<s{i}>{t})" for i, t in enumerate(shared)])
+    return body, groups
+
+
+_CLAIMS_BODY, _CLAIM_GROUPS = _grouped(_CLAIMS, _SHARED_CLAIMS)
+_ALL_CLAIMS_RE = re.compile(r"\b(?:" + _CLAIMS_BODY + ")", re.I)
+_SPECIFIC_BODY, _SPECIFIC_GROUPS = _grouped(
+    {c: _CLAIMS[c] + _HINTS.get(c, []) for c in _CLAIMS}, _SHARED_CLAIMS)
+
 _NEGATED_RE = re.compile(r"(?:\b(?:no|not|without|free (?:of|from)|nor|neither|absence of|"
                          r"lacks? any|never|none of)\b|n['’]t\b)(?:\W+\w+){0,3}\W*$", re.I)
 
@@ -239,14 +257,14 @@ def claimed_categories(text: str, allowed: Iterable[str] = ()) -> dict[str, str]
     """Category → the first phrase in ``text`` that claims it, leaving out negated phrases and
     phrases that also claim an ``allowed`` category ("blocky" is fine for JPEG)."""
     allowed = set(allowed)
-    claims = [(category, m) for category, pattern in CLAIM_RE.items()
-              for m in pattern.finditer(text) if not negated(text, m.start())]
-    taken = {m.start() for category, m in claims if category in allowed}
     found: dict[str, str] = {}
-    for category, m in claims:
-        if category not in found and m.start() not in taken:
-            rest = re.match(r"[\w-]*", text[m.end():]).group(0)
-            found[category] = m.group(0) + rest  # the whole word, not the stem
+    for m in _ALL_CLAIMS_RE.finditer(text):
+        categories = _CLAIM_GROUPS[m.lastgroup]
+        if set(categories) & allowed or negated(text, m.start()):
+            continue
+        rest = re.match(r"[\w-]*", text[m.end():]).group(0)
+        for category in categories:
+            found.setdefault(category, m.group(0) + rest)  # the whole word, not the stem
     return found
 
 
@@ -289,48 +307,40 @@ def severity_range(word: str) -> tuple[int, int]:
 
 
 _SEV = _alternation(SEVERITY_WORDS)
-_COMPARATIVE_RE = re.compile(r"^\s*(?:\w+er|more|less|better|worse)\b", re.I)
+_COMPARATIVE_RE = re.compile(r"\s*(?:\w+er|more|less|better|worse)\b", re.I)
 _DENIED_RE = re.compile(r"(?:\b(?:not|less|more|far from|no longer|never|hardly)|n['’]t)\s+"
                         r"(?:\w+\s+)?$", re.I)
-_BEFORE_RE = re.compile(r"\b(" + _SEV + r")\s+(?:[\w-]+\s+){0,2}$", re.I)
-_AFTER_RE = re.compile(
-    r"^\w*[\s,]+(?:(?:which|that)\s+)?(?:is|are|was|were|appears?|looks?|seems?|remains?|"
-    r"stays?|becomes?)\s+(?:(?:very|quite|rather|fairly|only|relatively|somewhat|also|still|"
-    r"present at|at|a|an|of|the)\s+){0,3}(" + _SEV + r")\b", re.I)
-
-
-def _term_spans(sentence: str) -> dict[int, tuple[int, set[str]]]:
-    """Start → (end, categories) of every term in a sentence that points at one category
-    (shared words such as "colour" or "contrast" also describe content, so they are left out)."""
-    spans: dict[int, tuple[int, set[str]]] = {}
-    for category, pattern in SPECIFIC_RE.items():
-        for m in pattern.finditer(sentence):
-            end, cats = spans.get(m.start(), (m.end(), set()))
-            spans[m.start()] = (max(end, m.end()), cats | {category})
-    return spans
+_SEVERITY_RE = re.compile(r"\b(?:" + _SEV + r")\b", re.I)
+# "<severity> [up to two words] <term>", matched just after the severity word
+_THEN_TERM_RE = re.compile(r"\s+(?:[\w-]+\s+){0,2}?\b(?:" + _SPECIFIC_BODY + ")", re.I)
+# "<term> [, which] is [fillers]", searched in a window ending at the severity word
+_TERM_IS_RE = re.compile(
+    r"\b(?:" + _SPECIFIC_BODY + r")\w*[\s,]+(?:(?:which|that)\s+)?(?:is|are|was|were|"
+    r"appears?|looks?|seems?|remains?|stays?|becomes?)\s+(?:(?:very|quite|rather|fairly|only|"
+    r"relatively|somewhat|also|still|present at|at|a|an|of|the)\s+){0,3}$", re.I)
 
 
 def severity_claims(text: str) -> list[tuple[frozenset[str], str, int, int]]:
     """(categories, word, lowest, highest rank) for each severity word that directly qualifies
     a distortion term ("very slight blur", "the noise is severe"), sentence by sentence;
     comparative and denied uses ("slightly better", "not severe") are left out. A term naming
-    two categories ("blocky") gives both."""
+    two categories ("blocky") gives both; shared words such as "colour" or "contrast" also
+    describe content and are not checked."""
     out = []
     for sentence in re.findall(r"[^.!?]+", text):
-        for start, (end, cats) in sorted(_term_spans(sentence).items()):
-            words = []
-            before = _BEFORE_RE.search(sentence[:start])
-            if before:
-                words.append((before.start(1), before.end(1)))
-            after = _AFTER_RE.match(sentence[end:])
-            if after:
-                words.append((end + after.start(1), end + after.end(1)))
-            for ws, we in words:
-                if _DENIED_RE.search(sentence[:ws]) or _COMPARATIVE_RE.match(sentence[we:]):
-                    continue
-                word = sentence[ws:we]
-                lo, hi = severity_range(word)
-                out.append((frozenset(cats), word, lo, hi))
+        for word in _SEVERITY_RE.finditer(sentence):
+            ws, we = word.span()
+            if _DENIED_RE.search(sentence, max(0, ws - 40), ws) \
+                    or _COMPARATIVE_RE.match(sentence, we):
+                continue
+            categories: set[str] = set()
+            for term in (_THEN_TERM_RE.match(sentence, we),
+                         _TERM_IS_RE.search(sentence, max(0, ws - 100), ws)):
+                if term:
+                    categories.update(_SPECIFIC_GROUPS[term.lastgroup])
+            if categories:
+                out.append((frozenset(categories), word.group(0),
+                            *severity_range(word.group(0))))
     return out
 
 
@@ -351,6 +361,7 @@ QUALITY_WORDS: tuple[tuple[str, int, int], ...] = (
 grade's rank, one more for two obvious-or-worse labels) each may truthfully conclude."""
 
 _QUALITY = _alternation(QUALITY_WORDS)
+_ANY_QUALITY_RE = re.compile(r"\b(?:" + _QUALITY + r")\b", re.I)
 _QUALITY_ADVERBS = r"(?:(?:clearly|only|still|quite|rather|fairly|somewhat|generally|relatively|" \
                    r"reasonably|mostly|overall|at best|just|now|also|merely|rather)\s+)*"
 _QUALITY_PHRASES = (
@@ -379,9 +390,11 @@ def quality_claims(text: str) -> list[tuple[str, int, int]]:
     is poor", "an image of high quality"); negated ones ("not good") are left out."""
     out = []
     for sentence in re.findall(r"[^.!?]+", text):
+        if not _ANY_QUALITY_RE.search(sentence):
+            continue
         for k, pattern in enumerate(_QUALITY_PHRASES):
             for m in pattern.finditer(sentence):
-                if _DENIED_RE.search(sentence[:m.start(1)]):
+                if _DENIED_RE.search(sentence, max(0, m.start(1) - 40), m.start(1)):
                     continue
                 if k == 2 and m.group(1).lower() in _NOT_ALONE:  # "Overall, it is low-key"
                     continue
