@@ -56,7 +56,8 @@ class SplitConfig(_Section):
 
 
 class MosSource(_Section):
-    kind: Literal["kadid10k", "pipal", "bapps", "tid2013", "livemd", "csiq", "csv"]
+    kind: Literal["kadid10k", "pipal", "bapps", "tid2013", "livemd", "csiq", "csv", "raw_csv",
+                  "labeller"]
     root: str
     split: Optional[str] = None  # force every pair of this source into one split
     tie_margin: float = Field(0.0, ge=0)

@@ -28,7 +28,12 @@ def attempt_seed(seed: int, key: str, attempt: int) -> int:
 
 
 class _Job:
-    """Common part: images (hashed up front, encoded only when a request is sent) and bodies."""
+    """Common part: images (hashed up front, encoded only when a request is sent) and bodies.
+
+    Subclasses give ``messages`` and ``check``; ``prompt_version`` goes into every cache key.
+    """
+
+    prompt_version = PROMPT_VERSION
 
     def __init__(self, config: LLMConfig, key: str, seed: int,
                  images: list[tuple[str, np.ndarray]]):
@@ -56,15 +61,18 @@ class _Job:
 
     def call(self, attempt: int) -> Call:
         sampling = self._sampling(attempt)
-        key = request_key({"format": CACHE_FORMAT, "prompt_version": PROMPT_VERSION,
+        key = request_key({"format": CACHE_FORMAT, "prompt_version": self.prompt_version,
                            "attempt": attempt, "messages": self._key_messages, **sampling})
 
         def build_body() -> dict:
-            encoded = {role: encode_image(img, f"request {self.key!r}: {role}",
-                                          self.digests[role]) for role, img in self.images}
-            return {**sampling, "messages": self.messages(encoded)}
+            return {**sampling, "messages": self.messages(self.encoded())}
 
         return Call(key, build_body)
+
+    def encoded(self) -> dict[str, EncodedImage]:
+        """The images as sent (encoded afresh for each request body unless overridden)."""
+        return {role: encode_image(img, f"request {self.key!r}: {role}", self.digests[role])
+                for role, img in self.images}
 
 
 class DetailedJob(_Job):
@@ -119,3 +127,6 @@ class ExpansionJob(_Job):
         return validate_expansion(reply.content, r.k, r.distortions_a, r.distortions_b,
                                   r.verdict, self.paired, reply.finish_reason,
                                   expected_winner=self.expected_winner())
+
+
+LLMJob = _Job  # the public name of the base, for jobs defined elsewhere (the labeller)

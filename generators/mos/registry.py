@@ -14,6 +14,7 @@ from typing import Callable, Optional
 from .bapps import load_bapps_pairs
 from .datasets import (load_csiq, load_generic_csv, load_kadid10k, load_livemd, load_pipal,
                        load_raw_ratings_csv, load_tid2013)
+from .labeller import load_labeller_csv
 from .pairs import make_pairs
 from .types import MosEntry, MosPair
 
@@ -28,6 +29,7 @@ ENTRY_KINDS: dict[str, EntryLoader] = {
     "csiq": load_csiq,
     "csv": load_generic_csv,
     "raw_csv": load_raw_ratings_csv,
+    "labeller": load_labeller_csv,
 }
 PAIR_KINDS: dict[str, PairLoader] = {"bapps": load_bapps_pairs}
 ALIASES = {"kadid": "kadid10k", "kadid-10k": "kadid10k", "tid": "tid2013", "live-md": "livemd",
