@@ -7,7 +7,7 @@ from typing import Sequence, TypeVar
 
 import numpy as np
 
-from iqa_datagen.distortions import GT_NAMES, LEVEL_NAMES, active_registry
+from iqa_datagen.distortions import LEVEL_NAMES
 from iqa_datagen.schemas import DistortionLabel
 
 T = TypeVar("T")
@@ -60,16 +60,6 @@ def severity_score(labels: Sequence[DistortionLabel]) -> int:
     return min(5, max(ranks) + bonus)
 
 
-def gt_name(category: str) -> str:
-    """The ground-truth phrase of a category (plugins: their spec's gt_name, else the name)."""
-    if category in GT_NAMES:
-        return GT_NAMES[category]
-    for spec in active_registry():
-        if spec.category == category and spec.gt_name:
-            return spec.gt_name
-    return category.replace("_", " ")
-
-
 def check_labels(labels: Sequence[DistortionLabel], what: str) -> tuple[DistortionLabel, ...]:
     """Labels as a tuple, refusing anything that is not a DistortionLabel."""
     labels = tuple(labels)
@@ -80,4 +70,4 @@ def check_labels(labels: Sequence[DistortionLabel], what: str) -> tuple[Distorti
 
 
 __all__ = ["GRADE_RANK", "article", "cap", "check_labels", "grade_of",
-           "gt_name", "pick", "rank_of", "severity_score", "word_count"]
+           "pick", "rank_of", "severity_score", "word_count"]

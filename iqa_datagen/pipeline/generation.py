@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Optional
 
 from iqa_datagen.config import BuildConfig
+from iqa_datagen.distortions.registry import CategoryNames
 
 
 def llm_enabled(config: BuildConfig) -> bool:
@@ -34,25 +35,28 @@ def _llm_config(config: BuildConfig, cache_dir: Path, tasks_at_once: int = 1):
     return LLMConfig.from_env(**overrides)
 
 
-def detailed_generator(config: BuildConfig, cache_dir: Path, tasks_at_once: int = 1):
+def detailed_generator(config: BuildConfig, cache_dir: Path, names: CategoryNames,
+                       tasks_at_once: int = 1):
+    """The detailed-response writer; ``names``: the build registry's category names."""
     if llm_enabled(config):
         from iqa_datagen.generators.llm import LLMDetailedGenerator
 
-        return LLMDetailedGenerator(_llm_config(config, cache_dir, tasks_at_once))
+        return LLMDetailedGenerator(_llm_config(config, cache_dir, tasks_at_once), names)
     from iqa_datagen.generators.offline import OfflineDetailedGenerator
 
-    return OfflineDetailedGenerator()
+    return OfflineDetailedGenerator(names)
 
 
-def expansion_generator(config: BuildConfig, cache_dir: Path,
+def expansion_generator(config: BuildConfig, cache_dir: Path, names: CategoryNames,
                         tasks_at_once: int = 1) -> Optional[object]:
+    """The question–answer expansion writer, or None when ``expansion.mode`` is off."""
     mode = config.expansion.mode
     if mode == "off":
         return None
     if mode == "llm" and llm_enabled(config):
         from iqa_datagen.generators.llm import LLMExpansionGenerator
 
-        return LLMExpansionGenerator(_llm_config(config, cache_dir, tasks_at_once))
+        return LLMExpansionGenerator(_llm_config(config, cache_dir, tasks_at_once), names)
     from iqa_datagen.generators.expansion_gt import GTExpansionGenerator
 
-    return GTExpansionGenerator()
+    return GTExpansionGenerator(names)
