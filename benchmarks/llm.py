@@ -26,17 +26,14 @@ if sys.path and os.path.abspath(sys.path[0]) == os.path.dirname(os.path.abspath(
     sys.path.pop(0)
 
 import argparse  # noqa: E402
-import secrets  # noqa: E402
-import subprocess  # noqa: E402
 import time  # noqa: E402
-from contextlib import contextmanager  # noqa: E402
 
 import numpy as np  # noqa: E402
 
 from iqa_datagen.generators.base import DetailedRequest  # noqa: E402
 from iqa_datagen.generators.llm import LLMConfig, LLMDetailedGenerator  # noqa: E402
 from iqa_datagen.seeding import rng_for  # noqa: E402
-from iqa_datagen.testing import FakeOpenAIServer  # noqa: E402
+from iqa_datagen.testing import fake_server  # noqa: E402
 from iqa_datagen.schemas import DistortionLabel  # noqa: E402
 
 LABELS = (DistortionLabel(category="blur", name="blur_gaussian", level=3, grade="obvious"),
@@ -52,29 +49,6 @@ def make_requests(n: int, size: int, tag: str) -> list[DetailedRequest]:
         requests.append(DetailedRequest(key=f"{tag}-{i}", task="assessment_reasoning",
                                         image_ref=ref, image_a=a, distortions_a=LABELS, seed=i))
     return requests
-
-
-@contextmanager
-def fake_server(latency: float, in_process: bool):
-    """(base_url, key) of a fake server, in this process or (default) in a child process so
-    that its CPU work does not compete with the client for this interpreter's GIL."""
-    key = "sk-bench-" + secrets.token_hex(8)
-    if in_process:
-        with FakeOpenAIServer(latency=latency, api_key=key) as srv:
-            yield srv.base_url, key
-        return
-    env = {**os.environ, "FAKE_OPENAI_KEY": key}
-    launch = "import sys; from iqa_datagen.testing.fake_openai import main; main(sys.argv[1:])"
-    proc = subprocess.Popen([sys.executable, "-c", launch, "--latency", str(latency)], env=env,
-                            stdout=subprocess.PIPE, text=True)
-    try:
-        base_url = proc.stdout.readline().strip()
-        if not base_url.startswith("http"):
-            raise RuntimeError("fake server did not start")
-        yield base_url, key
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def run_level(base_url: str, key: str, concurrency: int, n: int, size: int,

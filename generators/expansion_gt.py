@@ -25,13 +25,13 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from iqa_datagen.distortions import GT_NAMES, check_image
+from iqa_datagen.distortions import BUILTIN_NAMES, GT_NAMES, CategoryNames, check_image
 from iqa_datagen.seeding import rng_for
 from iqa_datagen.schemas import DistortionLabel
 from iqa_datagen.tasks import TASKS, UnknownTaskError
 
 from .base import ExpansionRequest, ExpansionResult, QAPair
-from .offline_text.common import cap, check_labels, grade_of, gt_name, pick
+from .offline_text.common import cap, check_labels, grade_of, pick
 from .offline_text.measure import Tones, tones
 from .vocabulary import PAIR_PROPERTIES, more_of
 
@@ -53,6 +53,7 @@ class _Subject:
     here: str  # "in this image" / "in Image A"
     it: str  # "this image" / "Image A"
     it_cap: str  # "This image" / "Image A"
+    names: CategoryNames  # the build's category display names
     asked: set[str] = field(default_factory=set)  # categories already asked about
 
     @property
@@ -60,8 +61,11 @@ class _Subject:
         return list(dict.fromkeys(label.category for label in self.labels))
 
 
-def _named(label: DistortionLabel) -> str:
-    return f"{grade_of(label)} {gt_name(label.category)}"
+    def name(self, category: str) -> str:
+        return self.names[category]
+
+    def named(self, label: DistortionLabel) -> str:
+        return f"{grade_of(label)} {self.names[label.category]}"
 
 
 def _yes_no(subject: _Subject, yes: bool, rng: np.random.Generator) -> Optional[QAPair]:
@@ -83,16 +87,16 @@ def _yes_no(subject: _Subject, yes: bool, rng: np.random.Generator) -> Optional[
     if topic == "any":
         question = pick(rng, (f"Does {it} show any visible distortion?",
                               f"Is {it} affected by any distortion?"))
-        answer = (f"Yes, {it} shows {' and '.join(_named(l) for l in subject.labels)}."
+        answer = (f"Yes, {it} shows {' and '.join(subject.named(l) for l in subject.labels)}."
                   if yes else f"No, {it} shows no visible distortion.")
         return QAPair(question, answer)
     if topic == "free":
         question = pick(rng, (f"Is {it} free of visible distortion?",
                               f"Does {it} look clean, without any distortion?"))
         answer = (f"Yes, {it} shows no visible distortion." if yes else
-                  f"No, {it} shows {' and '.join(_named(l) for l in subject.labels)}.")
+                  f"No, {it} shows {' and '.join(subject.named(l) for l in subject.labels)}.")
         return QAPair(question, answer)
-    name = gt_name(topic)
+    name = subject.name(topic)
     question = pick(rng, (f"Does {it} suffer from {name}?",
                           f"Is there {name} {here}?",
                           f"Can {name} be seen {here}?",
@@ -108,7 +112,7 @@ def _yes_no(subject: _Subject, yes: bool, rng: np.random.Generator) -> Optional[
 
 
 def _which(subject: _Subject, rng: np.random.Generator) -> QAPair:
-    names = [gt_name(c) for c in subject.categories]
+    names = [subject.name(c) for c in subject.categories]
     it, here = subject.it, subject.here
     if not names:
         question = pick(rng, (f"What kind of distortion, if any, does {it} show?",
@@ -132,7 +136,7 @@ def _severity(subject: _Subject, rng: np.random.Generator) -> Optional[QAPair]:
     if not subject.labels:
         return None
     label = pick(rng, subject.labels)
-    name, grade = gt_name(label.category), grade_of(label)
+    name, grade = subject.name(label.category), grade_of(label)
     question = pick(rng, (f"How severe is the {name} {subject.here}?",
                           f"How strong is the {name} {subject.here}?",
                           f"To what degree does {name} affect {subject.it}?"))
@@ -141,9 +145,9 @@ def _severity(subject: _Subject, rng: np.random.Generator) -> Optional[QAPair]:
 
 
 def _choice(subject: _Subject, rng: np.random.Generator) -> QAPair:
-    absent = [gt_name(c) for c in GT_NAMES if c not in subject.categories]
+    absent = [subject.name(c) for c in GT_NAMES if c not in subject.categories]
     distractors = [absent[i] for i in rng.choice(len(absent), size=3, replace=False)]
-    right = gt_name(pick(rng, subject.categories)) if subject.labels else NO_DISTORTION_OPTION
+    right = subject.name(pick(rng, subject.categories)) if subject.labels else NO_DISTORTION_OPTION
     options = distractors + [right]
     options = [options[i] for i in rng.permutation(len(options))]
     letter = CHOICE_LETTERS[options.index(right)]
@@ -217,18 +221,19 @@ def _measured(request: ExpansionRequest) -> Optional[dict[str, Tones]]:
             "B": tones(check_image(request.image_b, f"request {request.key!r}: image_b"))}
 
 
-def expand_one(request: ExpansionRequest) -> list[QAPair]:
-    """``request.k`` distinct pairs; ValueError when the labels allow fewer."""
+def expand_one(request: ExpansionRequest, names: CategoryNames = BUILTIN_NAMES) -> list[QAPair]:
+    """``request.k`` distinct pairs naming categories by ``names``; ValueError when the labels
+    allow fewer."""
     _check(request)
     rng = rng_for(request.seed, GENERATOR_NAME, request.key)
     labels_a = check_labels(request.distortions_a, f"request {request.key!r}: distortions_a")
     if not TASKS.detailed(request.task).paired:
-        subjects = [_Subject(labels_a, "in this image", "this image", "This image")]
+        subjects = [_Subject(labels_a, "in this image", "this image", "This image", names)]
         steps: list[Callable[[], Optional[QAPair]]] = []
     else:
         labels_b = check_labels(request.distortions_b, f"request {request.key!r}: distortions_b")
-        subjects = [_Subject(labels_a, "in Image A", "Image A", "Image A"),
-                    _Subject(labels_b, "in Image B", "Image B", "Image B")]
+        subjects = [_Subject(labels_a, "in Image A", "Image A", "Image A", names),
+                    _Subject(labels_b, "in Image B", "Image B", "Image B", names)]
         winner = request.verdict.winner if request.verdict is not None else None
         steps = [lambda: _better(winner, rng)]
         measured = _measured(request)
@@ -272,9 +277,12 @@ class GTExpansionGenerator:
     name = GENERATOR_NAME
     version = GENERATOR_VERSION
 
+    def __init__(self, names: CategoryNames = BUILTIN_NAMES):
+        self.names = names  # the build registry's category names (plugins included)
+
     def expand(self, requests: list[ExpansionRequest]) -> list[ExpansionResult]:
         """One result per request, in order; a malformed request raises naming its key."""
-        return [ExpansionResult(key=r.key, pairs=expand_one(r), generator=self.name,
+        return [ExpansionResult(key=r.key, pairs=expand_one(r, self.names), generator=self.name,
                                 generator_version=self.version, prompt_version=None)
                 for r in requests]
 

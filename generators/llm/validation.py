@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Iterable, Optional, Sequence
+from typing import Iterable, Mapping, Optional, Sequence
 
-from iqa_datagen.distortions import GT_NAMES, LEVEL_NAMES
+from iqa_datagen.distortions import BUILTIN_NAMES, GT_NAMES, LEVEL_NAMES, CategoryNames
 from iqa_datagen.schemas import DistortionLabel, Verdict
 
 from ..vocabulary import (CATEGORY_RE, CATEGORY_TERMS, CLEAN_RE, SPECIFIC_RE, allowed_categories,
@@ -101,10 +101,12 @@ def sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE_RE.findall(text) if s.strip()]
 
 
-def mentions_category(text: str, category: str, specific_only: bool = False) -> bool:
+def mentions_category(text: str, category: str, specific_only: bool = False,
+                      names: Optional[Mapping[str, str]] = None) -> bool:
     pattern = (SPECIFIC_RE if specific_only else CATEGORY_RE).get(category)
-    if pattern is None:  # a plugin category: its own name, spaced
-        return re.search(r"\b" + re.escape(category.replace("_", " ")), text, re.I) is not None
+    if pattern is None:  # a plugin category: its display name (as prompts call it) or its own
+        terms = [category.replace("_", " ")] + ([names[category]] if names else [])
+        return any(re.search(r"\b" + re.escape(t), text, re.I) for t in terms)
     return pattern.search(text) is not None
 
 
@@ -150,12 +152,12 @@ def _common_reasons(text: Optional[str], finish_reason: Optional[str]) -> list[s
     return reasons
 
 
-def _missing_distortions(text: str, labels: Iterable[DistortionLabel]) -> list[str]:
+def _missing_distortions(text: str, labels: Iterable[DistortionLabel],
+                         names: CategoryNames) -> list[str]:
     missing = []
     for label in labels:
-        if not mentions_category(text, label.category):
-            gt = GT_NAMES.get(label.category, label.category)
-            missing.append(f"omits distortion {label.category!r} ({gt})")
+        if not mentions_category(text, label.category, names=names):
+            missing.append(f"omits distortion {label.category!r} ({names[label.category]})")
     return list(dict.fromkeys(missing))
 
 
@@ -196,7 +198,8 @@ def _clean_reasons(text: str, image: Optional[str]) -> list[str]:
 
 
 def validate_assessment(text: Optional[str], labels: Sequence[DistortionLabel],
-                        finish_reason: Optional[str] = "stop") -> list[str]:
+                        finish_reason: Optional[str] = "stop",
+                        names: CategoryNames = BUILTIN_NAMES) -> list[str]:
     """Reasons to reject an assessment reply (empty list: accept)."""
     reasons = _common_reasons(text, finish_reason)
     if reasons and reasons[0].startswith(("truncated", "empty")):
@@ -207,7 +210,7 @@ def validate_assessment(text: Optional[str], labels: Sequence[DistortionLabel],
         reasons.append(f"length: {words} words, outside the accepted {lo}-{hi}")
     if not _QUALITY_VERDICT_RE.search(text):
         reasons.append("no overall-quality conclusion")
-    reasons += _missing_distortions(text, labels)
+    reasons += _missing_distortions(text, labels, names)
     reasons += _invented(text, labels)
     reasons += _severity_mismatches(text, labels)
     reasons += _conclusion_mismatches(text, labels)
@@ -218,7 +221,8 @@ def validate_assessment(text: Optional[str], labels: Sequence[DistortionLabel],
 
 def validate_comparison(text: Optional[str], labels_a: Sequence[DistortionLabel],
                         labels_b: Sequence[DistortionLabel], verdict: Optional[Verdict],
-                        finish_reason: Optional[str] = "stop") -> tuple[list[str], bool]:
+                        finish_reason: Optional[str] = "stop",
+                        names: CategoryNames = BUILTIN_NAMES) -> tuple[list[str], bool]:
     """Reasons to reject a comparison reply, and whether it explicitly overrules the verdict."""
     reasons = _common_reasons(text, finish_reason)
     if reasons and reasons[0].startswith(("truncated", "empty")):
@@ -228,7 +232,7 @@ def validate_comparison(text: Optional[str], labels_a: Sequence[DistortionLabel]
     if not lo <= words <= hi:
         reasons.append(f"length: {words} words, outside the accepted {lo}-{hi}")
     both = list(labels_a) + list(labels_b)
-    reasons += _missing_distortions(text, both)
+    reasons += _missing_distortions(text, both, names)
     reasons += _invented(text, both)
     reasons += _severity_mismatches(text, both)
     for image, labels in (("A", labels_a), ("B", labels_b)):

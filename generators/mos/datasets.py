@@ -381,7 +381,8 @@ def load_raw_ratings_csv(root: Path, *, higher_is_better: bool = True,
         reference,distorted,subject,rating[,distortion]
 
     One row per (subject, image) rating; paths relative to the CSV. ``higher_is_better`` gives
-    the direction of the rating scale (and of the resulting MOS, 0..100). ``mos_options`` go to
+    the direction of the rating scale (and of the resulting MOS, 0..100). Each entry keeps the
+    spread and the individual rescaled ratings of its kept subjects (``std``, ``ratings``). ``mos_options`` go to
     ``raw_to_mos`` (``screen``, ``screen_on``, ``rescale``). A subject rating the same image
     twice is an error.
     """
@@ -417,4 +418,7 @@ def load_raw_ratings_csv(root: Path, *, higher_is_better: bool = True,
     except ValueError as exc:
         raise MosFormatError(labels, f"cannot compute MOS: {exc}") from None
     return [MosEntry(name, images[d][0], d, float(result.mos[j]), higher_is_better,
-                     images[d][1]) for j, d in enumerate(order)]
+                     images[d][1],
+                     None if np.isnan(result.std[j]) else float(result.std[j]),
+                     tuple(float(v) for v in result.scaled[:, j] if not np.isnan(v)))
+            for j, d in enumerate(order)]

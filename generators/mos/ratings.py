@@ -39,6 +39,7 @@ class MosResult:
     n_ratings: np.ndarray  # (images,) kept ratings per image
     rejected: tuple[int, ...]  # subject indices left out (screening or no usable spread)
     z: np.ndarray  # (subjects, images) z-scores before rescaling, NaN where missing
+    scaled: np.ndarray  # (subjects, images) rescaled z of kept subjects, NaN elsewhere
 
 
 def _as_matrix(ratings) -> np.ndarray:
@@ -127,4 +128,7 @@ def raw_to_mos(ratings, *, screen: bool = True, screen_on: Literal["z", "raw"] =
     with np.errstate(invalid="ignore", divide="ignore"):
         dev = np.where(np.isnan(scaled), 0.0, scaled - mos[None, :])
         std = np.where(n >= 2, np.sqrt((dev ** 2).sum(axis=0) / np.maximum(n - 1, 1)), np.nan)
-    return MosResult(mos=mos, std=std, n_ratings=n, rejected=tuple(sorted(rejected)), z=z)
+    full = np.full(r.shape, np.nan)
+    full[keep] = scaled
+    return MosResult(mos=mos, std=std, n_ratings=n, rejected=tuple(sorted(rejected)), z=z,
+                     scaled=full)

@@ -27,7 +27,10 @@ class MosEntry:
 
     ``score`` is the dataset's own number (MOS, DMOS, Elo…); ``higher_is_better`` says which way
     it points, so pairs never need to know the dataset. ``distortion`` is the dataset's own name
-    for the distortion type when the layout tells it, else None.
+    for the distortion type when the layout tells it, else None. ``std`` is the spread of the
+    ratings behind ``score`` (same unit) and ``ratings`` the individual ratings on the
+    dataset's own scale, where the source gives them. A source of single images with no
+    reference (the labeller) sets ``reference`` to the image itself (``has_reference`` False).
     """
 
     dataset: str
@@ -36,6 +39,12 @@ class MosEntry:
     score: float
     higher_is_better: bool
     distortion: Optional[str] = None
+    std: Optional[float] = None
+    ratings: tuple[float, ...] = ()
+
+    @property
+    def has_reference(self) -> bool:
+        return self.reference != self.distorted
 
     @property
     def quality(self) -> float:

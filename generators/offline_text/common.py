@@ -7,7 +7,6 @@ from typing import Sequence, TypeVar
 
 import numpy as np
 
-from iqa_datagen.distortions import GT_NAMES, active_registry
 from iqa_datagen.schemas import DistortionLabel
 
 from ..vocabulary import GRADE_RANK, grade_of, rank_of, severity_score
@@ -37,16 +36,6 @@ def article(word: str) -> str:
     return "an" if word[:1].lower() in "aeiou" else "a"
 
 
-def gt_name(category: str) -> str:
-    """The ground-truth phrase of a category (plugins: their spec's gt_name, else the name)."""
-    if category in GT_NAMES:
-        return GT_NAMES[category]
-    for spec in active_registry():
-        if spec.category == category and spec.gt_name:
-            return spec.gt_name
-    return category.replace("_", " ")
-
-
 def check_labels(labels: Sequence[DistortionLabel], what: str) -> tuple[DistortionLabel, ...]:
     """Labels as a tuple, refusing anything that is not a DistortionLabel."""
     labels = tuple(labels)
@@ -57,4 +46,4 @@ def check_labels(labels: Sequence[DistortionLabel], what: str) -> tuple[Distorti
 
 
 __all__ = ["GRADE_RANK", "article", "cap", "check_labels", "grade_of",
-           "gt_name", "pick", "rank_of", "severity_score", "word_count"]
+           "pick", "rank_of", "severity_score", "word_count"]

@@ -23,7 +23,7 @@ import numpy as np
 
 from iqa_datagen.schemas import DistortionLabel
 
-from .common import article, cap, grade_of, gt_name, pick, rank_of
+from .common import article, cap, grade_of, pick, rank_of
 from .measure import Changes
 from .scene_text import SceneWords
 
@@ -476,9 +476,10 @@ def band(label: DistortionLabel, changes: Optional[Changes]) -> int:
     return min(max(mean, graded - 1), graded + 1)
 
 
-def graded_phrase(label: DistortionLabel, rng: np.random.Generator) -> str:
-    """A noun phrase naming the distortion with its grade ("serious blur")."""
-    name, grade = gt_name(label.category), grade_of(label)
+def graded_phrase(label: DistortionLabel, name: str, rng: np.random.Generator) -> str:
+    """A noun phrase naming the distortion (its category's display ``name``) with its grade
+    ("serious blur")."""
+    grade = grade_of(label)
     if name in _MASS_NOUN and rng.random() < 0.6:
         return f"{grade} {name}"
     return pick(rng, (f"{article(grade)} {grade} degree of {name}",
@@ -496,22 +497,24 @@ def _fill(template: str, label: DistortionLabel, words: SceneWords, level: int,
                            detail=detail)
 
 
-def intro_sentence(label: DistortionLabel, rng: np.random.Generator, second: bool) -> str:
-    """The sentence that names the distortion and its grade."""
-    name, grade = gt_name(label.category), grade_of(label)
+def intro_sentence(label: DistortionLabel, name: str, rng: np.random.Generator,
+                   second: bool) -> str:
+    """The sentence that names the distortion (its category's display ``name``) and its
+    grade."""
+    grade = grade_of(label)
     at_level = f"at {article(grade)} {grade} level"
     if second:
         return pick(rng, (
             f"On top of that, {name} is present {at_level}.",
-            f"A second flaw is {graded_phrase(label, rng)}.",
-            f"It is followed by {graded_phrase(label, rng)}.",
+            f"A second flaw is {graded_phrase(label, name, rng)}.",
+            f"It is followed by {graded_phrase(label, name, rng)}.",
             f"In addition, the image shows {name} that is {grade}.",
         ))
     return pick(rng, (
         f"The main problem is {name}, {at_level}.",
         f"{cap(name)} is the most visible flaw here, and it is {grade}.",
-        f"The image suffers from {graded_phrase(label, rng)}.",
-        f"This picture shows {graded_phrase(label, rng)}.",
+        f"The image suffers from {graded_phrase(label, name, rng)}.",
+        f"This picture shows {graded_phrase(label, name, rng)}.",
         f"The most striking issue is {name}, which is {grade}.",
     ))
 

@@ -1,4 +1,5 @@
-"""Choosing the response writers for a build: an LLM when a server is configured, else offline."""
+"""Choosing the response writers for a build (``generators.writers``): by name from the config,
+by default an LLM when a server is configured, else the offline writers."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from pathlib import Path
 from typing import Optional
 
 from iqa_datagen.config import BuildConfig
+from iqa_datagen.distortions.registry import CategoryNames
+from iqa_datagen.generators.writers import DETAILED_WRITERS, EXPANSION_WRITERS, WriterContext
 
 
 def llm_enabled(config: BuildConfig) -> bool:
@@ -18,41 +21,23 @@ def llm_enabled(config: BuildConfig) -> bool:
     return bool(os.environ.get("OPENAI_API_KEY"))
 
 
-def concurrency_share(config: BuildConfig, tasks_at_once: int) -> int:
-    """Requests in flight per shard task, so that ``tasks_at_once`` tasks sharing one machine
-    stay within ``llm.concurrency`` together (the server's rate limit is per key, not per task)."""
-    return max(1, -(-config.llm.concurrency // max(1, tasks_at_once)))
+def detailed_generator(config: BuildConfig, cache_dir: Path, names: CategoryNames,
+                       tasks_at_once: int = 1):
+    """The detailed-response writer ``detailed.writer`` names; ``auto``: the LLM when it is
+    enabled, else the offline writer. ``names``: the build registry's category names."""
+    name = config.detailed.writer
+    if name == "auto":
+        name = "llm" if llm_enabled(config) else "offline"
+    return DETAILED_WRITERS.get(name)(WriterContext(config, cache_dir, names, tasks_at_once))
 
 
-def _llm_config(config: BuildConfig, cache_dir: Path, tasks_at_once: int = 1):
-    from iqa_datagen.generators.llm import LLMConfig
-
-    # The build's llm section holds LLMConfig's own fields (the key aside, which only the
-    # environment gives); base_url is left out when unset so OPENAI_BASE_URL applies.
-    overrides = config.llm.model_dump(exclude={"mode"}, exclude_none=True)
-    overrides.update(concurrency=concurrency_share(config, tasks_at_once), cache_dir=str(cache_dir))
-    return LLMConfig.from_env(**overrides)
-
-
-def detailed_generator(config: BuildConfig, cache_dir: Path, tasks_at_once: int = 1):
-    if llm_enabled(config):
-        from iqa_datagen.generators.llm import LLMDetailedGenerator
-
-        return LLMDetailedGenerator(_llm_config(config, cache_dir, tasks_at_once))
-    from iqa_datagen.generators.offline import OfflineDetailedGenerator
-
-    return OfflineDetailedGenerator()
-
-
-def expansion_generator(config: BuildConfig, cache_dir: Path,
+def expansion_generator(config: BuildConfig, cache_dir: Path, names: CategoryNames,
                         tasks_at_once: int = 1) -> Optional[object]:
-    mode = config.expansion.mode
-    if mode == "off":
+    """The question–answer expansion writer ``expansion.mode`` names (``llm`` falls back to
+    ``gt`` when the LLM is not enabled), or None when it is ``off``."""
+    name = config.expansion.mode
+    if name == "off":
         return None
-    if mode == "llm" and llm_enabled(config):
-        from iqa_datagen.generators.llm import LLMExpansionGenerator
-
-        return LLMExpansionGenerator(_llm_config(config, cache_dir, tasks_at_once))
-    from iqa_datagen.generators.expansion_gt import GTExpansionGenerator
-
-    return GTExpansionGenerator()
+    if name == "llm" and not llm_enabled(config):
+        name = "gt"
+    return EXPANSION_WRITERS.get(name)(WriterContext(config, cache_dir, names, tasks_at_once))

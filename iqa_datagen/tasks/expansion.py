@@ -26,10 +26,10 @@ class QAExpansion(DerivedTask):
     title = "Question–answer expansion"
     counts_multi = False
 
-    def generator(self, config, cache_dir, tasks_at_once=1):
+    def generator(self, config, cache_dir, names, tasks_at_once=1):
         from iqa_datagen.pipeline.generation import expansion_generator
 
-        return expansion_generator(config, cache_dir, tasks_at_once)
+        return expansion_generator(config, cache_dir, names, tasks_at_once)
 
     def derive(self, generator, config, source_name, detailed) -> DerivedOutput:
         results = generator.expand(self.requests(detailed, config.expansion.k, config.seed))

@@ -1,5 +1,5 @@
 """Test helpers that ship with the package (so benchmarks and downstream tests can use them)."""
 
-from .fake_openai import Behaviour, FakeOpenAIServer
+from .fake_openai import Behaviour, FakeOpenAIServer, fake_server
 
-__all__ = ["Behaviour", "FakeOpenAIServer"]
+__all__ = ["Behaviour", "FakeOpenAIServer", "fake_server"]

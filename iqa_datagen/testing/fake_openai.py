@@ -8,6 +8,9 @@ By default a chat completion is a plausible answer *read back from the prompt's 
 (``Task:``, ``- Image A: ...``, ``Better image: ...``; see ``generators.llm.prompts``): it names
 every stated distortion with its grade, ends with an overall rating or names the stated winner,
 and fits the length limits; expansion prompts get JSON pairs that agree with the facts.
+A rating prompt ("Answer with one whole number from 1 to K.", the labeller's) gets a score read
+from the image itself: ``1 + round((K - 1) * mean pixel value / 255)``, so a test can compute
+the expected answer of every (sub-)image by hand.
 ``script([...])`` queues behaviours consumed one per chat completion (or batch line):
 
 =============  ===============================================================================
@@ -39,19 +42,26 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import collections
+import contextlib
 import email.parser
 import email.policy
 import itertools
 import json
+import os
 import re
 import secrets
 import socket
+import subprocess
+import sys
 import threading
 import time
 from dataclasses import dataclass
 from typing import Iterable, Optional, Union
 
+import cv2
+import numpy as np
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -223,6 +233,25 @@ def _expansion(facts: PromptFacts, kind: str) -> str:
     return json.dumps({"pairs": pairs[:facts.k]})
 
 
+_RATING = re.compile(r"Answer with one whole number from 1 to (\d+)\.")
+
+
+def _first_image(messages: list) -> Optional[np.ndarray]:
+    for message in messages or []:
+        content = message.get("content") if isinstance(message, dict) else None
+        for part in content if isinstance(content, list) else []:
+            url = (part.get("image_url") or {}).get("url", "") if isinstance(part, dict) else ""
+            if url.startswith("data:") and "," in url:
+                data = np.frombuffer(base64.b64decode(url.split(",", 1)[1]), np.uint8)
+                return cv2.imdecode(data, cv2.IMREAD_COLOR)
+    return None
+
+
+def rating_for(image: np.ndarray, levels: int) -> int:
+    """The fake model's score of an image: its brightness on a 1..levels scale."""
+    return 1 + int(round((levels - 1) * float(image.mean()) / 255.0))
+
+
 def answer_for(body: dict, kind: str = "ok", text: Optional[str] = None) -> tuple[str, str]:
     """(content, finish_reason) for a chat-completion body under a content behaviour."""
     if kind == "text":
@@ -231,6 +260,12 @@ def answer_for(body: dict, kind: str = "ok", text: Optional[str] = None) -> tupl
         return "", "stop"
     if kind == "refusal":
         return "I'm sorry, but I can't help with assessing this image.", "stop"
+    rating = _RATING.search(_prompt_text(body.get("messages", [])))
+    if rating:
+        image = _first_image(body.get("messages", []))
+        if image is None:
+            return "I cannot see an image to rate.", "stop"
+        return str(rating_for(image, int(rating.group(1)))), "stop"
     facts = read_facts(body.get("messages", []))
     if facts is None:
         content = "This is a fake reply from the local test server."
@@ -524,14 +559,35 @@ class FakeOpenAIServer:
                                      "failed": failed})
 
 
+@contextlib.contextmanager
+def fake_server(latency: float = 0.0, in_process: bool = False):
+    """(base_url, key) of a fake server, in this process or (default) in a child process so
+    that its CPU work does not compete with the client for the caller's GIL (benchmarks)."""
+    key = "sk-bench-" + secrets.token_hex(8)
+    if in_process:
+        with FakeOpenAIServer(latency=latency, api_key=key) as srv:
+            yield srv.base_url, key
+        return
+    env = {**os.environ, "FAKE_OPENAI_KEY": key}
+    launch = "import sys; from iqa_datagen.testing.fake_openai import main; main(sys.argv[1:])"
+    proc = subprocess.Popen([sys.executable, "-c", launch, "--latency", str(latency)], env=env,
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        base_url = proc.stdout.readline().strip()
+        if not base_url.startswith("http"):
+            raise RuntimeError("fake server did not start")
+        yield base_url, key
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
 def main(argv: Optional[list[str]] = None) -> None:
     """Run the fake server in the foreground (for manual tests and out-of-process benchmarks)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--latency", type=float, default=0.0)
     args = parser.parse_args(argv)
-    import os
-
     server = FakeOpenAIServer(latency=args.latency, port=args.port,
                               api_key=os.environ.get("FAKE_OPENAI_KEY"))
     with server:
