@@ -15,6 +15,7 @@ an ``ImageError`` that names the file and the reason, so a build can quarantine 
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import cv2
@@ -33,6 +34,89 @@ class ImageError(ValueError):
         super().__init__(f"{source}: {reason}")
         self.source = source
         self.reason = reason
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """What a reference file was before conversion: its upright size, how its pixels became
+    8-bit RGB, whether EXIF rotation applied, and its EXIF camera settings (None where absent)."""
+
+    width: int
+    height: int
+    colour: str = "none"
+    exif_rotated: bool = False
+    camera: dict = field(default_factory=dict)  # make, model, exposure_time, iso, focal_length
+
+
+_EXIF_IFD = 0x8769
+_CAMERA_TAGS = {"make": (None, 0x010F), "model": (None, 0x0110),
+                "exposure_time": (_EXIF_IFD, 0x829A), "iso": (_EXIF_IFD, 0x8827),
+                "focal_length": (_EXIF_IFD, 0x920A)}
+
+
+def _exif_value(value, kind: str):
+    """An EXIF value as the record stores it: trimmed text, int ISO, float seconds / mm."""
+    if isinstance(value, (tuple, list)):
+        value = value[0] if value else None
+    if value is None:
+        return None
+    if kind in ("make", "model"):
+        if isinstance(value, bytes):
+            value = value.decode("utf-8", "replace")
+        text = str(value).strip("\x00 ").strip()
+        return text or None
+    try:
+        number = float(value)
+    except (TypeError, ValueError, ZeroDivisionError):
+        return None
+    if not np.isfinite(number) or number <= 0:
+        return None
+    return int(round(number)) if kind == "iso" else number
+
+
+def camera_settings(img: Image.Image) -> dict:
+    """EXIF make, model, exposure time (s), ISO and focal length (mm) that the file states."""
+    try:
+        exif = img.getexif()
+    except Exception:  # a malformed EXIF block never stops a build; it just says nothing
+        return {}
+    out = {}
+    for kind, (ifd, tag) in _CAMERA_TAGS.items():
+        try:
+            value = exif.get_ifd(ifd).get(tag) if ifd else exif.get(tag)
+        except Exception:
+            value = None
+        value = _exif_value(value, kind)
+        if value is not None:
+            out[kind] = value
+    return out
+
+
+def _orientation(img: Image.Image) -> int:
+    """The EXIF orientation tag (1: upright as stored; 0 or absent read as 1)."""
+    try:
+        return int(img.getexif().get(0x0112, 1) or 1)
+    except Exception:
+        return 1
+
+
+def _colour_step(img: Image.Image) -> str:
+    """How ``_to_rgb`` turns this mode into 8-bit RGB, in words."""
+    mode = img.mode
+    if mode.startswith("I;16"):
+        return "16-bit grayscale scaled to 8 bits, replicated to RGB"
+    if mode in ("I", "F"):
+        return f"{mode} grayscale scaled to 8 bits, replicated to RGB"
+    if mode == "L":
+        return "grayscale replicated to RGB"
+    if mode == "P":
+        return "palette expanded" + (", transparency composited over white"
+                                     if "transparency" in img.info else " to RGB")
+    if mode in ("RGBA", "LA", "PA", "RGBa", "La"):
+        return f"{mode} alpha composited over white"
+    if mode == "RGB":
+        return "none"
+    return f"{mode} converted to RGB"
 
 
 def _to_rgb(img: Image.Image) -> np.ndarray:
@@ -59,13 +143,20 @@ def _to_rgb(img: Image.Image) -> np.ndarray:
 
 def decode_image(data: bytes, source: str = "<bytes>") -> np.ndarray:
     """Decode encoded image bytes to uint8 RGB, or raise ImageError naming ``source``."""
+    return decode_with_info(data, source)[0]
+
+
+def decode_with_info(data: bytes, source: str = "<bytes>") -> tuple[np.ndarray, SourceInfo]:
+    """``decode_image`` plus what the file was (its size, colour mode, rotation and camera)."""
     if not data:
         raise ImageError(source, "file is empty")
     try:
         with Image.open(io.BytesIO(data)) as img:
             img.load()  # forces a full decode: truncated files fail here
-            img = ImageOps.exif_transpose(img)
-            arr = _to_rgb(img)
+            camera = camera_settings(img)
+            colour = _colour_step(img)
+            rotated = _orientation(img) not in (0, 1)
+            arr = _to_rgb(ImageOps.exif_transpose(img))
     except UnidentifiedImageError:
         raise ImageError(source, "not an image file Pillow can identify") from None
     except (OSError, SyntaxError, ValueError) as exc:
@@ -73,17 +164,22 @@ def decode_image(data: bytes, source: str = "<bytes>") -> np.ndarray:
     h, w = arr.shape[:2]
     if min(h, w) < MIN_SIDE:
         raise ImageError(source, f"too small: {w}×{h} px, need at least {MIN_SIDE} px on each side")
-    return arr
+    return arr, SourceInfo(width=w, height=h, colour=colour, exif_rotated=rotated, camera=camera)
 
 
 def load_image(path: str | Path) -> np.ndarray:
     """Read and convert one image file (see module docstring)."""
+    return load_with_info(path)[0]
+
+
+def load_with_info(path: str | Path) -> tuple[np.ndarray, SourceInfo]:
+    """``load_image`` plus what the file was (see ``SourceInfo``)."""
     path = Path(path)
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise ImageError(str(path), f"cannot be read ({exc.strerror or exc})") from None
-    return decode_image(data, str(path))
+    return decode_with_info(data, str(path))
 
 
 def resize_short_side(image: np.ndarray, short_side: int | None) -> np.ndarray:

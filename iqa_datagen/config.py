@@ -62,6 +62,10 @@ class MosSource(_Section):
     tie_margin: float = Field(0.0, ge=0)
     max_pairs_per_reference: Optional[int] = Field(None, ge=1)
     options: dict[str, Any] = Field(default_factory=dict)
+    # How the judgements were collected (records' context.rating); known kinds fill these in.
+    protocol: Optional[Literal["ACR", "DCR", "2AFC"]] = None
+    raters: Optional[int] = Field(None, ge=1)  # ratings per image
+    scale: Optional[str] = None  # e.g. "MOS 1..5"
 
     @field_validator("kind")
     @classmethod
@@ -121,6 +125,14 @@ class DetailedConfig(_Section):
     _registered = field_validator("writer")(_writer("DETAILED_WRITERS", "auto"))
 
 
+class ViewingConfig(_Section):
+    """The viewing conditions the labels assume, stated in every record's context. The defaults
+    describe an ordinary office set-up; set them to what your raters or users actually have."""
+
+    display: str = "sRGB desktop monitor, about 100 cd/m², image shown at native resolution"
+    distance: str = "about 60 cm (arm's length)"
+
+
 class ExpansionConfig(_Section):
     # "gt" (from the ground truth), "llm" (gt when the LLM is off), "off", or any registered
     # expansion writer (generators.writers.EXPANSION_WRITERS).
@@ -162,6 +174,7 @@ class BuildConfig(_Section):
     tasks: TasksConfig = Field(default_factory=TasksConfig)
     split: SplitConfig = Field(default_factory=SplitConfig)
     mos: list[MosSource] = Field(default_factory=list)
+    viewing: ViewingConfig = Field(default_factory=ViewingConfig)
     llm: LLMSection = Field(default_factory=LLMSection)
     detailed: DetailedConfig = Field(default_factory=DetailedConfig)
     expansion: ExpansionConfig = Field(default_factory=ExpansionConfig)

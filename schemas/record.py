@@ -11,8 +11,10 @@ from typing import Literal, Optional
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 SCHEMA_VERSION_KEY = b"iqa_datagen.schema_version"
+# Earlier versions this one still reads, and the columns each lacks (read back as nulls).
+READABLE_VERSIONS: dict[str, tuple[str, ...]] = {"1.0": ("context",)}
 
 Setting = Literal["full_reference", "no_reference"]
 ResponseKind = Literal["templated", "detailed"]
@@ -71,6 +73,61 @@ class Provenance(_Model):
     notes: Optional[str] = None
 
 
+class Camera(_Model):
+    """EXIF camera settings of the reference file, each None where the file does not say."""
+
+    make: Optional[str] = None
+    model: Optional[str] = None
+    exposure_time: Optional[float] = None  # seconds
+    iso: Optional[int] = None
+    focal_length: Optional[float] = None  # millimetres
+
+
+class Processing(_Model):
+    """What was done to the reference before distortion: colour conversion and resizing."""
+
+    colour: str  # how the file's pixels became 8-bit RGB ("none" when they already were)
+    exif_rotated: bool = False
+    resized: bool = False
+    short_side: Optional[int] = None  # the configured short side (None: not limited)
+    width: int  # the reference as used, in pixels
+    height: int
+    variant: Optional[str] = None  # a derived copy of a built-in image (flip and crop)
+
+
+class RatingProtocol(_Model):
+    """How the human judgements behind a MOS-derived record were collected."""
+
+    protocol: Optional[Literal["ACR", "DCR", "2AFC"]] = None  # None where none of these fits
+    raters: Optional[int] = None  # ratings per image, where the study states it
+    scale: str  # the dataset's own score and range, e.g. "DMOS 1..5"
+    higher_is_better: bool
+    notes: Optional[str] = None
+
+
+class Viewing(_Model):
+    """Viewing conditions the labels assume (from the build config's documented defaults)."""
+
+    display: str
+    distance: str
+
+
+class RecordContext(_Model):
+    """Where a record's reference came from, how it was prepared and under which assumptions
+    it is judged. Paths are relative to the source: never a path of the building machine."""
+
+    source: str  # reference folder name, "skimage.data" or "mos:<dataset>"
+    path: str  # the reference's file path relative to that source
+    distorted_paths: list[str] = Field(default_factory=list)  # MOS images A and B, relative
+    width: int  # the original file's size, upright
+    height: int
+    aspect_ratio: float
+    camera: Camera = Field(default_factory=Camera)
+    processing: Processing
+    rating: Optional[RatingProtocol] = None  # MOS-derived records only
+    viewing: Viewing
+
+
 class Record(_Model):
     """A dataset record; validation enforces what must hold for every task."""
 
@@ -94,6 +151,7 @@ class Record(_Model):
     verdict: Optional[Verdict] = None
     source_record_id: Optional[str] = None
     provenance: Provenance
+    context: Optional[RecordContext] = None  # always set by builds; None only in schema 1.0 data
 
     @field_validator("conversations")
     @classmethod
@@ -146,6 +204,33 @@ _PROVENANCE = pa.struct([
     ("reference_name", pa.string()), ("notes", pa.string()),
 ])
 
+_CONTEXT = pa.struct([
+    ("source", pa.string()), ("path", pa.string()), ("distorted_paths", pa.list_(pa.string())),
+    ("width", pa.int32()), ("height", pa.int32()), ("aspect_ratio", pa.float32()),
+    ("camera", pa.struct([("make", pa.string()), ("model", pa.string()),
+                          ("exposure_time", pa.float32()), ("iso", pa.int32()),
+                          ("focal_length", pa.float32())])),
+    ("processing", pa.struct([("colour", pa.string()), ("exif_rotated", pa.bool_()),
+                              ("resized", pa.bool_()), ("short_side", pa.int32()),
+                              ("width", pa.int32()), ("height", pa.int32()),
+                              ("variant", pa.string())])),
+    ("rating", pa.struct([("protocol", pa.string()), ("raters", pa.int32()),
+                          ("scale", pa.string()), ("higher_is_better", pa.bool_()),
+                          ("notes", pa.string())])),
+    ("viewing", pa.struct([("display", pa.string()), ("distance", pa.string())])),
+])
+
+
+def _hf_value(typ: pa.DataType):
+    """The Hugging Face ``features`` entry of an Arrow type (structs, lists and scalars)."""
+    if pa.types.is_struct(typ):
+        return {typ.field(i).name: _hf_value(typ.field(i).type) for i in range(typ.num_fields)}
+    if pa.types.is_list(typ):
+        return [_hf_value(typ.value_type)]
+    dtype = {"float": "float32", "double": "float64"}.get(str(typ), str(typ))
+    return {"dtype": dtype, "_type": "Value"}
+
+
 _HF_FEATURES = {
     "id": {"dtype": "string", "_type": "Value"},
     "task": {"dtype": "string", "_type": "Value"},
@@ -180,6 +265,7 @@ _HF_FEATURES = {
         ("source", "string"), ("generator", "string"), ("generator_version", "string"),
         ("prompt_version", "string"), ("package_version", "string"), ("seed", "int64"),
         ("reference_name", "string"), ("notes", "string")]},
+    "context": _hf_value(_CONTEXT),
 }
 
 
@@ -208,6 +294,7 @@ def arrow_schema() -> pa.Schema:
         pa.field("verdict", _VERDICT),
         pa.field("source_record_id", pa.string()),
         pa.field("provenance", _PROVENANCE, nullable=False),
+        pa.field("context", _CONTEXT),
     ]
     metadata = {
         b"huggingface": json.dumps({"info": {"features": _HF_FEATURES}}).encode(),
@@ -220,12 +307,20 @@ class SchemaVersionError(ValueError):
     """A Parquet file was written with another schema version."""
 
 
-def check_schema_version(metadata: dict | None, where: str) -> None:
-    """Raise SchemaVersionError naming ``where`` unless the metadata has this SCHEMA_VERSION."""
+def schema_version_of(metadata: dict | None) -> Optional[str]:
+    """The schema version a file's metadata records (None when it records none)."""
     found = (metadata or {}).get(SCHEMA_VERSION_KEY)
-    found = found.decode() if isinstance(found, bytes) else found
-    if found != SCHEMA_VERSION:
+    return found.decode() if isinstance(found, bytes) else found
+
+
+def check_schema_version(metadata: dict | None, where: str) -> str:
+    """The file's schema version; SchemaVersionError naming ``where`` unless it is this
+    SCHEMA_VERSION or one this version still reads (READABLE_VERSIONS)."""
+    found = schema_version_of(metadata)
+    if found != SCHEMA_VERSION and found not in READABLE_VERSIONS:
+        readable = ", ".join(repr(v) for v in [SCHEMA_VERSION, *READABLE_VERSIONS])
         raise SchemaVersionError(
             f"{where}: schema version {found!r} is not supported; this iqa-datagen reads "
-            f"{SCHEMA_VERSION!r} (rebuild the dataset or use a matching iqa-datagen version)"
+            f"{readable} (rebuild the dataset or use a matching iqa-datagen version)"
         )
+    return found

@@ -210,13 +210,23 @@ def test_mos_source_gives_human_rated_instant_rating_records(tmp_path):
             rows.append(f"refs/{name}.png,dist/{name}_{k}.png,{score},true")
     (root / "mos.csv").write_text("reference,distorted,score,higher_is_better\n"
                                   + "\n".join(rows) + "\n")
-    config = tiny(mos=[{"kind": "csv", "root": str(root)}],
+    config = tiny(mos=[{"kind": "csv", "root": str(root), "protocol": "ACR", "raters": 12}],
                   references={"limit": 2, "short_side": 64})
     summary = build_dataset(out=str(tmp_path / "ds"), config=config)
     rating = [row for p in (tmp_path / "ds" / "data").rglob("*.parquet")
               for row in pq.read_table(p).to_pylist() if row["task"] == "instant_rating"]
     assert rating and all(r["verdict"]["source"] == "mos:mos" for r in rating)
     assert len(rating) == 2 * 9  # 3 pairs per reference × 3 references × both settings
+    for r in rating:  # the judgements' protocol and the files, relative to the MOS root
+        ctx = r["context"]
+        assert ctx["rating"] == {"protocol": "ACR", "raters": 12,
+                                 "scale": "score as given in the CSV", "higher_is_better": True,
+                                 "notes": None}
+        assert ctx["source"] == "mos:mos" and ctx["path"].startswith("refs/")
+        assert [p.split("/")[0] for p in ctx["distorted_paths"]] == ["dist", "dist"]
+        assert r["sample_key"].endswith(":".join(ctx["distorted_paths"]))
+        assert min(ctx["width"], ctx["height"]) == 48 and ctx["processing"]["short_side"] == 64
+        assert not ctx["processing"]["resized"]  # 48 px is under the short side: kept
     for r in rating:
         winner = r["verdict"]["winner"]
         a, b = (float(x.split("=")[1].rstrip(",")) for x in

@@ -47,7 +47,13 @@ def test_build_makes_every_task_and_setting_with_manifest_and_card(built):
                        for split in counts) > 0, (setting, kind)
     assert summary["references"] == 8 and summary["shards"] == 3
     assert summary["records_total"] == summary["rows"]["rows"] > 100
-    assert (out / "README.md").read_text().count("Distortion identification") >= 2
+    card = (out / "README.md").read_text()
+    assert card.count("Distortion identification") >= 2
+    assert "## Context" in card and "skimage.data (8)" in card
+    contexts = [c for p in (out / "data").rglob("*.parquet")
+                for c in pq.read_table(p, columns=["context"]).column("context").to_pylist()]
+    assert len(contexts) == summary["rows"]["rows"] and all(contexts)  # every record has one
+    assert {c["source"] for c in contexts} == {"skimage.data"}
     from iqa_datagen.storage import verify_manifest
 
     assert verify_manifest(out) == []

@@ -90,3 +90,26 @@ def test_resize_short_side_only_shrinks():
     assert resize_short_side(tall, 224).shape == (336, 224, 3)
     small = np.zeros((100, 150, 3), np.uint8)
     assert resize_short_side(small, 224) is small
+
+
+def test_source_info_reports_size_colour_rotation_and_camera(tmp_path):
+    from iqa_datagen.distortions.images import load_with_info
+
+    exif = Image.Exif()
+    exif[0x010F] = "Canon"
+    exif[0x0110] = "EOS 5D "
+    exif[0x0112] = 6  # shown rotated: the upright image is 40 wide, 80 high
+    sub = exif.get_ifd(0x8769)
+    sub[0x829A] = 0.008  # 1/125 s
+    sub[0x8827] = 400
+    sub[0x920A] = 50.0
+    path = save(tmp_path / "cam.jpg", Image.fromarray(np.zeros((40, 80, 3), np.uint8)),
+                exif=exif.tobytes())
+    image, info = load_with_info(path)
+    assert image.shape == (80, 40, 3) and (info.width, info.height) == (40, 80)
+    assert info.exif_rotated and info.colour == "none"
+    assert info.camera == {"make": "Canon", "model": "EOS 5D", "exposure_time": 0.008,
+                           "iso": 400, "focal_length": 50.0}
+    gray = save(tmp_path / "g16.png", Image.fromarray(np.full((40, 50), 9000, np.uint16)))
+    _, info = load_with_info(gray)
+    assert info.camera == {} and not info.exif_rotated and info.colour.startswith("16-bit")

@@ -33,7 +33,7 @@ from iqa_datagen.generators import image_stats
 from iqa_datagen import storage
 from iqa_datagen.seeding import rng_for
 from iqa_datagen.tasks import TASKS
-from iqa_datagen.schemas import (DistortionLabel, ImageField, Provenance, Record, SchemaVersionError,
+from iqa_datagen.schemas import (SCHEMA_VERSION, DistortionLabel, ImageField, Provenance, Record, SchemaVersionError,
                      Turn, Verdict, arrow_schema)
 
 SETTINGS = ("full_reference", "no_reference")
@@ -152,7 +152,7 @@ def test_round_trip_field_by_field_with_pyarrow(dataset, records):
         assert meta.num_rows <= 3
         assert all(meta.row_group(i).num_rows <= 2 for i in range(meta.num_row_groups))
         assert meta.row_group(0).column(0).compression == "ZSTD"
-        assert pq.read_schema(path).metadata[b"iqa_datagen.schema_version"] == b"1.0"
+        assert pq.read_schema(path).metadata[b"iqa_datagen.schema_version"] == SCHEMA_VERSION.encode()
         for row in pq.read_table(path).to_pylist():
             assert row["split"] == path.parent.name
             assert path.name.startswith(f"{row['task']}-{row['setting']}-")
@@ -221,6 +221,22 @@ def test_schema_version_mismatch_names_the_file(tmp_path, records):
         list(storage.read_records(tmp_path))
     with pytest.raises(SchemaVersionError, match="legacy-00000.parquet"):
         storage.open_dataset(tmp_path)
+
+
+def test_previous_schema_version_still_reads_without_context(tmp_path, records):
+    """A file written by schema 1.0 (no context column) reads back, its context null."""
+    schema = arrow_schema()
+    old_fields = [f for f in schema if f.name != "context"]
+    old = pa.schema(old_fields, metadata={**schema.metadata,
+                                          b"iqa_datagen.schema_version": b"1.0"})
+    rows = [{k: v for k, v in r.to_row().items() if k != "context"} for r in records[:3]]
+    path = tmp_path / "data" / "train" / "legacy-00000.parquet"
+    path.parent.mkdir(parents=True)
+    pq.write_table(pa.Table.from_pylist(rows, schema=old), path)
+    back = list(storage.read_records(tmp_path, as_models=True))
+    assert [r.id for r in back] == [r.id for r in records[:3]]
+    assert all(r.context is None for r in back)
+    assert storage.read_table(tmp_path, columns=["id", "context"]).num_rows == 3
 
 
 # -- Hugging Face datasets ---------------------------------------------------------------------
@@ -360,7 +376,7 @@ def test_manifest_counts_checksums_and_no_secrets(dataset, records):
     assert manifest["totals"]["rows"] == len(records)
     assert manifest["totals"]["by_distortion_count"] == {"single": 40, "multi": 40}
     v = manifest["versions"]
-    assert v["schema"] == "1.0" and v["prompt_versions"] == ["p3"]
+    assert v["schema"] == SCHEMA_VERSION and v["prompt_versions"] == ["p3"]
     assert v["generators"] == {"offline": {"1": len(records)}} and "pyarrow" in v["libraries"]
     listed = {f["path"]: f for f in manifest["files"]}
     files = storage.list_data_files(dataset)

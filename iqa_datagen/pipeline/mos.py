@@ -6,18 +6,21 @@ so no reference of a MOS dataset (nor any of its distorted versions) lands in tw
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, Mapping
+from typing import Iterator, Mapping, Optional
 
-from iqa_datagen.distortions.images import ImageError, encode_png, load_image, resize_short_side
+from iqa_datagen.distortions.images import (ImageError, encode_png, load_image, load_with_info,
+                                            resize_short_side)
 from iqa_datagen.generators.mos import MosPair, load_mos_pairs
+from iqa_datagen.generators.mos.protocols import rating_protocol
 from iqa_datagen.generators.records import image_field, make_record, provenance
 from iqa_datagen.config import BuildConfig
+from iqa_datagen.pipeline.context import make_context
 from iqa_datagen.pipeline.references import assign_splits
 from iqa_datagen.pipeline.samples import BRIEF_GENERATOR_VERSION
 from iqa_datagen.pipeline.shard import ShardReport
-from iqa_datagen.schemas import SETTINGS, Record, Verdict
+from iqa_datagen.schemas import SETTINGS, RatingProtocol, Record, Verdict
 from iqa_datagen.seeding import derive_seed, stable_id
 from iqa_datagen.tasks import TASKS
 
@@ -31,6 +34,8 @@ class MosItem:
     ref_id: str
     group: str
     key: str
+    paths: tuple[str, ...] = ()  # reference, A and B relative to the source's root
+    rating: Optional[RatingProtocol] = field(default=None, compare=False)
 
 
 def _relative(path: Path, root: Path) -> str:
@@ -55,8 +60,12 @@ def collect_mos(config: BuildConfig) -> list[MosItem]:
                                 config.split.test_fraction))
         for p in pairs:
             group = groups[p.reference]
-            key = ":".join([group, _relative(p.image_a, root), _relative(p.image_b, root)])
-            items.append(MosItem(p, splits[group], stable_id("ref", group), group, key))
+            paths = tuple(_relative(f, root) for f in (p.reference, p.image_a, p.image_b))
+            key = ":".join([group, *paths[1:]])
+            rating = rating_protocol(source.kind, p.higher_is_better, protocol=source.protocol,
+                                     raters=source.raters, scale=source.scale)
+            items.append(MosItem(p, splits[group], stable_id("ref", group), group, key, paths,
+                                 rating))
     return items
 
 
@@ -69,8 +78,9 @@ def mos_records(config: BuildConfig, items: list[MosItem], report: ShardReport,
     for item in items:
         p = item.pair
         try:
-            ref, a, b = (resize_short_side(load_image(path), short)
-                         for path in (p.reference, p.image_a, p.image_b))
+            ref_full, info = load_with_info(p.reference)
+            ref = resize_short_side(ref_full, short)
+            a, b = (resize_short_side(load_image(path), short) for path in (p.image_a, p.image_b))
         except (ImageError, OSError) as exc:
             report.quarantined.append({"reference": item.group, "source": str(p.reference),
                                        "pair": [str(p.image_a), str(p.image_b)],
@@ -86,6 +96,10 @@ def mos_records(config: BuildConfig, items: list[MosItem], report: ShardReport,
                           notes=f"human scores A={p.score_a:g}, B={p.score_b:g} "
                                 f"({direction} is better)")
         name = item.key.replace(":", "-").replace("/", "_")
+        # A file outside the source's root (absolute in a CSV) is named by its file name only.
+        paths = [Path(q).name if Path(q).is_absolute() else q for q in item.paths]
+        context = make_context(source=f"mos:{p.dataset}", path=paths[0], info=info, used=ref,
+                               config=config, rating=item.rating, distorted_paths=paths[1:])
         for setting in SETTINGS:
             q, ans = rating.render({"setting": setting, "verdict": {"winner": p.winner}},
                                    item.split, config.seed, item.key, gt_names)
@@ -96,4 +110,5 @@ def mos_records(config: BuildConfig, items: list[MosItem], report: ShardReport,
                 image_ref=image_field(ref_png, f"{name}-ref.png"),
                 image_a=image_field(a_png, f"{name}-A.png"),
                 image_b=image_field(b_png, f"{name}-B.png"),
-                question=q, response=ans, verdict=verdict, provenance=prov)
+                question=q, response=ans, verdict=verdict, provenance=prov
+            ).model_copy(update={"context": context})

@@ -9,14 +9,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Optional
 
 import cv2
 import numpy as np
 
-from iqa_datagen.distortions.images import (BUILTIN_REFERENCES, builtin_reference, list_images, load_image,
-                                resize_short_side)
+from iqa_datagen.distortions.images import (BUILTIN_REFERENCES, SourceInfo, builtin_reference,
+                                            list_images, load_with_info, resize_short_side)
 from iqa_datagen.config import BuildConfig
 from iqa_datagen.seeding import derive_seed, stable_id
+
+
+BUILTIN_PREFIX = "builtin:"
 
 
 @dataclass(frozen=True)
@@ -89,20 +93,35 @@ def make_shards(references: list[Reference], shard_size: int) -> list[Shard]:
 
 
 def load_reference(ref: Reference, short_side: int | None) -> np.ndarray:
-    """Pixels of a reference, resized (bicubic) so its short side is at most ``short_side``.
+    """Pixels of a reference, resized (bicubic) so its short side is at most ``short_side``."""
+    return read_reference(ref, short_side)[0]
+
+
+def read_reference(ref: Reference, short_side: int | None
+                   ) -> tuple[np.ndarray, SourceInfo, Optional[str]]:
+    """``load_reference`` plus what the file was and, for a copy of a built-in image, how the
+    copy was derived.
 
     Copies of a built-in image (``name~k``) are mirrored/cropped variants so that each copy is a
     distinct image; they share a group, hence a split.
     """
+    variant = None
     if ref.source.startswith("builtin:"):
         label = ref.source.split(":", 1)[1]
         base, _, copy = label.partition("~")
         image = builtin_reference(base)
+        info = SourceInfo(width=image.shape[1], height=image.shape[0])
         if copy:
             image = _variant(image, int(copy))
+            variant = f"copy {copy}: {_variant_words(int(copy))}"
     else:
-        image = load_image(ref.source)
-    return resize_short_side(image, short_side)
+        image, info = load_with_info(ref.source)
+    return resize_short_side(image, short_side), info, variant
+
+
+def _variant_words(k: int) -> str:
+    flips = [w for w, on in (("mirrored", k % 2), ("flipped upside down", (k // 2) % 2)) if on]
+    return ", ".join(flips + ["95% crop resized back to the original size"])
 
 
 def _variant(image: np.ndarray, k: int) -> np.ndarray:

@@ -20,8 +20,9 @@ from iqa_datagen.distortions.images import ImageError
 from iqa_datagen.distortions.registry import Registry, build_registry
 from iqa_datagen.config import BuildConfig
 from iqa_datagen.pipeline import generation
+from iqa_datagen.pipeline.context import folder_source, make_context, with_context
 from iqa_datagen.pipeline.detailed import detailed_records
-from iqa_datagen.pipeline.references import Reference, Shard, load_reference
+from iqa_datagen.pipeline.references import BUILTIN_PREFIX, Reference, Shard, read_reference
 from iqa_datagen.pipeline.samples import ReferenceWorker, Verdicter
 from iqa_datagen.schemas import Record
 from iqa_datagen.storage import part_done, read_part, write_part
@@ -175,10 +176,17 @@ class ShardRunner:
     # -- the stream of one shard's records ------------------------------------------------------
 
     def _records(self, shard: Shard, report: ShardReport, rejects: list[dict]) -> Iterator[Record]:
+        """Every record of the shard, each stamped with its reference's context."""
+        contexts: dict = {}
+        records = self._raw_records(shard, report, rejects, contexts)
+        return with_context(records, lambda rec: contexts[rec.reference_id])
+
+    def _raw_records(self, shard: Shard, report: ShardReport, rejects: list[dict],
+                     contexts: dict) -> Iterator[Record]:
         pending: list[PendingDetailed] = []
         batch_mode = generation.llm_enabled(self.config) and self.config.llm.batch
         for ref in shard.references:
-            image = self._load(ref, report)
+            image = self._load(ref, report, contexts)
             if image is None:
                 continue
             out = self.worker.run(ref, image, self.verdicter, self.with_rating)
@@ -193,9 +201,16 @@ class ShardRunner:
             yield from self._detailed(pending, report, rejects)
         self._usage(report)
 
-    def _load(self, ref: Reference, report: ShardReport):
+    def _load(self, ref: Reference, report: ShardReport, contexts: dict):
+        """The reference's pixels (its context into ``contexts``), or None when quarantined."""
         try:
-            return load_reference(ref, self.config.references.short_side)
+            image, info, variant = read_reference(ref, self.config.references.short_side)
+            builtin = ref.source.startswith(BUILTIN_PREFIX)
+            contexts[ref.ref_id] = make_context(
+                source=folder_source(self.config), config=self.config, info=info, used=image,
+                path=ref.source[len(BUILTIN_PREFIX):].partition("~")[0] if builtin else ref.name,
+                variant=variant)
+            return image
         except ImageError as exc:
             report.quarantined.append({"reference": ref.name, "source": ref.source,
                                        "reason": exc.reason})

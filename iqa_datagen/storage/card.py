@@ -19,6 +19,7 @@ from iqa_datagen.tasks import TASKS
 
 from .layout import (CARD_NAME, DATA_DIR, MANIFEST_NAME, STATS_DIR, atomic_write_bytes,
                      atomic_write_text, ordered_splits)
+from .context_summary import card_lines as context_lines
 from .manifest import read_manifest
 from .stats import DEFAULT_IMAGE_CAP, MAX_HIST_WORDS, PERCENTILES, collect_stats
 
@@ -283,7 +284,8 @@ def render_card(dataset_dir: Path, stats: dict, plots: dict, title: str) -> str:
         "`response_kind` (templated / detailed), `reference_id`, `reference_group` (references that always share a split), `sample_key`, `image_ref`, `image_a`, "
         "`image_b` (PNG images), `question`, `response`, `conversations` (LLaVA-style turns), "
         "`distortions_a`, `distortions_b` (category, name, level 1–5, grade), "
-        "`multi_distortion`, `verdict` (paired tasks), `source_record_id`, `provenance`.", "",
+        "`multi_distortion`, `verdict` (paired tasks), `source_record_id`, `provenance`, "
+        "`context` (where the reference came from and how it was prepared and judged).", "",
         "## Counts", "",
         "Records per task and setting; `single / multi` distortion where it applies.", "",
         counts_table(counts, splits), "",
@@ -305,6 +307,7 @@ def render_card(dataset_dir: Path, stats: dict, plots: dict, title: str) -> str:
     for name, file in plots["images"].items():
         body.append(f"![{STAT_TITLES.get(name, name)}]({STATS_DIR}/{file})")
     body.append("")
+    body += context_lines(stats["context"])
     body += _provenance_section(dataset_dir, stats)
     return front_matter(splits, title, total) + "\n" + "\n".join(body)
 

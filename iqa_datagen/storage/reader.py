@@ -9,7 +9,8 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from iqa_datagen.schemas import Record, SchemaVersionError, check_schema_version
+from iqa_datagen.schemas import (READABLE_VERSIONS, Record, SchemaVersionError,
+                                 check_schema_version)
 
 from .layout import StorageError, list_data_files
 from .writer import storage_schema
@@ -21,15 +22,18 @@ Filters = Any  # a pyarrow.compute.Expression or DNF filters [("task", "==", "x"
 def check_file(path: Path | str) -> pa.Schema:
     """The file's Arrow schema after checking its schema version and columns.
 
-    Raises SchemaVersionError (naming the file) for another schema version and StorageError for
-    an unreadable file or missing columns.
+    Raises SchemaVersionError (naming the file) for a schema version this one cannot read and
+    StorageError for an unreadable file or missing columns. Files of an earlier readable version
+    (``READABLE_VERSIONS``) are accepted; the columns added since read back as nulls.
     """
     try:
         schema = pq.read_schema(path)
     except (OSError, pa.ArrowException) as exc:
         raise StorageError(f"{path}: not a readable Parquet file ({exc})") from exc
-    check_schema_version(schema.metadata, str(path))
-    missing = [name for name in storage_schema().names if name not in schema.names]
+    version = check_schema_version(schema.metadata, str(path))
+    added = READABLE_VERSIONS.get(version, ())  # columns that version lacks: read as nulls
+    missing = [name for name in storage_schema().names
+               if name not in schema.names and name not in added]
     if missing:
         raise StorageError(f"{path}: missing record columns {missing}")
     return schema

@@ -21,6 +21,7 @@ from iqa_datagen.generators import image_stats
 from iqa_datagen.generators.vocabulary import GRADE_SCALES, grade_scale
 from iqa_datagen.seeding import rng_for
 
+from .context_summary import ContextTally
 from .counts import count_batch, nest_counts, totals
 from .reader import data_files, iter_batches
 
@@ -28,7 +29,7 @@ DEFAULT_IMAGE_CAP = 2000
 MAX_HIST_WORDS = 400  # response-length histograms clip here
 PERCENTILES = (5, 25, 50, 75, 95)
 _TEXT_COLUMNS = ["split", "task", "setting", "multi_distortion", "response_kind", "response",
-                 "distortions_a", "distortions_b", "reference_id", "provenance"]
+                 "distortions_a", "distortions_b", "reference_id", "provenance", "context"]
 
 
 def word_count(text: str) -> int:
@@ -70,6 +71,7 @@ def _text_pass(dataset_dir: Path) -> tuple[dict, dict]:
     references: dict[str, set] = defaultdict(set)
     generators: Counter = Counter()
     prompt_versions: set = set()
+    contexts = ContextTally()
     for batch in iter_batches(dataset_dir, _TEXT_COLUMNS, batch_size=1024):
         counts.update(count_batch(batch))
         cols = {name: batch.column(name).to_pylist() for name in _TEXT_COLUMNS}
@@ -80,6 +82,7 @@ def _text_pass(dataset_dir: Path) -> tuple[dict, dict]:
             lengths[(task, kind, multi)].add(words)
             lengths[(task, kind, "all")].add(words)
             references[cols["split"][i]].add(cols["reference_id"][i])
+            contexts.add(cols["context"][i])
             prov = cols["provenance"][i]
             generators[prov["generator"]] += 1
             if prov.get("prompt_version"):
@@ -115,6 +118,7 @@ def _text_pass(dataset_dir: Path) -> tuple[dict, dict]:
         },
         "generators": dict(sorted(generators.items())),
         "prompt_versions": sorted(prompt_versions),
+        "context": contexts.summary(),
     }
     hists = {key: lengths[key].hist for key in lengths if key[2] == "all"}
     return stats, {"response_word_hists": hists}
