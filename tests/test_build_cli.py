@@ -132,9 +132,13 @@ def test_cli_build_prints_a_json_summary_then_stats_and_exports_read_it(tmp_path
     stats = json.loads(stdout.strip().splitlines()[-1])
     assert code == 0 and stats["verify"]["ok"] and stats["totals"]["rows"] == summary["records_total"]
 
-    code, stdout = _cli("stats", str(out), "--verify")
+    c = stats["consistency"]  # the offline writer never contradicts its own description
+    assert c["checked"] > 0 and c["contradicting"] == 0
+
+    code, stdout = _cli("stats", str(out), "--verify", "--consistency")
     assert code == 0 and "checksums: ok" in stdout
     assert "mean words  assessment_reasoning" in stdout
+    assert f"consistency: 0 of {c['checked']} detailed reasoning records" in stdout
 
     code, _ = _cli("export", str(out), "--format", "depictqa", "--out", str(tmp_path / "dq"))
     assert code == 0

@@ -356,3 +356,8 @@ def validate_expansion(text: Optional[str], k: int, labels_a: Sequence[Distortio
                 reasons.append(f"pair {i}: {field} is a refusal: {refusal.group(0)!r}")
         reasons += _pair_reasons(i, q, a, labels_a, labels_b, winner, paired)
     return reasons, pairs
+
+
+def is_quality_conclusion(sentence: str) -> bool:
+    """Whether a sentence states an overall-quality verdict (what assessments must end with)."""
+    return _QUALITY_VERDICT_RE.search(sentence) is not None

@@ -41,6 +41,12 @@ def cmd_stats(args: argparse.Namespace) -> int:
                       f"{row['mean']:6.1f} (sd {row['std']:.1f}, {row['rows']} responses)")
         if build.get("rejects") is not None:
             print(f"  rejects at build: {build['rejects']}")
+        if args.consistency:
+            c = stats["consistency"]
+            print(f"  consistency: {c['contradicting']} of {c['checked']} detailed reasoning "
+                  f"records contradict their own description ({100 * c['share']:.2f}%)")
+            for example in c["examples"]:
+                print(f"    {example['id']} ({example['task']}): {example['reason']}")
         if args.verify:
             print("  checksums: " + ("ok" if not problems else "; ".join(problems)))
 
@@ -63,6 +69,9 @@ def add_parser(sub) -> None:
     s.add_argument("dataset", help="dataset folder made by `build`")
     s.add_argument("--verify", action="store_true",
                    help="also check every data file against the manifest's checksums")
+    s.add_argument("--consistency", action="store_true",
+                   help="report detailed records whose conclusion contradicts their own "
+                        "description, with examples (the JSON always has the figures)")
     s.add_argument("--json", action="store_true", help="print the statistics as JSON")
     s.set_defaults(handler=cmd_stats)
 

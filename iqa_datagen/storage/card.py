@@ -235,6 +235,23 @@ def front_matter(splits: list[str], pretty_name: str, rows: int) -> str:
     return "---\n" + yaml.safe_dump(meta, sort_keys=False, allow_unicode=True) + "---\n"
 
 
+def consistency_lines(consistency: dict) -> list[str]:
+    """The card's "Consistency" section: detailed records whose conclusion contradicts them."""
+    lines = ["## Consistency", "",
+             "Detailed reasoning records whose conclusion contradicts their own description "
+             "(a clean or sharp description ending in a poor verdict, a severe distortion "
+             "ending in a good one, or a winner the description calls worse); "
+             "`iqa-datagen stats --consistency` lists examples.", ""]
+    if not consistency["checked"]:
+        return lines + ["- No detailed reasoning records.", ""]
+    lines.append(f"- Contradicting: {_fmt(consistency['contradicting'])} of "
+                 f"{_fmt(consistency['checked'])} ({100 * consistency['share']:.2f}%).")
+    for task, row in consistency["by_task"].items():
+        lines.append(f"- {TASK_TITLES.get(task, task)}: {_fmt(row['contradicting'])} of "
+                     f"{_fmt(row['checked'])}.")
+    return lines + [""]
+
+
 def _provenance_section(dataset_dir: Path, stats: dict) -> list[str]:
     lines = ["## Provenance", ""]
     try:
@@ -307,6 +324,7 @@ def render_card(dataset_dir: Path, stats: dict, plots: dict, title: str) -> str:
     for name, file in plots["images"].items():
         body.append(f"![{STAT_TITLES.get(name, name)}]({STATS_DIR}/{file})")
     body.append("")
+    body += consistency_lines(stats["consistency"])
     body += context_lines(stats["context"])
     body += _provenance_section(dataset_dir, stats)
     return front_matter(splits, title, total) + "\n" + "\n".join(body)

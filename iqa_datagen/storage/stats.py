@@ -18,6 +18,7 @@ import numpy as np
 import pyarrow.parquet as pq
 
 from iqa_datagen.generators import image_stats
+from iqa_datagen.generators.consistency import contradictions
 from iqa_datagen.generators.vocabulary import GRADE_SCALES, grade_scale
 from iqa_datagen.seeding import rng_for
 
@@ -28,13 +29,43 @@ from .reader import data_files, iter_batches
 DEFAULT_IMAGE_CAP = 2000
 MAX_HIST_WORDS = 400  # response-length histograms clip here
 PERCENTILES = (5, 25, 50, 75, 95)
-_TEXT_COLUMNS = ["split", "task", "setting", "multi_distortion", "response_kind", "response",
-                 "distortions_a", "distortions_b", "reference_id", "provenance", "context"]
+_TEXT_COLUMNS = ["id", "split", "task", "setting", "multi_distortion", "response_kind",
+                 "response", "distortions_a", "distortions_b", "reference_id", "provenance", "context"]
 
 
 def word_count(text: str) -> int:
     """Words as whitespace-separated tokens (how the SPEC's mean lengths are meant)."""
     return len(text.split())
+
+
+MAX_EXAMPLES = 5
+
+
+class _Consistency:
+    """Detailed reasoning records checked for conclusions that contradict their description."""
+
+    def __init__(self) -> None:
+        self.checked: Counter = Counter()
+        self.contradicting: Counter = Counter()
+        self.examples: list[dict] = []
+
+    def add(self, record_id: str, task: str, response: str) -> None:
+        if task not in ("assessment_reasoning", "comparison_reasoning"):
+            return
+        self.checked[task] += 1
+        reasons = contradictions(task, response)
+        if reasons:
+            self.contradicting[task] += 1
+            if len(self.examples) < MAX_EXAMPLES:
+                self.examples.append({"id": record_id, "task": task, "reason": reasons[0]})
+
+    def summary(self) -> dict:
+        checked, bad = sum(self.checked.values()), sum(self.contradicting.values())
+        return {"checked": checked, "contradicting": bad,
+                "share": round(bad / checked, 4) if checked else 0.0,
+                "by_task": {t: {"checked": n, "contradicting": self.contradicting[t]}
+                            for t, n in sorted(self.checked.items())},
+                "examples": self.examples}
 
 
 class _Lengths:
@@ -72,6 +103,7 @@ def _text_pass(dataset_dir: Path) -> tuple[dict, dict]:
     generators: Counter = Counter()
     prompt_versions: set = set()
     contexts = ContextTally()
+    consistency = _Consistency()
     for batch in iter_batches(dataset_dir, _TEXT_COLUMNS, batch_size=1024):
         counts.update(count_batch(batch))
         cols = {name: batch.column(name).to_pylist() for name in _TEXT_COLUMNS}
@@ -79,6 +111,8 @@ def _text_pass(dataset_dir: Path) -> tuple[dict, dict]:
             task, kind = cols["task"][i], cols["response_kind"][i]
             multi = "multi" if cols["multi_distortion"][i] else "single"
             words = word_count(cols["response"][i])
+            if kind == "detailed":
+                consistency.add(cols["id"][i], task, cols["response"][i])
             lengths[(task, kind, multi)].add(words)
             lengths[(task, kind, "all")].add(words)
             references[cols["split"][i]].add(cols["reference_id"][i])
@@ -119,6 +153,7 @@ def _text_pass(dataset_dir: Path) -> tuple[dict, dict]:
         "generators": dict(sorted(generators.items())),
         "prompt_versions": sorted(prompt_versions),
         "context": contexts.summary(),
+        "consistency": consistency.summary(),
     }
     hists = {key: lengths[key].hist for key in lengths if key[2] == "all"}
     return stats, {"response_word_hists": hists}
