@@ -23,17 +23,18 @@ def conversation(question: str, response: str) -> list[Turn]:
 
 
 def make_record(*, seed: int, key: str, task: str, setting: str, split: str, response_kind: str,
-                reference_id: str, image_a: ImageField, question: str, response: str,
+                reference_id: str, image_a: Optional[ImageField], question: str, response: str,
                 provenance: Provenance, image_ref: Optional[ImageField] = None,
                 image_b: Optional[ImageField] = None,
                 distortions_a: Sequence[DistortionLabel] = (),
                 distortions_b: Sequence[DistortionLabel] = (),
                 verdict: Optional[Verdict] = None,
                 source_record_id: Optional[str] = None,
-                reference_group: Optional[str] = None) -> Record:
+                reference_group: Optional[str] = None, stage: Optional[str] = None,
+                chain_id: Optional[str] = None) -> Record:
     """A record whose id is derived from the seed, the sample key, the setting and the content."""
-    rid = record_id(seed, key, task, setting, image_a.bytes,
-                    image_b.bytes if image_b else None, question, response)
+    rid = record_id(seed, key, task, setting, image_a.bytes if image_a else b"",
+                    image_b.bytes if image_b else None, question, response, stage)
     return Record(
         id=rid, task=task, setting=setting, split=split, response_kind=response_kind,
         reference_id=reference_id, reference_group=reference_group, sample_key=key,
@@ -43,15 +44,19 @@ def make_record(*, seed: int, key: str, task: str, setting: str, split: str, res
         distortions_a=list(distortions_a), distortions_b=list(distortions_b),
         multi_distortion=max(len(distortions_a), len(distortions_b)) > 1,
         verdict=verdict, source_record_id=source_record_id, provenance=provenance,
+        stage=stage, chain_id=chain_id,
     )
 
 
 def record_id(seed: int, key: str, task: str, setting: str, image_a: bytes,
-              image_b: Optional[bytes], question: str, response: str) -> str:
+              image_b: Optional[bytes], question: str, response: str,
+              stage: Optional[str] = None) -> str:
     """Stable id: the same sample with the same content always gets the same id."""
     content = stable_id(len(image_a), hash_bytes(image_a), hash_bytes(image_b) if image_b else "",
                         question, response)
-    return stable_id(seed, key, task, setting, content)
+    if stage is None:  # one-stage records keep the ids they always had
+        return stable_id(seed, key, task, setting, content)
+    return stable_id(seed, key, task, setting, stage, content)
 
 
 def provenance(*, source: str, generator: str, generator_version: str, seed: int,

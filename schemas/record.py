@@ -14,10 +14,11 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 SCHEMA_VERSION = "1.1"
 SCHEMA_VERSION_KEY = b"iqa_datagen.schema_version"
 # Earlier versions this one still reads, and the columns each lacks (read back as nulls).
-READABLE_VERSIONS: dict[str, tuple[str, ...]] = {"1.0": ("context",)}
+READABLE_VERSIONS: dict[str, tuple[str, ...]] = {"1.0": ("context", "stage", "chain_id")}
 
 Setting = Literal["full_reference", "no_reference"]
 ResponseKind = Literal["templated", "detailed"]
+Stage = Literal["perception", "inference"]
 
 SETTINGS: tuple[str, ...] = ("full_reference", "no_reference")
 
@@ -140,7 +141,7 @@ class Record(_Model):
     reference_group: Optional[str] = None  # references sharing a group always share a split
     sample_key: Optional[str] = None  # the sample's identity in its build ("<ref>:<task>:<i>")
     image_ref: Optional[ImageField] = None
-    image_a: ImageField
+    image_a: Optional[ImageField] = None  # absent only in text-only inference records
     image_b: Optional[ImageField] = None
     question: str = Field(min_length=1)
     response: str = Field(min_length=1)
@@ -152,6 +153,11 @@ class Record(_Model):
     source_record_id: Optional[str] = None
     provenance: Provenance
     context: Optional[RecordContext] = None  # always set by builds; None only in schema 1.0 data
+    # Two-stage reasoning: a perception record (images → visible attributes, no verdict) and an
+    # inference record (that description as text → the verdict) share a chain_id; the
+    # inference record's source_record_id is the perception record. None: a one-stage record.
+    stage: Optional[Stage] = None
+    chain_id: Optional[str] = None
 
     @field_validator("conversations")
     @classmethod
@@ -170,13 +176,29 @@ class Record(_Model):
 
     @model_validator(mode="after")
     def _images_match_task(self) -> "Record":
+        from iqa_datagen.tasks import TASKS
+
+        task = TASKS.get(self.task)
+        if self.stage is not None:
+            if task.kind != "detailed" or self.chain_id is None:
+                raise ValueError(f"record {self.id}: stage {self.stage!r} needs a chain_id and "
+                                 f"a detailed task, not {self.task}")
+            if self.stage == "inference":
+                if self.image_ref or self.image_a or self.image_b or not self.source_record_id:
+                    raise ValueError(f"record {self.id}: an inference record is text only and "
+                                     f"points at its perception record (source_record_id)")
+                if task.paired and self.verdict is None:
+                    raise ValueError(f"record {self.id}: task {self.task} needs a verdict")
+                return self
+        elif self.chain_id is not None:
+            raise ValueError(f"record {self.id}: chain_id without a stage")
+        if self.image_a is None:
+            raise ValueError(f"record {self.id}: task {self.task} needs image_a")
         if self.setting == "full_reference" and self.image_ref is None:
             raise ValueError(f"record {self.id}: full_reference setting needs image_ref")
         if self.setting == "no_reference" and self.image_ref is not None:
             raise ValueError(f"record {self.id}: no_reference setting must not carry image_ref")
-        from iqa_datagen.tasks import TASKS
-
-        images = TASKS.get(self.task).images
+        images = task.images
         paired = images == 2
         if paired and self.image_b is None:
             raise ValueError(f"record {self.id}: task {self.task} needs image_b")
@@ -266,6 +288,8 @@ _HF_FEATURES = {
         ("prompt_version", "string"), ("package_version", "string"), ("seed", "int64"),
         ("reference_name", "string"), ("notes", "string")]},
     "context": _hf_value(_CONTEXT),
+    "stage": {"dtype": "string", "_type": "Value"},
+    "chain_id": {"dtype": "string", "_type": "Value"},
 }
 
 
@@ -283,7 +307,7 @@ def arrow_schema() -> pa.Schema:
         pa.field("reference_group", pa.string()),
         pa.field("sample_key", pa.string()),
         pa.field("image_ref", _IMAGE),
-        pa.field("image_a", _IMAGE, nullable=False),
+        pa.field("image_a", _IMAGE),
         pa.field("image_b", _IMAGE),
         pa.field("question", pa.string(), nullable=False),
         pa.field("response", pa.string(), nullable=False),
@@ -295,6 +319,8 @@ def arrow_schema() -> pa.Schema:
         pa.field("source_record_id", pa.string()),
         pa.field("provenance", _PROVENANCE, nullable=False),
         pa.field("context", _CONTEXT),
+        pa.field("stage", pa.string()),
+        pa.field("chain_id", pa.string()),
     ]
     metadata = {
         b"huggingface": json.dumps({"info": {"features": _HF_FEATURES}}).encode(),

@@ -93,26 +93,44 @@ def _turns(row: dict, n_images: int) -> list[dict]:
     return turns
 
 
+def _chain(row: dict) -> dict:
+    """Stage and chain of a two-stage record (each stage is its own conversation)."""
+    if not row.get("stage"):
+        return {}
+    return {"stage": row["stage"], "chain_id": row["chain_id"],
+            **({"source_id": row["source_record_id"]} if row["stage"] == "inference" else {})}
+
+
 def llava_item(row: dict, images: ImageStore) -> dict:
-    """LLaVA item: image paths reference first, then A, then B; one <image> token each."""
+    """LLaVA item: image paths reference first, then A, then B; one <image> token each. A
+    text-only inference record has no ``image`` field."""
     paths = [p for p in (images.path_for(row["image_ref"]), images.path_for(row["image_a"]),
                          images.path_for(row["image_b"])) if p]
-    return {"id": row["id"], "image": paths[0] if len(paths) == 1 else paths,
-            "conversations": _turns(row, len(paths))}
+    item = {"id": row["id"]}
+    if paths:
+        item["image"] = paths[0] if len(paths) == 1 else paths
+    return {**item, "conversations": _turns(row, len(paths)), **_chain(row)}
 
 
 def depictqa_task_type(row: dict) -> str:
-    """quality_single_A / quality_compare, with ``_noref`` in the no-reference setting."""
+    """quality_single_A / quality_compare, with ``_noref`` in the no-reference setting;
+    ``quality_single_text`` / ``quality_compare_text`` for text-only inference records."""
     paired = row["image_b"] is not None or getattr(TASKS.find(row["task"]), "paired", False)
     base = "quality_compare" if paired else "quality_single_A"
+    if row.get("stage") == "inference":
+        return base.removesuffix("_A") + "_text"
     return base if row["setting"] == "full_reference" else f"{base}_noref"
 
 
 def depictqa_item(row: dict, images: ImageStore) -> dict:
-    return {"id": row["id"], "image_ref": images.path_for(row["image_ref"]),
-            "image_A": images.path_for(row["image_a"]),
-            "image_B": images.path_for(row["image_b"]),
-            "task_type": depictqa_task_type(row), "conversations": _turns(row, 0)}
+    """DepictQA item; a text-only inference record carries no image field at all."""
+    item = {"id": row["id"]}
+    if row.get("stage") != "inference":
+        item.update(image_ref=images.path_for(row["image_ref"]),
+                    image_A=images.path_for(row["image_a"]),
+                    image_B=images.path_for(row["image_b"]))
+    return {**item, "task_type": depictqa_task_type(row), "conversations": _turns(row, 0),
+            **_chain(row)}
 
 
 @dataclass(frozen=True)
@@ -129,14 +147,16 @@ EXPORT_FORMATS: NamedRegistry[ExportFormat] = NamedRegistry("export format",
 EXPORT_FORMATS.register("llava", ExportFormat(lambda row: f"llava_{row['split']}.json",
                                               llava_item))
 EXPORT_FORMATS.register("depictqa", ExportFormat(
-    lambda row: f"{row['split']}/{row['task']}_{row['setting']}.json", depictqa_item))
+    lambda row: f"{row['split']}/{row['task']}_{row['setting']}"
+                f"{'_' + row['stage'] if row.get('stage') else ''}.json", depictqa_item))
 
 
 def export_dataset(dataset_dir: Path | str, fmt: str, out_dir: Path | str, *,
                    splits: Optional[Sequence[str]] = None) -> dict:
     """Write ``fmt`` JSON files and ``images/`` under ``out_dir``; returns a summary.
 
-    LLaVA: ``llava_{split}.json``. DepictQA: ``{split}/{task}_{setting}.json``. Nothing is
+    LLaVA: ``llava_{split}.json``. DepictQA: ``{split}/{task}_{setting}.json`` (two-stage records
+    in ``{task}_{setting}_{stage}.json``). Nothing is
     renamed into place until every record was exported (a failed export leaves old files).
     """
     export = EXPORT_FORMATS.find(fmt)

@@ -197,8 +197,11 @@ def _image_pass(files: list[Path], cap: int, seed: int) -> tuple[dict, dict]:
         for rg, offsets in sorted(groups.items()):
             column = pf.read_row_group(rg, columns=["image_a"]).column("image_a")
             for offset in offsets:
+                image = column[offset].as_py()
+                if image is None:  # a text-only inference record
+                    continue
                 sampled_rows += 1
-                data = column[offset].as_py()["bytes"]
+                data = image["bytes"]
                 digest = hashlib.blake2b(data, digest_size=16).digest()
                 if digest in seen:
                     continue
