@@ -18,6 +18,7 @@ response sources share:
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from typing import Optional, Sequence
 
 import numpy as np
@@ -29,9 +30,50 @@ from iqa_datagen.generators.offline_text.common import (GRADE_RANK, gt_name, pic
                                                         severity_score)
 from iqa_datagen.generators.questions.render import for_setting
 from iqa_datagen.schemas import DistortionLabel, Verdict
+from iqa_datagen.seeding import rng_for
 
 STAGES = ("perception", "inference")
 INFERENCE_MAX_SENTENCES = 2
+OFFLINE_VERSION = "1"
+
+
+@dataclass(frozen=True)
+class TwoStageRequest:
+    """One detailed sample to split into a perception and an inference answer.
+
+    ``key`` is the one-stage full-reference record's id; ``one_stage`` its response (what the
+    offline writer derives the perception from); images are uint8 RGB arrays (the LLM's).
+    """
+
+    key: str
+    task: str
+    distortions_a: tuple[DistortionLabel, ...]
+    seed: int
+    one_stage: str = ""
+    distortions_b: tuple[DistortionLabel, ...] = ()
+    verdict: Optional[Verdict] = None
+    image_ref: Optional[np.ndarray] = None
+    image_a: Optional[np.ndarray] = None
+    image_b: Optional[np.ndarray] = None
+
+
+@dataclass
+class TwoStageResult:
+    """Both answers, or why the chain was rejected (then neither reaches the dataset)."""
+
+    key: str
+    generator: str
+    generator_version: str
+    perception: Optional[str] = None
+    inference: Optional[str] = None
+    prompt_version: Optional[str] = None
+    reject_reasons: list[str] = field(default_factory=list)
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.perception and self.inference and not self.reject_reasons)
 
 PERCEPTION_QUESTIONS: dict[str, tuple[str, ...]] = {
     "assessment_reasoning": (
@@ -236,3 +278,32 @@ def offline_inference(task: str, labels_a: Sequence[DistortionLabel],
         f"With {main} as the main flaw, the image's overall quality is {word}.",
         f"Given {main} as the strongest flaw described, the image is of {word} quality overall.",
     ))
+
+
+class OfflineTwoStageGenerator:
+    """Both stages from the one-stage answer and the ground truth (no LLM)."""
+
+    name = "offline"
+    version = OFFLINE_VERSION
+
+    def run(self, requests: list[TwoStageRequest]) -> list[TwoStageResult]:
+        results = []
+        for r in requests:
+            result = TwoStageResult(key=r.key, generator=self.name, generator_version=self.version)
+            perception = offline_perception(r.task, r.one_stage)
+            reasons = [f"perception: {x}" for x in perception_reasons(perception, r.distortions_a,
+                                                                       r.distortions_b)]
+            inference = offline_inference(r.task, r.distortions_a, r.distortions_b, r.verdict,
+                                          rng_for(r.seed, "two-stage", r.key))
+            if inference is None:
+                reasons.append(f"inference: the verdict (Image {r.verdict.winner}) is not "
+                               f"supported by the described attributes: the winner is "
+                               f"described as more degraded")
+            else:
+                reasons += [f"inference: {x}" for x in inference_reasons(
+                    inference, r.task, r.distortions_a, r.distortions_b, r.verdict)]
+            result.reject_reasons = reasons
+            if not reasons:
+                result.perception, result.inference = perception, inference
+            results.append(result)
+        return results

@@ -45,6 +45,10 @@ class TasksConfig(_Section):
     pristine_share: float = Field(0.05, ge=0, le=1)
     multi_share: float = Field(0.5, ge=0, le=1)
     distortions: Optional[list[str]] = None  # restrict to these names (plugins included)
+    # Two-stage reasoning: each assessment / comparison sample also as a perception record
+    # (images -> visible attributes, no verdict) and a text-only inference record (that
+    # description -> the verdict). None: on for the built-in demo set, off for a folder.
+    two_stage: Optional[bool] = None
 
 
 class SplitConfig(_Section):
@@ -181,6 +185,13 @@ class BuildConfig(_Section):
     assistant: AssistantSection = Field(default_factory=AssistantSection)
     output: OutputConfig = Field(default_factory=OutputConfig)
     run: RunConfig = Field(default_factory=RunConfig)
+
+    @property
+    def two_stage(self) -> bool:
+        """Whether two-stage records are made (``tasks.two_stage``, None: the demo only)."""
+        if self.tasks.two_stage is not None:
+            return self.tasks.two_stage
+        return self.references.folder is None
 
     @property
     def split_seed(self) -> int:

@@ -71,3 +71,87 @@ def test_offline_comparison_inference_refuses_a_verdict_the_attributes_do_not_su
     verdict = Verdict(winner="B", source="assistant")
     text = ts.offline_inference("comparison_reasoning", [NOISE], [BLUR], verdict, rng)
     assert ts.inference_reasons(text, "comparison_reasoning", [NOISE], [BLUR], verdict) == []
+
+
+# -- the LLM, against the local fake server (real HTTP) --------------------------------------------
+
+SECRET_KEY = "sk-test-" + __import__("secrets").token_hex(8)  # made at run time
+
+
+def _image(seed: int) -> np.ndarray:
+    return np.random.default_rng(seed).integers(0, 256, (16, 16, 3), dtype=np.uint8)
+
+
+def _request(task: str, key: str = "k0") -> ts.TwoStageRequest:
+    paired = task == "comparison_reasoning"
+    return ts.TwoStageRequest(
+        key=key, task=task, distortions_a=(NOISE,), distortions_b=(BLUR,) if paired else (),
+        verdict=Verdict(winner="B", source="assistant", confidence=0.9) if paired else None,
+        seed=3, image_ref=_image(1), image_a=_image(2), image_b=_image(3) if paired else None)
+
+
+@pytest.fixture
+def llm(tmp_path):
+    from iqa_datagen.generators.llm import LLMConfig
+    from iqa_datagen.generators.llm.two_stage import LLMTwoStageGenerator
+    from iqa_datagen.testing import FakeOpenAIServer
+
+    with FakeOpenAIServer(api_key=SECRET_KEY) as server:
+        config = LLMConfig(base_url=server.base_url, api_key=server.api_key, model="fake-model",
+                           cache_dir=str(tmp_path / "cache"), timeout=5.0, max_retries=2,
+                           max_attempts=2, backoff_initial=0.01, backoff_max=0.05)
+        generator = LLMTwoStageGenerator(config)
+        yield server, generator
+        generator.close()
+
+
+def _image_parts(body: dict) -> int:
+    return sum(1 for m in body["messages"] if isinstance(m["content"], list)
+               for p in m["content"] if p.get("type") == "image_url")
+
+
+@pytest.mark.parametrize("task", ["assessment_reasoning", "comparison_reasoning"])
+def test_llm_writes_both_stages_perception_with_images_inference_text_only(llm, task):
+    server, generator = llm
+    [result] = generator.run([_request(task)])
+    assert result.ok and result.generator == "llm:fake-model", result.reject_reasons
+    assert ts.perception_reasons(result.perception, [NOISE],
+                                 [BLUR] if task == "comparison_reasoning" else []) == []
+    assert "serious noise" in result.perception
+    if task == "comparison_reasoning":
+        assert "Image B is the better image" in result.inference
+    else:
+        assert result.inference.endswith("the overall quality is poor.")
+    assert server.counts["chat.completions"] == 2
+    from iqa_datagen.generators.llm.two_stage import InferenceJob, PerceptionJob
+
+    request = _request(task)
+    assert _image_parts(PerceptionJob(generator.config, request).call(1).build_body()) == (
+        3 if task == "comparison_reasoning" else 2)
+    inference = InferenceJob(generator.config, request, result.perception).call(1).build_body()
+    assert _image_parts(inference) == 0 and result.perception in str(inference["messages"])
+
+
+def test_llm_perception_leaking_a_verdict_is_rejected_then_retried(llm):
+    server, generator = llm
+    server.script(["contradict"])  # the first perception reply ends "Overall, ... poor."
+    [result] = generator.run([_request("assessment_reasoning")])
+    assert result.ok and "Overall" not in result.perception
+    assert server.counts["chat.completions"] == 3  # perception twice, inference once
+    server.script(["contradict", "contradict"])
+    [result] = generator.run([_request("assessment_reasoning", key="k1")])
+    assert not result.ok and result.perception is None
+    assert any("perception gives a verdict: 'Overall'" in r for r in result.reject_reasons)
+
+
+@pytest.mark.parametrize("task, reason", [
+    ("assessment_reasoning", "inference level disagrees with the strongest grade"),
+    ("comparison_reasoning", "inference names Image A, the verdict is Image B"),
+])
+def test_llm_inference_contradicting_the_ground_truth_is_rejected(llm, task, reason):
+    server, generator = llm
+    server.script(["ok", "contradict", "contradict"])
+    [result] = generator.run([_request(task)])
+    assert not result.ok and result.inference is None and result.perception
+    assert any(r.startswith("inference attempt 2: ") and reason in r
+               for r in result.reject_reasons), result.reject_reasons

@@ -41,3 +41,20 @@ def expansion_generator(config: BuildConfig, cache_dir: Path, names: CategoryNam
     if name == "llm" and not llm_enabled(config):
         name = "gt"
     return EXPANSION_WRITERS.get(name)(WriterContext(config, cache_dir, names, tasks_at_once))
+
+
+def two_stage_generator(config: BuildConfig, cache_dir: Path, names: CategoryNames,
+                        tasks_at_once: int = 1) -> Optional[object]:
+    """Writer of two-stage chains (None when ``tasks.two_stage`` is off): the LLM when the
+    detailed responses come from it, else the offline writer."""
+    if not config.two_stage:
+        return None
+    writer = config.detailed.writer
+    if writer == "llm" or (writer == "auto" and llm_enabled(config)):
+        from iqa_datagen.generators.llm.two_stage import LLMTwoStageGenerator
+
+        return LLMTwoStageGenerator(WriterContext(config, cache_dir, names,
+                                                  tasks_at_once).llm_config())
+    from iqa_datagen.generators.two_stage import OfflineTwoStageGenerator
+
+    return OfflineTwoStageGenerator()

@@ -22,7 +22,8 @@ the expected answer of every (sub-)image by hand.
 ``empty``      empty content;  ``refusal``: a refusal;  ``length``: cut off, finish_reason length
 ``reference``  the default answer plus a sentence about a reference image
 ``contradict`` comparison: names the other winner; expansion: a yes/no answer that denies a
-               present distortion (or claims an absent one)
+               present distortion (or claims an absent one); two-stage perception: leaks an
+               overall verdict; two-stage inference: the wrong level word or winner
 ``overrule``   comparison: names the other winner, explicitly ("On closer inspection, ...")
 ``text``       ``Behaviour("text", text="...")``: exactly that content
 =============  ===============================================================================
@@ -128,8 +129,8 @@ def _parse_labels(text: Optional[str]) -> tuple[tuple[str, str], ...]:
 def read_facts(messages: list) -> Optional[PromptFacts]:
     """The ground truth a prompt states, or None when it has no facts block."""
     text = _prompt_text(messages)
-    task = re.search(r"^Task: (assessment|comparison|expansion)(?:, k=(\d+), (pair|single))?",
-                     text, re.M)
+    task = re.search(r"^Task: (assessment|comparison|expansion|perception|inference)"
+                     r"(?:, k=(\d+))?(?:, (pair|single))?", text, re.M)
     if not task:
         return None
     a = re.search(r"^- Image A: (.*)$", text, re.M)
@@ -198,6 +199,52 @@ def _comparison(facts: PromptFacts, kind: str) -> str:
     else:
         parts.append(f"Therefore, Image {winner} is better than Image {loser}.")
     return " ".join(parts)
+
+
+_GRADES = ("slight", "moderate", "obvious", "serious", "catastrophic")
+_LEVEL_WORDS = ("good", "acceptable", "fair", "mediocre", "poor", "very poor")
+
+
+def _level(labels) -> str:
+    """The level word of two-stage inference: worst grade's rank (slight 1 … catastrophic 5),
+    one more when two labels are both obvious or worse; clean images are good."""
+    if not labels:
+        return _LEVEL_WORDS[0]
+    ranks = [_GRADES.index(g) + 1 if g in _GRADES else 3 for _, g in labels]
+    bonus = 1 if len(ranks) > 1 and min(ranks) >= 3 else 0
+    return _LEVEL_WORDS[min(5, max(ranks) + bonus)]
+
+
+def _perception(facts: PromptFacts, kind: str) -> str:
+    """What is visible and nothing more; ``contradict`` leaks a verdict."""
+    parts = ["The picture shows an everyday scene with a clear main subject."]
+    images = (("A", facts.labels_a), ("B", facts.labels_b)) if facts.paired else (
+        ("A", facts.labels_a),)
+    for name, labels in images:
+        subject = f"Image {name}" if facts.paired else "The image"
+        if labels:
+            parts.append(f"{subject} shows {_describe(labels)}, which obscures fine texture and "
+                         f"softens the outlines of the subject.")
+        else:
+            parts.append(f"{subject} shows no visible degradation; edges stay crisp.")
+    if kind == "contradict":
+        parts.append("Overall, the image quality is poor.")
+    return " ".join(parts)
+
+
+def _inference(facts: PromptFacts, kind: str) -> str:
+    """One sentence concluding from the facts; ``contradict`` gives the wrong level or winner."""
+    if facts.paired:
+        winner = facts.winner or "A"
+        if kind == "contradict":
+            winner = "B" if winner == "A" else "A"
+        return (f"Image A is described with {_describe(facts.labels_a)} and Image B with "
+                f"{_describe(facts.labels_b)}, so Image {winner} is the better image.")
+    level = _level(facts.labels_a)
+    if kind == "contradict":
+        level = "good" if level != "good" else "very poor"
+    return (f"The description reports {_describe(facts.labels_a)}, so the overall quality is "
+            f"{level}.")
 
 
 def _expansion(facts: PromptFacts, kind: str) -> str:
@@ -273,6 +320,10 @@ def answer_for(body: dict, kind: str = "ok", text: Optional[str] = None) -> tupl
         content = _assessment(facts, kind)
     elif facts.task == "comparison":
         content = _comparison(facts, kind)
+    elif facts.task == "perception":
+        content = _perception(facts, kind)
+    elif facts.task == "inference":
+        content = _inference(facts, kind)
     else:
         content = _expansion(facts, kind)
     if kind == "length":
