@@ -92,10 +92,11 @@ _ASPECT = re.compile(r"\b(?:better|superior|worse|inferior)\s+(?:in|for|at|on|wi
                      r"contrast|brightness|exposure|detail|sharpness|tones?|saturation)\b", re.I)
 
 
-def contradictions(task: str, text: str) -> list[str]:
-    """Self-contradictions of a detailed response of ``task`` (other tasks: none)."""
+def contradictions(task: str, text: str) -> Optional[list[str]]:
+    """Self-contradictions of a detailed response of ``task``; None for a task these rules do
+    not cover."""
     if task == "assessment_reasoning":
         return assessment_contradictions(text)
     if task == "comparison_reasoning":
         return comparison_contradictions(text)
-    return []
+    return None

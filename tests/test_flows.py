@@ -119,6 +119,91 @@ def test_dask_runner_gives_the_same_dataset(built, tmp_path):
     assert fingerprint(out) == fingerprint(built[0])
 
 
+# -- two-stage chains ------------------------------------------------------------------------------
+
+def _rows(out: Path) -> list[dict]:
+    return [row for p in sorted((out / "data").rglob("*.parquet"))
+            for row in pq.read_table(p).to_pylist()]
+
+
+def _chains(rows: list[dict]) -> dict[str, dict[str, dict]]:
+    """chain_id → {stage: row} for the two-stage records."""
+    chains: dict[str, dict[str, dict]] = defaultdict(dict)
+    for row in rows:
+        if row["stage"]:
+            assert row["stage"] not in chains[row["chain_id"]]
+            chains[row["chain_id"]][row["stage"]] = row
+    return chains
+
+
+def test_demo_has_linked_chains_whose_inference_follows_from_the_perception(built):
+    """Both settings, both tasks; each inference is text only, points at its perception, and
+    concludes what the labels say from a description that names every distortion."""
+    from iqa_datagen.generators import two_stage
+    from iqa_datagen.generators.llm.validation import mentions_category
+    from iqa_datagen.schemas import DistortionLabel, Verdict
+
+    rows = _rows(built[0])
+    chains = _chains(rows)
+    by_id = {r["id"]: r for r in rows}
+    kinds = {(c["perception"]["task"], c["perception"]["setting"]) for c in chains.values()}
+    assert kinds == {(t, s) for t in ("assessment_reasoning", "comparison_reasoning")
+                     for s in ("full_reference", "no_reference")}
+    for chain in chains.values():
+        perception, inference = chain["perception"], chain["inference"]
+        assert inference["source_record_id"] == perception["id"]
+        assert by_id[perception["id"]] is perception
+        assert inference["image_ref"] is inference["image_a"] is inference["image_b"] is None
+        assert perception["image_a"] is not None
+        assert (perception["image_ref"] is not None) == (perception["setting"] == "full_reference")
+        for key in ("task", "setting", "split", "reference_group", "distortions_a",
+                    "distortions_b", "verdict", "context"):
+            assert inference[key] == perception[key], key
+        assert perception["response"] in inference["question"]
+        labels_a = [DistortionLabel(**d) for d in perception["distortions_a"]]
+        labels_b = [DistortionLabel(**d) for d in perception["distortions_b"]]
+        for label in labels_a + labels_b:  # the perception names each distortion ...
+            assert mentions_category(perception["response"], label.category), label
+        assert two_stage.verdict_words(perception["response"]) == []  # ... and no verdict
+        verdict = Verdict(**perception["verdict"]) if perception["verdict"] else None
+        # the inference level fits the strongest grade; the winner is the verdict's
+        assert two_stage.inference_reasons(inference["response"], inference["task"], labels_a,
+                                           labels_b, verdict) == [], inference["response"]
+        if verdict is None:
+            word = two_stage.QUALITY_WORD[two_stage.severity_score(labels_a)]
+            assert inference["response"].rstrip(".").endswith(word) or f"{word} quality" in \
+                inference["response"], (word, inference["response"])
+    one_stage = [r for r in rows if r["task"] in ("assessment_reasoning", "comparison_reasoning")
+                 and not r["stage"]]
+    assert len(chains) >= 0.8 * len(one_stage)  # chains for (almost) every detailed record
+
+
+def test_exports_keep_each_stage_a_separate_conversation(built, tmp_path):
+    from iqa_datagen.storage import export_dataset
+    from iqa_datagen.storage.export import iter_json_items
+
+    out, _ = built
+    rows = {r["id"]: r for r in _rows(out)}
+    export_dataset(out, "llava", tmp_path / "llava")
+    items = list(iter_json_items((tmp_path / "llava").glob("llava_*.json")))
+    assert len(items) == len(rows)
+    for item in items:
+        row = rows[item["id"]]
+        assert ("image" in item) is (row["stage"] != "inference")
+        if row["stage"] == "inference":
+            assert item["stage"] == "inference" and item["source_id"] == row["source_record_id"]
+            assert "<image>" not in json.dumps(item["conversations"])
+            assert rows[item["source_id"]]["chain_id"] == item["chain_id"]
+    export_dataset(out, "depictqa", tmp_path / "dq")
+    staged = [item for f in (tmp_path / "dq").rglob("*_inference.json")
+              for item in json.loads(f.read_text())]
+    assert staged and all(not {"image_ref", "image_A", "image_B"} & set(i) for i in staged)
+    assert {i["task_type"] for i in staged} <= {"quality_single_text", "quality_compare_text"}
+    perceived = [item for f in (tmp_path / "dq").rglob("*_perception.json")
+                 for item in json.loads(f.read_text())]
+    assert len(perceived) == len(staged) and all(i["image_A"] for i in perceived)
+
+
 # -- resplit ---------------------------------------------------------------------------------------
 
 def test_resplit_equals_a_fresh_build_and_distorts_nothing(built, tmp_path, monkeypatch):
@@ -140,6 +225,9 @@ def test_resplit_equals_a_fresh_build_and_distorts_nothing(built, tmp_path, monk
     fresh = tmp_path / "fresh"
     build_dataset(out=str(fresh), config=tiny(split={"seed": 7}))
     assert fingerprint(out) == fingerprint(fresh)
+    chains = _chains(_rows(out))  # each chain stays whole, in one split
+    assert chains and all(len(c) == 2 and c["perception"]["split"] == c["inference"]["split"]
+                          for c in chains.values())
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["config"]["split"]["seed"] == 7
     from iqa_datagen.storage import verify_manifest
@@ -161,6 +249,8 @@ def test_resplit_with_ood_keeps_held_out_distortions_in_test_only(built, tmp_pat
                 assert not names & OOD_EVAL_NAMES
             elif r["verdict"] is None or not r["verdict"]["source"].startswith("mos:"):
                 assert names <= OOD_EVAL_NAMES
+    chains = _chains(_rows(out))  # a chain is kept or dropped whole
+    assert all(len(c) == 2 for c in chains.values())
 
 
 # -- extend ----------------------------------------------------------------------------------------

@@ -34,8 +34,11 @@ STAT_TITLES = {
 
 
 def _title(task: str) -> str:
+    """The card's name of a task; ``<task>:<stage>`` names a two-stage record kind."""
+    task, _, stage = task.partition(":")
     known = TASKS.find(task)
-    return known.title if known else task
+    title = known.title if known else task
+    return f"{title} ({stage})" if stage else title
 
 
 _SCALE_TITLES = {"single": "Single distortions (five grades)",
@@ -235,6 +238,16 @@ def front_matter(splits: list[str], pretty_name: str, rows: int) -> str:
     return "---\n" + yaml.safe_dump(meta, sort_keys=False, allow_unicode=True) + "---\n"
 
 
+def two_stage_lines(two_stage: dict) -> list[str]:
+    """What the counts hold of two-stage records (they count under their sample's task)."""
+    if not two_stage:
+        return []
+    parts = ", ".join(f"{_title(kind)}: {_fmt(n)}" for kind, n in two_stage.items())
+    return ["Two-stage records, counted above under their task: " + parts + ". Each "
+            "perception record (images, visible attributes, no verdict) and its text-only "
+            "inference record (the verdict from that description) share a `chain_id`.", ""]
+
+
 def consistency_lines(consistency: dict) -> list[str]:
     """The card's "Consistency" section: detailed records whose conclusion contradicts them."""
     lines = ["## Consistency", "",
@@ -247,7 +260,7 @@ def consistency_lines(consistency: dict) -> list[str]:
     lines.append(f"- Contradicting: {_fmt(consistency['contradicting'])} of "
                  f"{_fmt(consistency['checked'])} ({100 * consistency['share']:.2f}%).")
     for task, row in consistency["by_task"].items():
-        lines.append(f"- {TASK_TITLES.get(task, task)}: {_fmt(row['contradicting'])} of "
+        lines.append(f"- {_title(task)}: {_fmt(row['contradicting'])} of "
                      f"{_fmt(row['checked'])}.")
     return lines + [""]
 
@@ -302,10 +315,12 @@ def render_card(dataset_dir: Path, stats: dict, plots: dict, title: str) -> str:
         "`image_b` (PNG images), `question`, `response`, `conversations` (LLaVA-style turns), "
         "`distortions_a`, `distortions_b` (category, name, level 1–5, grade), "
         "`multi_distortion`, `verdict` (paired tasks), `source_record_id`, `provenance`, "
-        "`context` (where the reference came from and how it was prepared and judged).", "",
+        "`context` (where the reference came from and how it was prepared and judged), "
+        "`stage` and `chain_id` (two-stage records).", "",
         "## Counts", "",
         "Records per task and setting; `single / multi` distortion where it applies.", "",
         counts_table(counts, splits), "",
+        *two_stage_lines(stats.get("two_stage") or {}),
         "## Response length", "",
         "Mean words per response (whitespace tokens), by task and response kind.", "",
         response_table(stats["response_words"]), "",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Optional
@@ -30,7 +31,7 @@ DEFAULT_IMAGE_CAP = 2000
 MAX_HIST_WORDS = 400  # response-length histograms clip here
 PERCENTILES = (5, 25, 50, 75, 95)
 _TEXT_COLUMNS = ["id", "split", "task", "setting", "multi_distortion", "response_kind",
-                 "response", "distortions_a", "distortions_b", "reference_id", "provenance", "context"]
+                 "question", "response", "stage", "distortions_a", "distortions_b", "reference_id", "provenance", "context"]
 
 
 def word_count(text: str) -> int:
@@ -39,6 +40,7 @@ def word_count(text: str) -> int:
 
 
 MAX_EXAMPLES = 5
+_QUOTED = re.compile(r'"(.*)"', re.S)  # the description an inference question quotes
 
 
 class _Consistency:
@@ -49,15 +51,27 @@ class _Consistency:
         self.contradicting: Counter = Counter()
         self.examples: list[dict] = []
 
-    def add(self, record_id: str, task: str, response: str) -> None:
-        if task not in ("assessment_reasoning", "comparison_reasoning"):
+    def add(self, record_id: str, task: str, stage: Optional[str], question: str,
+            response: str) -> None:
+        """One-stage records are checked on their response; an inference record on the
+        description its question quotes followed by its conclusion; perception records give
+        no conclusion to check."""
+        if stage == "perception":
             return
-        self.checked[task] += 1
+        if stage == "inference":
+            quoted = _QUOTED.search(question)
+            response = f"{quoted.group(1) if quoted else ''} {response}"
+            task_key = f"{task}:inference"
+        else:
+            task_key = task
         reasons = contradictions(task, response)
+        if reasons is None:
+            return
+        self.checked[task_key] += 1
         if reasons:
-            self.contradicting[task] += 1
+            self.contradicting[task_key] += 1
             if len(self.examples) < MAX_EXAMPLES:
-                self.examples.append({"id": record_id, "task": task, "reason": reasons[0]})
+                self.examples.append({"id": record_id, "task": task_key, "reason": reasons[0]})
 
     def summary(self) -> dict:
         checked, bad = sum(self.checked.values()), sum(self.contradicting.values())
@@ -104,15 +118,20 @@ def _text_pass(dataset_dir: Path) -> tuple[dict, dict]:
     prompt_versions: set = set()
     contexts = ContextTally()
     consistency = _Consistency()
+    stages: Counter = Counter()
     for batch in iter_batches(dataset_dir, _TEXT_COLUMNS, batch_size=1024):
         counts.update(count_batch(batch))
         cols = {name: batch.column(name).to_pylist() for name in _TEXT_COLUMNS}
         for i in range(batch.num_rows):
-            task, kind = cols["task"][i], cols["response_kind"][i]
+            task, kind, stage = cols["task"][i], cols["response_kind"][i], cols["stage"][i]
             multi = "multi" if cols["multi_distortion"][i] else "single"
             words = word_count(cols["response"][i])
             if kind == "detailed":
-                consistency.add(cols["id"][i], task, cols["response"][i])
+                consistency.add(cols["id"][i], task, stage, cols["question"][i],
+                                cols["response"][i])
+            if stage:  # two-stage records: their own length rows ("<task>:<stage>")
+                stages[(task, stage)] += 1
+                task = f"{task}:{stage}"
             lengths[(task, kind, multi)].add(words)
             lengths[(task, kind, "all")].add(words)
             references[cols["split"][i]].add(cols["reference_id"][i])
@@ -154,6 +173,7 @@ def _text_pass(dataset_dir: Path) -> tuple[dict, dict]:
         "prompt_versions": sorted(prompt_versions),
         "context": contexts.summary(),
         "consistency": consistency.summary(),
+        "two_stage": {f"{task}:{stage}": n for (task, stage), n in sorted(stages.items())},
     }
     hists = {key: lengths[key].hist for key in lengths if key[2] == "all"}
     return stats, {"response_word_hists": hists}

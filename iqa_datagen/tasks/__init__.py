@@ -15,10 +15,11 @@ from .expansion import QAExpansion
 from .identification import Identification
 from .rating import InstantRating
 from .registry import ENTRY_POINT_GROUP, TaskRegistry, UnknownTaskError
+from .two_stage import TwoStageReasoning
 
 TASKS = TaskRegistry()
 for _task in (Identification, AssessmentReasoning, InstantRating, ComparisonReasoning,
-              QAExpansion):
+              QAExpansion, TwoStageReasoning):
     TASKS.register(_task)
 
 
