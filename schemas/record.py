@@ -171,7 +171,9 @@ class Record(_Model):
     def _registered_task(cls, task: str) -> str:
         from iqa_datagen.tasks import TASKS  # the tasks import this module
 
-        TASKS.get(task)  # UnknownTaskError (a ValueError) names the known tasks
+        if not TASKS.get(task).own_records:  # UnknownTaskError names the known tasks
+            raise ValueError(f"task {task!r} makes records of other tasks; a record's task is "
+                             f"one of {', '.join(TASKS.record_tasks())}")
         return task
 
     @model_validator(mode="after")

@@ -114,7 +114,7 @@ def make_record(task: str, setting: str, split: str, multi: bool, k: int,
 @pytest.fixture(scope="module")
 def records(images) -> list[Record]:
     return [make_record(task, setting, split, multi, k, images)
-            for split in SPLITS for task in TASKS.names() for setting in SETTINGS
+            for split in SPLITS for task in TASKS.record_tasks() for setting in SETTINGS
             for multi in (False, True) for k in (0, 1)]
 
 
@@ -487,7 +487,7 @@ def test_llava_export(dataset, records, tmp_path):
 def test_depictqa_export(dataset, records, tmp_path):
     out = tmp_path / "depictqa"
     summary = storage.export_dataset(dataset, "depictqa", out)
-    assert len(summary["files"]) == 2 * len(TASKS.names()) * 2
+    assert len(summary["files"]) == 2 * len(TASKS.record_tasks()) * 2
     expected_type = {
         ("distortion_identification", "full_reference"): "quality_single_A",
         ("assessment_reasoning", "no_reference"): "quality_single_A_noref",

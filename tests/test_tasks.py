@@ -52,7 +52,8 @@ def clean_check(monkeypatch):
 
 def test_the_registry_orders_tasks_and_names_the_known_ones():
     assert TASKS.names() == ("distortion_identification", "assessment_reasoning",
-                             "instant_rating", "comparison_reasoning", "qa_expansion")
+                             "instant_rating", "comparison_reasoning", "qa_expansion",
+                             "two_stage")
     assert [t.name for t in TASKS.sampled()] == ["distortion_identification", "instant_rating",
                                                  "assessment_reasoning", "comparison_reasoning"]
     with pytest.raises(UnknownTaskError, match="unknown task 'nope'; known: distortion_ident"):
@@ -70,6 +71,12 @@ def _record(task: str):
                        question="Q?", response="A.",
                        provenance=provenance(source="t", generator="template",
                                              generator_version="1", seed=0))
+
+
+def test_two_stage_records_keep_their_sample_task():
+    assert "two_stage" not in TASKS.record_tasks()
+    with pytest.raises(ValueError, match="makes records of other tasks"):
+        _record("two_stage")
 
 
 def test_a_record_of_an_unregistered_task_is_refused(clean_check):

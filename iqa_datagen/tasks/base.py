@@ -79,6 +79,9 @@ class Task:
     images: ClassVar[Optional[int]] = 1
     count_field: ClassVar[Optional[str]] = None  # TasksConfig field: samples per reference
     counts_multi: ClassVar[bool] = True  # the card counts single / multi distortion apart
+    # False: the task's records keep their source sample's task (two-stage chains), so no record
+    # carries this task's name.
+    own_records: ClassVar[bool] = True
 
     @property
     def key_name(self) -> str:

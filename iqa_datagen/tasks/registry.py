@@ -55,6 +55,10 @@ class TaskRegistry:
     def names(self) -> tuple[str, ...]:
         return tuple(self._tasks)
 
+    def record_tasks(self) -> tuple[str, ...]:
+        """The names a record's ``task`` can hold (tasks whose records carry their own name)."""
+        return tuple(name for name, task in self._tasks.items() if task.own_records)
+
     def of_kind(self, kind: type) -> list:
         return [t for t in self._tasks.values() if isinstance(t, kind)]
 

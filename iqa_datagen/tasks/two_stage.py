@@ -23,6 +23,7 @@ class TwoStageReasoning(DerivedTask):
     name = "two_stage"
     title = "Two-stage reasoning"
     counts_multi = True
+    own_records = False  # perception and inference records keep the sample's task
 
     def generator(self, config, cache_dir, tasks_at_once=1):
         from iqa_datagen.pipeline.generation import two_stage_generator
