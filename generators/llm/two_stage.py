@@ -133,23 +133,23 @@ class LLMTwoStageGenerator:
         results = [TwoStageResult(key=r.key, generator=self.name,
                                   generator_version=GENERATOR_VERSION,
                                   prompt_version=PROMPT_VERSION) for r in requests]
-        seen = self._engine.run([PerceptionJob(self.config, r) for r in requests])
-        todo = []
-        for request, result, history in zip(requests, results, seen):
-            result.prompt_tokens += history.prompt_tokens
-            result.completion_tokens += history.completion_tokens
-            if history.accepted is None:
-                result.reject_reasons = [f"perception {r}" for r in history.reasons()]
-                continue
-            result.perception = history.accepted.reply.content.strip()
-            todo.append((request, result))
-        concluded = self._engine.run([InferenceJob(self.config, r, res.perception)
-                                      for r, res in todo])
-        for (request, result), history in zip(todo, concluded):
-            result.prompt_tokens += history.prompt_tokens
-            result.completion_tokens += history.completion_tokens
-            if history.accepted is None:
-                result.reject_reasons = [f"inference {r}" for r in history.reasons()]
-                continue
-            result.inference = history.accepted.reply.content.strip()
+        pairs = list(zip(requests, results))
+        perceived = self._stage("perception", pairs,
+                                [PerceptionJob(self.config, r) for r in requests])
+        self._stage("inference", perceived,
+                    [InferenceJob(self.config, r, res.perception) for r, res in perceived])
         return results
+
+    def _stage(self, stage: str, pairs: list, jobs: list) -> list:
+        """Run one stage's jobs; store accepted text on each result (else its reasons) and
+        return the (request, result) pairs that passed."""
+        passed = []
+        for (request, result), history in zip(pairs, self._engine.run(jobs)):
+            result.prompt_tokens += history.prompt_tokens
+            result.completion_tokens += history.completion_tokens
+            if history.accepted is None:
+                result.reject_reasons = [f"{stage} {r}" for r in history.reasons()]
+                continue
+            setattr(result, stage, history.accepted.reply.content.strip())
+            passed.append((request, result))
+        return passed
