@@ -48,6 +48,7 @@ class DetailedResult:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cached: bool = False
+    stable: Optional[bool] = None  # several samples asked: did their conclusions agree?
 
 
 @dataclass(frozen=True)

@@ -166,6 +166,17 @@ def levels_stated(text: str) -> list[frozenset[int]]:
             for m in _LEVEL_RE.finditer(text)]
 
 
+def conclusion_of(task: str, text: str) -> Optional[str]:
+    """The conclusion a detailed answer reaches: the winner ("A"/"B") of a comparison, the last
+    level word of an assessment's overall-quality sentence (None when it states none)."""
+    if task == "comparison_reasoning":
+        return claimed_winner(text)
+    verdicts = [s for s in sentences(text) if is_quality_conclusion(s)]
+    words = [(m.group(1) or m.group(2)).lower().replace("-", " ")
+             for m in _LEVEL_RE.finditer(" ".join(verdicts))]
+    return words[-1] if words else None
+
+
 def perception_reasons(text: Optional[str], labels_a: Sequence[DistortionLabel],
                        labels_b: Sequence[DistortionLabel] = ()) -> list[str]:
     """Reasons to reject a perception answer: a verdict, or a labelled distortion not named."""

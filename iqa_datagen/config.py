@@ -91,6 +91,7 @@ class LLMSection(_Section):
     timeout: float = Field(60.0, gt=0)
     max_retries: int = Field(5, ge=0)
     max_attempts: int = Field(3, ge=1)
+    samples_per_request: int = Field(1, ge=1)  # >1: keep only samples whose conclusions agree
     batch: bool = False  # OpenAI Batch API instead of live calls (half price, hours of latency)
     batch_wait: Optional[float] = Field(None, ge=0)  # stop polling after this; a rerun collects
     batch_poll_interval: float = Field(30.0, gt=0)

@@ -155,3 +155,45 @@ def test_llm_inference_contradicting_the_ground_truth_is_rejected(llm, task, rea
     assert not result.ok and result.inference is None and result.perception
     assert any(r.startswith("inference attempt 2: ") and reason in r
                for r in result.reject_reasons), result.reject_reasons
+
+
+# -- llm.samples_per_request: several answers per sample, unstable conclusions dropped -----------
+
+def test_samples_whose_conclusions_disagree_are_dropped_and_counted(tmp_path):
+    from iqa_datagen.generators.base import DetailedRequest
+    from iqa_datagen.generators.llm import LLMConfig, LLMDetailedGenerator
+    from iqa_datagen.testing import Behaviour, FakeOpenAIServer
+
+    request = DetailedRequest(key="assess-0", task="assessment_reasoning", image_ref=_image(1),
+                              image_a=_image(2), distortions_a=(NOISE,), seed=5)
+    with FakeOpenAIServer(api_key=SECRET_KEY) as server:
+        config = LLMConfig(base_url=server.base_url, api_key=server.api_key, model="fake-model",
+                           cache_dir=str(tmp_path / "cache"), timeout=5.0, max_retries=2,
+                           max_attempts=2, backoff_initial=0.01, samples_per_request=3)
+        generator = LLMDetailedGenerator(config)
+        [stable] = generator.generate([request])
+        assert stable.stable is True and stable.text and stable.attempts == 3
+        assert ts.conclusion_of("assessment_reasoning", stable.text) == "poor"
+        assert server.counts["chat.completions"] == 3
+        other = stable.text.replace("quality is poor", "quality is fair")
+        server.script([Behaviour("text", text=other)])
+        [unstable] = generator.generate([DetailedRequest(**{**request.__dict__,
+                                                            "key": "assess-1"})])
+        generator.close()
+    assert unstable.stable is False and unstable.text is None
+    [reason] = unstable.reject_reasons
+    assert reason.startswith("unstable conclusion over 3 samples: ")
+    assert sorted(reason.split(": ")[1].split(", ")) == ["fair", "poor", "poor"]
+
+
+def test_build_summary_reports_the_instability_ratio():
+    from iqa_datagen.config import load_config
+    from iqa_datagen.pipeline.output import summarize
+    from iqa_datagen.pipeline.shard import ShardReport
+
+    config = load_config(None, {"llm.samples_per_request": 3})
+    reports = [ShardReport(part="a", stability_checked=10, unstable=2),
+               ShardReport(part="b", stability_checked=15, unstable=1)]
+    assert summarize(reports, config)["instability"] == {
+        "samples_per_request": 3, "checked": 25, "unstable": 3, "ratio": 0.12}
+    assert summarize(reports, load_config(None))["instability"] is None

@@ -35,6 +35,9 @@ class LLMConfig(BaseModel):
     timeout: float = Field(60.0, gt=0)  # seconds per HTTP request
     max_retries: int = Field(5, ge=0)  # transport retries (429, 5xx, timeouts) per request
     max_attempts: int = Field(3, ge=1)  # validation attempts, each with a new seed
+    # Answers asked per detailed sample (each with its own seed); a sample is kept only when
+    # their conclusions agree (level word / winner), and the share that does not is reported.
+    samples_per_request: int = Field(1, ge=1)
     backoff_initial: float = Field(1.0, ge=0)  # first jittered exponential wait, seconds
     backoff_max: float = Field(60.0, ge=0)  # cap of one exponential wait
     retry_after_max: float = Field(300.0, ge=0)  # cap on a server's Retry-After

@@ -46,18 +46,33 @@ class LLMDetailedGenerator(_LLMGenerator):
     """GT-informed assessment and comparison responses from an OpenAI-compatible server."""
 
     def generate(self, requests: list[DetailedRequest]) -> list[DetailedResult]:
-        jobs = [DetailedJob(self.config, r, self.names) for r in requests]
+        from ..two_stage import conclusion_of  # it imports this package's validation
+
+        n = self.config.samples_per_request
+        jobs = [DetailedJob(self.config, r, self.names, j) for r in requests for j in range(n)]
+        histories = self._engine.run(jobs)
         results = []
-        for request, history in zip(requests, self._engine.run(jobs)):
-            accepted = history.accepted
+        for i, request in enumerate(requests):
+            samples = histories[i * n:(i + 1) * n]
+            accepted = [h.accepted for h in samples if h.accepted is not None]
+            first = accepted[0] if accepted else None
+            reasons = [] if first else samples[0].reasons()
+            stable = None
+            if n > 1 and len(accepted) > 1:
+                conclusions = [conclusion_of(request.task, a.reply.content) for a in accepted]
+                stable = len(set(conclusions)) == 1
+                if not stable:
+                    reasons = [f"unstable conclusion over {len(accepted)} samples: "
+                               + ", ".join(str(c) for c in conclusions)]
+                    first = None
             results.append(DetailedResult(
-                key=request.key, text=accepted.reply.content.strip() if accepted else None,
+                key=request.key, text=first.reply.content.strip() if first else None,
                 generator=self.name, generator_version=GENERATOR_VERSION,
-                prompt_version=PROMPT_VERSION,
-                overruled=bool(accepted and accepted.detail),
-                reject_reasons=[] if accepted else history.reasons(),
-                attempts=len(history.attempts), prompt_tokens=history.prompt_tokens,
-                completion_tokens=history.completion_tokens, cached=history.all_cached))
+                prompt_version=PROMPT_VERSION, overruled=bool(first and first.detail),
+                reject_reasons=reasons, attempts=sum(len(h.attempts) for h in samples),
+                prompt_tokens=sum(h.prompt_tokens for h in samples),
+                completion_tokens=sum(h.completion_tokens for h in samples),
+                cached=all(h.all_cached for h in samples), stable=stable))
         return results
 
 

@@ -80,9 +80,11 @@ class DetailedJob(_Job):
     """A detailed response: the task declares its prompt and how a reply is checked."""
 
     def __init__(self, config: LLMConfig, request: DetailedRequest,
-                 names: CategoryNames = BUILTIN_NAMES):
+                 names: CategoryNames = BUILTIN_NAMES, sample: int = 0):
         self.task = TASKS.detailed(request.task)
-        super().__init__(config, request.key, request.seed, self.task.image_roles(request))
+        # Sample 0 keeps the request's key (and cache entries); others get their own seeds.
+        key = request.key if sample == 0 else f"{request.key}#sample{sample}"
+        super().__init__(config, key, request.seed, self.task.image_roles(request))
         self.request = request
         self.names = names
 

@@ -47,6 +47,11 @@ def cmd_stats(args: argparse.Namespace) -> int:
                   f"records contradict their own description ({100 * c['share']:.2f}%)")
             for example in c["examples"]:
                 print(f"    {example['id']} ({example['task']}): {example['reason']}")
+            unstable = build.get("instability")
+            if unstable:
+                print(f"  instability at build: {unstable['unstable']} of {unstable['checked']} "
+                      f"samples asked {unstable['samples_per_request']} times disagreed "
+                      f"({100 * unstable['ratio']:.2f}%, dropped)")
         if args.verify:
             print("  checksums: " + ("ok" if not problems else "; ".join(problems)))
 

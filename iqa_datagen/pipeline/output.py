@@ -143,7 +143,18 @@ def summarize(reports: list[ShardReport], config: BuildConfig) -> dict:
         "estimated_cost_usd": round(cost, 4),
         "llm_requests": sum(r.llm_requests for r in reports),
         "llm_cache_hits": sum(r.llm_cache_hits for r in reports),
+        "instability": _instability(reports, config),
     }
+
+
+def _instability(reports: list[ShardReport], config: BuildConfig) -> Optional[dict]:
+    """With llm.samples_per_request > 1: samples whose repeated answers disagreed."""
+    checked = sum(r.stability_checked for r in reports)
+    if config.llm.samples_per_request < 2:
+        return None
+    unstable = sum(r.unstable for r in reports)
+    return {"samples_per_request": config.llm.samples_per_request, "checked": checked,
+            "unstable": unstable, "ratio": round(unstable / checked, 4) if checked else 0.0}
 
 
 def finalize(out_dir: Path | str, config: BuildConfig, summary: Optional[dict] = None,

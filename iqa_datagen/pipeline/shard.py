@@ -50,6 +50,8 @@ class ShardReport:
     completion_tokens: int = 0
     llm_requests: int = 0
     llm_cache_hits: int = 0
+    stability_checked: int = 0  # detailed samples asked several times (llm.samples_per_request)
+    unstable: int = 0  # ... whose conclusions disagreed (dropped)
     seconds: float = 0.0
     resumed: bool = False  # True: found complete from an earlier run, nothing was redone
 
@@ -222,6 +224,8 @@ class ShardRunner:
     def _detailed(self, pending: list[PendingDetailed], report: ShardReport,
                   rejects: list[dict]) -> Iterator[Record]:
         results = self.detailed.generate([p.request for p in pending])
+        report.stability_checked += sum(r.stable is not None for r in results)
+        report.unstable += sum(r.stable is False for r in results)
         out = detailed_records(self.config.seed, self.worker.source_name, pending, results)
         report.overruled += out.overruled
         report.prompt_tokens += out.prompt_tokens

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 from pathlib import Path
+from typing import Optional
 
 import numpy as np
 import yaml
@@ -248,13 +249,19 @@ def two_stage_lines(two_stage: dict) -> list[str]:
             "inference record (the verdict from that description) share a `chain_id`.", ""]
 
 
-def consistency_lines(consistency: dict) -> list[str]:
-    """The card's "Consistency" section: detailed records whose conclusion contradicts them."""
+def consistency_lines(consistency: dict, instability: Optional[dict] = None) -> list[str]:
+    """The card's "Consistency" section: detailed records whose conclusion contradicts them, and
+    the LLM's instability when each sample was asked several times."""
     lines = ["## Consistency", "",
              "Detailed reasoning records whose conclusion contradicts their own description "
              "(a clean or sharp description ending in a poor verdict, a severe distortion "
              "ending in a good one, or a winner the description calls worse); "
              "`iqa-datagen stats --consistency` lists examples.", ""]
+    if instability:
+        lines.append(f"- Instability at build: {_fmt(instability['unstable'])} of "
+                     f"{_fmt(instability['checked'])} detailed samples asked "
+                     f"{instability['samples_per_request']} times reached different conclusions "
+                     f"({100 * instability['ratio']:.2f}%) and were dropped.")
     if not consistency["checked"]:
         return lines + ["- No detailed reasoning records.", ""]
     lines.append(f"- Contradicting: {_fmt(consistency['contradicting'])} of "
@@ -263,6 +270,13 @@ def consistency_lines(consistency: dict) -> list[str]:
         lines.append(f"- {_title(task)}: {_fmt(row['contradicting'])} of "
                      f"{_fmt(row['checked'])}.")
     return lines + [""]
+
+
+def _build_summary(dataset_dir: Path) -> dict:
+    try:
+        return read_manifest(dataset_dir).get("build") or {}
+    except ValueError:
+        return {}
 
 
 def _provenance_section(dataset_dir: Path, stats: dict) -> list[str]:
@@ -339,7 +353,8 @@ def render_card(dataset_dir: Path, stats: dict, plots: dict, title: str) -> str:
     for name, file in plots["images"].items():
         body.append(f"![{STAT_TITLES.get(name, name)}]({STATS_DIR}/{file})")
     body.append("")
-    body += consistency_lines(stats["consistency"])
+    instability = _build_summary(dataset_dir).get("instability")
+    body += consistency_lines(stats["consistency"], instability)
     body += context_lines(stats["context"])
     body += _provenance_section(dataset_dir, stats)
     return front_matter(splits, title, total) + "\n" + "\n".join(body)
