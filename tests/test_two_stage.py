@@ -197,3 +197,33 @@ def test_build_summary_reports_the_instability_ratio():
     assert summarize(reports, config)["instability"] == {
         "samples_per_request": 3, "checked": 25, "unstable": 3, "ratio": 0.12}
     assert summarize(reports, load_config(None))["instability"] is None
+
+
+def test_an_llm_build_writes_linked_chains_through_the_fake_server(tmp_path, monkeypatch):
+    from iqa_datagen.config import load_config
+    from iqa_datagen.pipeline.references import discover, make_shards
+    from iqa_datagen.pipeline.shard import ShardRunner
+    from iqa_datagen.storage import read_records
+    from iqa_datagen.testing import FakeOpenAIServer
+
+    with FakeOpenAIServer(api_key=SECRET_KEY) as server:
+        monkeypatch.setenv("OPENAI_API_KEY", SECRET_KEY)
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        config = load_config(None, {"references.limit": 2, "references.short_side": 64,
+                                    "tasks.identification": 0, "tasks.instant_rating": 0,
+                                    "assistant.enabled": False, "expansion.mode": "off",
+                                    "llm.mode": "on", "llm.model": "fake-model"})
+        assert config.two_stage  # the built-in demo set: on unless said otherwise
+        with ShardRunner(config, tmp_path / "ds") as runner:
+            [report] = [runner.run(s) for s in make_shards(discover(config), 10)]
+    rows = list(read_records(tmp_path / "ds"))
+    staged = [r for r in rows if r["stage"]]
+    assert staged and {r["provenance"]["generator"] for r in staged} == {"llm:fake-model"}
+    assert {r["provenance"]["prompt_version"] for r in staged} == {"llm-two-stage/1"}
+    by_id = {r["id"]: r for r in rows}
+    for r in staged:
+        if r["stage"] == "inference":
+            source = by_id[r["source_record_id"]]
+            assert source["stage"] == "perception" and source["chain_id"] == r["chain_id"]
+            assert r["image_a"] is None and source["response"] in r["question"]
+    assert report.llm_requests == server.counts["chat.completions"] > 0
