@@ -26,8 +26,8 @@ import numpy as np
 from iqa_datagen.generators.consistency import split_conclusion
 from iqa_datagen.generators.llm.validation import (claimed_winner, is_quality_conclusion,
                                                    mentions_category, sentences)
-from iqa_datagen.generators.offline_text.common import (GRADE_RANK, gt_name, pick, rank_of,
-                                                        severity_score)
+from iqa_datagen.distortions.registry import BUILTIN_NAMES, CategoryNames
+from iqa_datagen.generators.offline_text.common import GRADE_RANK, pick, rank_of, severity_score
 from iqa_datagen.generators.questions.render import for_setting
 from iqa_datagen.schemas import DistortionLabel, Verdict
 from iqa_datagen.seeding import rng_for
@@ -178,15 +178,17 @@ def conclusion_of(task: str, text: str) -> Optional[str]:
 
 
 def perception_reasons(text: Optional[str], labels_a: Sequence[DistortionLabel],
-                       labels_b: Sequence[DistortionLabel] = ()) -> list[str]:
-    """Reasons to reject a perception answer: a verdict, or a labelled distortion not named."""
+                       labels_b: Sequence[DistortionLabel] = (),
+                       names: CategoryNames = BUILTIN_NAMES) -> list[str]:
+    """Reasons to reject a perception answer: a verdict, or a labelled distortion not named
+    (``names``: the build's category names, for plugin categories)."""
     if not text or not text.strip():
         return ["empty perception answer"]
     reasons = [f"perception gives a verdict: {w!r}" for w in verdict_words(text)]
     for label in list(labels_a) + list(labels_b):
-        if not mentions_category(text, label.category):
+        if not mentions_category(text, label.category, names=names):
             reasons.append(f"perception omits distortion {label.category!r} "
-                           f"({gt_name(label.category)})")
+                           f"({names[label.category]})")
     return list(dict.fromkeys(reasons))
 
 
@@ -233,10 +235,10 @@ def offline_perception(task: str, one_stage: str) -> str:
     return " ".join(description)
 
 
-def _named(labels: Sequence[DistortionLabel]) -> str:
+def _named(labels: Sequence[DistortionLabel], names: CategoryNames) -> str:
     """'serious noise' or 'serious noise and slight blur', strongest first."""
     ordered = sorted(labels, key=rank_of, reverse=True)
-    return " and ".join(f"{label.grade} {gt_name(label.category)}" for label in ordered)
+    return " and ".join(f"{label.grade} {names[label.category]}" for label in ordered)
 
 
 QUALITY_WORD = {0: "good", 1: "acceptable", 2: "fair", 3: "mediocre", 4: "poor", 5: "very poor"}
@@ -245,7 +247,8 @@ QUALITY_WORD = {0: "good", 1: "acceptable", 2: "fair", 3: "mediocre", 4: "poor",
 
 def offline_inference(task: str, labels_a: Sequence[DistortionLabel],
                       labels_b: Sequence[DistortionLabel], verdict: Optional[Verdict],
-                      rng: np.random.Generator) -> Optional[str]:
+                      rng: np.random.Generator,
+                      names: CategoryNames = BUILTIN_NAMES) -> Optional[str]:
     """The inference answer from the ground truth, or None when the stated attributes cannot
     support the verdict (the winner is described as more severely degraded than the loser)."""
     if task == "comparison_reasoning":
@@ -256,8 +259,8 @@ def offline_inference(task: str, labels_a: Sequence[DistortionLabel],
         sw, sl = severity_score(labels[w]), severity_score(labels[l])
         if sw > sl:
             return None
-        what_w = _named(labels[w]) if labels[w] else "no visible distortion"
-        what_l = _named(labels[l]) if labels[l] else "no visible distortion"
+        what_w = _named(labels[w], names) if labels[w] else "no visible distortion"
+        what_l = _named(labels[l], names) if labels[l] else "no visible distortion"
         if sw < sl:
             return pick(rng, (
                 f"Image {w} shows {what_w}, while Image {l} shows {what_l}. With the milder "
@@ -278,11 +281,11 @@ def offline_inference(task: str, labels_a: Sequence[DistortionLabel],
                           "No flaw is described, so the image is of good quality overall."))
     if len(labels_a) > 1 and min(rank_of(label) for label in labels_a) >= GRADE_RANK["obvious"]:
         return pick(rng, (
-            f"The description reports {_named(labels_a)}, two strong flaws together, so the "
+            f"The description reports {_named(labels_a, names)}, two strong flaws together, so the "
             f"overall quality is {word}.",
-            f"With both {_named(labels_a)} described, the image's overall quality is {word}.",
+            f"With both {_named(labels_a, names)} described, the image's overall quality is {word}.",
         ))
-    main = _named([max(labels_a, key=rank_of)])
+    main = _named([max(labels_a, key=rank_of)], names)
     return pick(rng, (
         f"The description reports {main} as the strongest flaw, so the overall quality is "
         f"{word}.",
@@ -297,15 +300,18 @@ class OfflineTwoStageGenerator:
     name = "offline"
     version = OFFLINE_VERSION
 
+    def __init__(self, names: CategoryNames = BUILTIN_NAMES):
+        self.names = names
+
     def run(self, requests: list[TwoStageRequest]) -> list[TwoStageResult]:
         results = []
         for r in requests:
             result = TwoStageResult(key=r.key, generator=self.name, generator_version=self.version)
             perception = offline_perception(r.task, r.one_stage)
-            reasons = [f"perception: {x}" for x in perception_reasons(perception, r.distortions_a,
-                                                                       r.distortions_b)]
+            reasons = [f"perception: {x}" for x in perception_reasons(
+                perception, r.distortions_a, r.distortions_b, self.names)]
             inference = offline_inference(r.task, r.distortions_a, r.distortions_b, r.verdict,
-                                          rng_for(r.seed, "two-stage", r.key))
+                                          rng_for(r.seed, "two-stage", r.key), self.names)
             if inference is None:
                 reasons.append(f"inference: the verdict (Image {r.verdict.winner}) is not "
                                f"supported by the described attributes: the winner is "

@@ -12,8 +12,9 @@ still fails is recorded in the rejects table).
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
+from iqa_datagen.distortions.registry import BUILTIN_NAMES, CategoryNames
 from iqa_datagen.generators import two_stage as rules
 from iqa_datagen.generators.two_stage import TwoStageRequest, TwoStageResult
 
@@ -42,12 +43,13 @@ _INFERENCE_TASK = (
 )
 
 
-def perception_messages(task: str, encoded: dict, request: TwoStageRequest) -> list[dict]:
+def perception_messages(task: str, encoded: dict, request: TwoStageRequest,
+                        names: CategoryNames = BUILTIN_NAMES) -> list[dict]:
     paired = task == "comparison_reasoning"
     facts = f"Private notes:\nTask: perception, {'pair' if paired else 'single'}\n"
-    facts += f"- Image A: {describe_labels(request.distortions_a)}\n"
+    facts += f"- Image A: {describe_labels(request.distortions_a, names)}\n"
     if paired:
-        facts += f"- Image B: {describe_labels(request.distortions_b)}\n"
+        facts += f"- Image B: {describe_labels(request.distortions_b, names)}\n"
     text = _PERCEPTION_TASK.format(
         subject="Image A and Image B (describe each)" if paired else "Image A",
         hi=150 if paired else 90,
@@ -61,12 +63,13 @@ def perception_messages(task: str, encoded: dict, request: TwoStageRequest) -> l
     return [{"role": "system", "content": _SYSTEM}, {"role": "user", "content": content}]
 
 
-def inference_messages(task: str, request: TwoStageRequest, perception: str) -> list[dict]:
+def inference_messages(task: str, request: TwoStageRequest, perception: str,
+                       names: CategoryNames = BUILTIN_NAMES) -> list[dict]:
     paired = task == "comparison_reasoning"
     facts = f"Private notes:\nTask: inference, {'pair' if paired else 'single'}\n"
-    facts += f"- Image A: {describe_labels(request.distortions_a)}\n"
+    facts += f"- Image A: {describe_labels(request.distortions_a, names)}\n"
     if paired:
-        facts += (f"- Image B: {describe_labels(request.distortions_b)}\n"
+        facts += (f"- Image B: {describe_labels(request.distortions_b, names)}\n"
                   f"{describe_verdict(request.verdict)}\n")
     conclusion = ("end by naming the better image, as in 'so Image A is the better image'"
                   if paired else "end with the overall quality as one level word, as in 'so "
@@ -80,31 +83,36 @@ def inference_messages(task: str, request: TwoStageRequest, perception: str) -> 
 
 
 class PerceptionJob(_Job):
-    def __init__(self, config: LLMConfig, request: TwoStageRequest):
+    def __init__(self, config: LLMConfig, request: TwoStageRequest,
+                 names: CategoryNames = BUILTIN_NAMES):
         images = [("image_ref", request.image_ref), ("image_a", request.image_a)]
         if request.task == "comparison_reasoning":
             images.append(("image_b", request.image_b))
         super().__init__(config, f"{request.key}:perception", request.seed, images)
         self.request = request
+        self.names = names
 
     def messages(self, encoded):
-        return perception_messages(self.request.task, encoded, self.request)
+        return perception_messages(self.request.task, encoded, self.request, self.names)
 
     def check(self, reply: Reply) -> tuple[list[str], Any]:
         if reply.finish_reason == "length":
             return ["truncated: finish_reason is 'length' (max_tokens reached)"], None
         r = self.request
-        return rules.perception_reasons(reply.content, r.distortions_a, r.distortions_b), None
+        return rules.perception_reasons(reply.content, r.distortions_a, r.distortions_b,
+                                        self.names), None
 
 
 class InferenceJob(_Job):
-    def __init__(self, config: LLMConfig, request: TwoStageRequest, perception: str):
+    def __init__(self, config: LLMConfig, request: TwoStageRequest, perception: str,
+                 names: CategoryNames = BUILTIN_NAMES):
         super().__init__(config, f"{request.key}:inference", request.seed, [])
         self.request = request
         self.perception = perception
+        self.names = names
 
     def messages(self, encoded):
-        return inference_messages(self.request.task, self.request, self.perception)
+        return inference_messages(self.request.task, self.request, self.perception, self.names)
 
     def check(self, reply: Reply) -> tuple[list[str], Any]:
         if reply.finish_reason == "length":
@@ -117,10 +125,11 @@ class InferenceJob(_Job):
 class LLMTwoStageGenerator:
     """Perception then inference for each request, through the shared attempt loop."""
 
-    def __init__(self, config: LLMConfig, engine: Optional[Engine] = None):
+    def __init__(self, config: LLMConfig, names: CategoryNames = BUILTIN_NAMES):
         self.config = config
+        self.names = names
         self.name = f"llm:{config.model}"
-        self._engine = engine or Engine(config)
+        self._engine = Engine(config)
 
     @property
     def usage(self):
@@ -135,9 +144,10 @@ class LLMTwoStageGenerator:
                                   prompt_version=PROMPT_VERSION) for r in requests]
         pairs = list(zip(requests, results))
         perceived = self._stage("perception", pairs,
-                                [PerceptionJob(self.config, r) for r in requests])
+                                [PerceptionJob(self.config, r, self.names) for r in requests])
         self._stage("inference", perceived,
-                    [InferenceJob(self.config, r, res.perception) for r, res in perceived])
+                    [InferenceJob(self.config, r, res.perception, self.names)
+                     for r, res in perceived])
         return results
 
     def _stage(self, stage: str, pairs: list, jobs: list) -> list:

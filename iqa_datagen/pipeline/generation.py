@@ -54,7 +54,7 @@ def two_stage_generator(config: BuildConfig, cache_dir: Path, names: CategoryNam
         from iqa_datagen.generators.llm.two_stage import LLMTwoStageGenerator
 
         return LLMTwoStageGenerator(WriterContext(config, cache_dir, names,
-                                                  tasks_at_once).llm_config())
+                                                  tasks_at_once).llm_config(), names)
     from iqa_datagen.generators.two_stage import OfflineTwoStageGenerator
 
-    return OfflineTwoStageGenerator()
+    return OfflineTwoStageGenerator(names)

@@ -25,10 +25,10 @@ class TwoStageReasoning(DerivedTask):
     counts_multi = True
     own_records = False  # perception and inference records keep the sample's task
 
-    def generator(self, config, cache_dir, tasks_at_once=1):
+    def generator(self, config, cache_dir, names, tasks_at_once=1):
         from iqa_datagen.pipeline.generation import two_stage_generator
 
-        return two_stage_generator(config, cache_dir, tasks_at_once)
+        return two_stage_generator(config, cache_dir, names, tasks_at_once)
 
     def requests(self, detailed, seed: int) -> list:
         """One ``TwoStageRequest`` per full-reference detailed record."""
