@@ -43,13 +43,22 @@ _INFERENCE_TASK = (
 )
 
 
+def _facts(stage: str, request: TwoStageRequest, names: CategoryNames) -> str:
+    """The private notes in the facts layout; the verdict only where the stage concludes."""
+    paired = request.task == "comparison_reasoning"
+    facts = (f"Private notes:\nTask: {stage}, {'pair' if paired else 'single'}\n"
+             f"- Image A: {describe_labels(request.distortions_a, names)}\n")
+    if paired:
+        facts += f"- Image B: {describe_labels(request.distortions_b, names)}\n"
+        if stage == "inference":
+            facts += f"{describe_verdict(request.verdict)}\n"
+    return facts
+
+
 def perception_messages(task: str, encoded: dict, request: TwoStageRequest,
                         names: CategoryNames = BUILTIN_NAMES) -> list[dict]:
     paired = task == "comparison_reasoning"
-    facts = f"Private notes:\nTask: perception, {'pair' if paired else 'single'}\n"
-    facts += f"- Image A: {describe_labels(request.distortions_a, names)}\n"
-    if paired:
-        facts += f"- Image B: {describe_labels(request.distortions_b, names)}\n"
+    facts = _facts("perception", request, names)
     text = _PERCEPTION_TASK.format(
         subject="Image A and Image B (describe each)" if paired else "Image A",
         hi=150 if paired else 90,
@@ -66,11 +75,7 @@ def perception_messages(task: str, encoded: dict, request: TwoStageRequest,
 def inference_messages(task: str, request: TwoStageRequest, perception: str,
                        names: CategoryNames = BUILTIN_NAMES) -> list[dict]:
     paired = task == "comparison_reasoning"
-    facts = f"Private notes:\nTask: inference, {'pair' if paired else 'single'}\n"
-    facts += f"- Image A: {describe_labels(request.distortions_a, names)}\n"
-    if paired:
-        facts += (f"- Image B: {describe_labels(request.distortions_b, names)}\n"
-                  f"{describe_verdict(request.verdict)}\n")
+    facts = _facts("inference", request, names)
     conclusion = ("end by naming the better image, as in 'so Image A is the better image'"
                   if paired else "end with the overall quality as one level word, as in 'so "
                                  "the overall quality is poor' (good, acceptable, fair, "

@@ -178,16 +178,19 @@ def _assessment(facts: PromptFacts, kind: str) -> str:
     return " ".join(parts)
 
 
+def _image_sentences(images) -> list[str]:
+    """One sentence per (subject, labels): what the degradations do, or that there are none."""
+    return [f"{subject} shows {_describe(labels)}, which obscures fine texture and softens the "
+            f"outlines of the subject." if labels else
+            f"{subject} shows no visible degradation and keeps its details."
+            for subject, labels in images]
+
+
 def _comparison(facts: PromptFacts, kind: str) -> str:
     winner = facts.winner or "A"
     loser = "B" if winner == "A" else "A"
     parts = ["Both pictures show the same everyday scene with a clear main subject."]
-    for name, labels in (("A", facts.labels_a), ("B", facts.labels_b)):
-        if labels:
-            parts.append(f"Image {name} shows {_describe(labels)}, which obscures fine texture "
-                         f"and softens the outlines of the subject.")
-        else:
-            parts.append(f"Image {name} shows no visible degradation and keeps its details.")
+    parts += _image_sentences((("Image A", facts.labels_a), ("Image B", facts.labels_b)))
     parts.append("The layout and the main shapes are the same in both, so the difference lies "
                  "in how much fine detail each one keeps.")
     if kind == "reference":
@@ -218,15 +221,8 @@ def _level(labels) -> str:
 def _perception(facts: PromptFacts, kind: str) -> str:
     """What is visible and nothing more; ``contradict`` leaks a verdict."""
     parts = ["The picture shows an everyday scene with a clear main subject."]
-    images = (("A", facts.labels_a), ("B", facts.labels_b)) if facts.paired else (
-        ("A", facts.labels_a),)
-    for name, labels in images:
-        subject = f"Image {name}" if facts.paired else "The image"
-        if labels:
-            parts.append(f"{subject} shows {_describe(labels)}, which obscures fine texture and "
-                         f"softens the outlines of the subject.")
-        else:
-            parts.append(f"{subject} shows no visible degradation; edges stay crisp.")
+    parts += _image_sentences((("Image A", facts.labels_a), ("Image B", facts.labels_b))
+                              if facts.paired else (("The image", facts.labels_a),))
     if kind == "contradict":
         parts.append("Overall, the image quality is poor.")
     return " ".join(parts)
