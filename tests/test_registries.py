@@ -102,6 +102,6 @@ def test_a_registered_detailed_writer_is_chosen_by_the_config(monkeypatch, tmp_p
 
     writers.DETAILED_WRITERS.register("plain", lambda ctx: Plain(ctx.names))
     rows = _build(tmp_path, **{"detailed.writer": "plain", "expansion.mode": "off"})
-    detailed = [r for r in rows if r["task"] == "assessment_reasoning"]
+    detailed = [r for r in rows if r["task"] == "assessment_reasoning" and not r["stage"]]
     assert detailed and all(r["response"].startswith("Plainly:") for r in detailed)
     assert {r["provenance"]["generator"] for r in detailed} == {"plain"}

@@ -175,7 +175,7 @@ def test_samples_whose_conclusions_disagree_are_dropped_and_counted(tmp_path):
         assert stable.stable is True and stable.text and stable.attempts == 3
         assert ts.conclusion_of("assessment_reasoning", stable.text) == "poor"
         assert server.counts["chat.completions"] == 3
-        other = stable.text.replace("quality is poor", "quality is fair")
+        other = stable.text.replace("quality is poor", "quality is very poor")  # also valid
         server.script([Behaviour("text", text=other)])
         [unstable] = generator.generate([DetailedRequest(**{**request.__dict__,
                                                             "key": "assess-1"})])
@@ -183,7 +183,7 @@ def test_samples_whose_conclusions_disagree_are_dropped_and_counted(tmp_path):
     assert unstable.stable is False and unstable.text is None
     [reason] = unstable.reject_reasons
     assert reason.startswith("unstable conclusion over 3 samples: ")
-    assert sorted(reason.split(": ")[1].split(", ")) == ["fair", "poor", "poor"]
+    assert sorted(reason.split(": ")[1].split(", ")) == ["poor", "poor", "very poor"]
 
 
 def test_build_summary_reports_the_instability_ratio():
