@@ -11,9 +11,11 @@ folder, after resolving the path (links included) and checking that it stays ins
 from __future__ import annotations
 
 import json
+import logging
 import secrets
+import threading
 from pathlib import Path
-from typing import Optional
+from typing import Optional, get_args
 from urllib.parse import parse_qs, urlencode
 
 import jinja2
@@ -27,14 +29,17 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from iqa_datagen.storage import StorageError
-from iqa_datagen.storage.layout import STATS_DIR, ordered_splits
+from iqa_datagen.schemas import SETTINGS, TASKS
+from iqa_datagen.schemas.record import ResponseKind
+from iqa_datagen.storage import StorageError, read_manifest
+from iqa_datagen.storage.layout import STATS_DIR, ordered_splits, relative
 from iqa_datagen.storage.writer import IMAGE_COLUMNS
 
 from .marks import append_mark, latest_marks, read_marks
-from .query import OPTIONAL_FIELDS, DatasetView, Query
+from .query import DatasetView, Query
 
 HERE = Path(__file__).parent
+logger = logging.getLogger(__name__)
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self'; style-src 'self'; "
@@ -101,17 +106,64 @@ class ReviewApp:
         self.root = self.view.root
         self.token = secrets.token_urlsafe(24)
         self._facets: Optional[dict] = None
+        # The exact filter choices need a scan of every file (seconds at 500K records): it runs
+        # in the background while pages use the vocabularies known without one.
+        self._facet_scan = threading.Thread(target=self._scan_facets, daemon=True,
+                                            name="review-facets")
+        self._facet_scan.start()
         env = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"),
                                  autoescape=True, undefined=jinja2.StrictUndefined)
         env.filters["tojson_pretty"] = lambda v: json.dumps(v, indent=1, ensure_ascii=False,
                                                             default=str)
         self.templates = Jinja2Templates(env=env)
 
-    @property
-    def facets(self) -> dict:
-        if self._facets is None:
+    def _scan_facets(self) -> None:
+        try:
             self._facets = self.view.facets()
-        return self._facets
+        except Exception:  # a file that became unreadable: pages keep the fallback choices
+            logger.exception("review: scanning filter choices failed")
+
+    def choices(self, q: Query) -> dict[str, list]:
+        """Values offered per filter: the scanned ones once ready, else the known vocabularies
+        (plus whatever the query already selects)."""
+        if self._facets is not None:
+            values = dict(self._facets["values"])
+        else:
+            values = {"task": list(TASKS), "setting": list(SETTINGS), "split": self.view.splits,
+                      "response_kind": list(get_args(ResponseKind)),
+                      "category": self._card_categories(), "verdict_source": []}
+        for name in ("task", "setting", "split", "response_kind", "category", "verdict_source",
+                     "stage", "score_level"):
+            current = getattr(q, name)
+            values.setdefault(name, [])
+            if current is not None and str(current) not in map(str, values[name]):
+                values[name] = sorted([*values[name], current])
+        return values
+
+    def _card_categories(self) -> list[str]:
+        try:
+            stats = json.loads((self.root / STATS_DIR / "stats.json").read_text())
+            return sorted(stats["distortions"]["per_category"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return []
+
+    def table_counts(self) -> tuple[dict[tuple, int], int]:
+        """{(split, task, setting): records} and the total: the manifest's when it lists exactly
+        the files present, else a scan."""
+        try:
+            manifest = read_manifest(self.root)
+            listed = {f["path"] for f in manifest["files"]}
+            if listed == {relative(self.root, p) for p in self.view.files}:
+                counts = {(split, task, setting): cell["total"]
+                          for split, tasks in manifest["counts"].items()
+                          for task, settings in tasks.items()
+                          for setting, cell in settings.items()}
+                return counts, sum(counts.values())
+        except (StorageError, KeyError, TypeError):
+            pass
+        self._facet_scan.join()
+        facets = self._facets or self.view.facets()
+        return ({tuple(k.split("\t")): n for k, n in facets["counts"].items()}, facets["rows"])
 
     def _marks(self) -> dict[str, dict]:
         return latest_marks(self.root)
@@ -143,7 +195,7 @@ class ReviewApp:
         here = request.url.path + ("?" + request.url.query if request.url.query else "")
         link = lambda **change: "/?" + urlencode(q.params(**change))  # noqa: E731
         return self.render(request, "records.html", q=q, cards=cards, page=page,
-                           facets=self.facets["values"], here=here,
+                           facets=self.choices(q), here=here,
                            count_url="/api/count?" + urlencode(q.params(page=None)),
                            prev_url=link(page=q.page - 1) if q.page > 0 else None,
                            next_url=link(page=q.page + 1) if page.has_next else None,
@@ -188,9 +240,7 @@ class ReviewApp:
                                 status_code=303)
 
     async def summary(self, request: Request) -> Response:
-        counts: dict[tuple, int] = {}
-        for key, n in self.facets["counts"].items():
-            counts[tuple(key.split("\t"))] = n
+        counts, total = self.table_counts()
         splits = ordered_splits({s for s, _, _ in counts})
         rows = sorted({(t, st) for _, t, st in counts})
         plots = sorted(p.name for p in (self.root / STATS_DIR).glob("*.png"))
@@ -198,7 +248,7 @@ class ReviewApp:
         marks = self._marks()
         mark_counts = {m: sum(1 for e in marks.values() if e["mark"] == m) for m in ("bad", "good")}
         return self.render(request, "summary.html", splits=splits, rows=rows, counts=counts,
-                           total=self.facets["rows"], plots=plots, problems=problems,
+                           total=total, plots=plots, problems=problems,
                            mark_counts=mark_counts, files=len(self.view.files))
 
     async def problems(self, request: Request) -> Response:

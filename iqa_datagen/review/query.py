@@ -26,6 +26,7 @@ from iqa_datagen.storage import StorageError, data_files
 from iqa_datagen.storage.writer import IMAGE_COLUMNS
 
 SCAN_BATCH_ROWS = 2048
+FACET_BATCH_ROWS = 65536
 PAGE_SIZE = 10
 MAX_PAGE_SIZE = 100
 LABEL_COLUMNS = ("distortions_a", "distortions_b")
@@ -129,6 +130,22 @@ def _field_type(schema: pa.Schema, path: tuple[str, ...]) -> Optional[pa.DataTyp
     return typ
 
 
+def _regroup(batches: Iterator[pa.RecordBatch], rows: int) -> Iterator[pa.RecordBatch]:
+    """Batches of about ``rows`` rows from a scan's (row-group sized, often 128-row) batches,
+    so the per-batch work of the label and text filters is paid a few times per file."""
+    pending: list[pa.RecordBatch] = []
+    count = 0
+    for batch in batches:
+        if batch.num_rows:
+            pending.append(batch)
+            count += batch.num_rows
+        if count >= rows:
+            yield pa.Table.from_batches(pending).combine_chunks().to_batches()[0]
+            pending, count = [], 0
+    if pending:
+        yield pa.Table.from_batches(pending).combine_chunks().to_batches()[0]
+
+
 class DatasetView:
     """Read access to one dataset folder for the review app (files listed once, at start)."""
 
@@ -144,6 +161,7 @@ class DatasetView:
                 if _field_type(self.schema, path) is not None:
                     self.optional[name] = path
                     break
+        self.splits = sorted({p.parent.name for p in self.files})
         self.light_columns = [n for n in self.schema.names if n not in IMAGE_COLUMNS]
 
     def _file(self, index: int) -> ds.Dataset:
@@ -229,9 +247,7 @@ class DatasetView:
             scanner = self._file(index).scanner(columns=["id"] + extra, filter=expr,
                                                 batch_size=SCAN_BATCH_ROWS, batch_readahead=1,
                                                 fragment_readahead=1, use_threads=False)
-            for batch in scanner.to_batches():
-                if batch.num_rows == 0:
-                    continue
+            for batch in _regroup(scanner.to_batches(), SCAN_BATCH_ROWS):
                 mask = self.batch_mask(batch, q)
                 ids = batch.column("id")
                 if mask is not None:
@@ -321,28 +337,33 @@ class DatasetView:
                    for i in range(len(self.files)))
 
     def facets(self) -> dict:
-        """Values each filter can take and counts per split, task and setting (one scan of the
-        small columns)."""
-        values: dict[str, Counter] = {name: Counter() for name in
-                                      list(SCALAR_FIELDS) + list(self.optional) + ["category"]}
+        """Values each filter can take and counts per split, task and setting (one vectorised
+        scan of the small columns)."""
+        cols = {**SCALAR_FIELDS, **self.optional}
+        values: dict[str, Counter] = {name: Counter() for name in list(cols) + ["category"]}
         table_counts: Counter = Counter()
-        cols = {name: path for name, path in {**SCALAR_FIELDS, **self.optional}.items()}
         top = sorted({path[0] for path in cols.values()} | set(LABEL_COLUMNS))
-        for index in range(len(self.files)):
-            for batch in self._file(index).to_batches(columns=top, batch_size=SCAN_BATCH_ROWS,
-                                                      batch_readahead=1, fragment_readahead=1,
-                                                      use_threads=False):
+
+        def tally(counter: Counter, arr) -> None:
+            for item in pc.value_counts(arr).to_pylist():
+                if item["values"] is not None:
+                    counter[item["values"]] += item["counts"]
+
+        for path in self.files:
+            # whole-file batches (a dataset scan yields one per row group, often only 128 rows)
+            for batch in pq.ParquetFile(path).iter_batches(batch_size=FACET_BATCH_ROWS,
+                                                           columns=top, use_threads=False):
                 for name, path in cols.items():
                     arr = batch.column(path[0])
                     for sub in path[1:]:
                         arr = pc.struct_field(arr, sub)
-                    values[name].update(v for v in arr.to_pylist() if v is not None)
-                table_counts.update(zip(batch.column("split").to_pylist(),
-                                        batch.column("task").to_pylist(),
-                                        batch.column("setting").to_pylist()))
+                    tally(values[name], arr)
                 for col in LABEL_COLUMNS:
-                    flat = pc.list_flatten(batch.column(col))
-                    values["category"].update(flat.field("category").to_pylist())
+                    tally(values["category"], pc.list_flatten(batch.column(col)).field("category"))
+                grouped = pa.table({k: batch.column(k) for k in ("split", "task", "setting")}) \
+                    .group_by(["split", "task", "setting"]).aggregate([([], "count_all")])
+                for row in grouped.to_pylist():
+                    table_counts[(row["split"], row["task"], row["setting"])] += row["count_all"]
         return {"values": {k: sorted(map(str, v)) for k, v in values.items()},
                 "counts": {f"{s}\t{t}\t{st}": n for (s, t, st), n in table_counts.items()},
                 "rows": sum(table_counts.values())}
