@@ -372,3 +372,20 @@ def test_filter_drop_marked_rewrites_manifest_card_and_keeps_resplit_working(tmp
     assert not after & set(bad[:2])  # detailed records keep their ids through a resplit
     assert json.loads((out / "manifest.json").read_text())["review_filters"][0]["dropped"] == 3
     assert cli("stats", str(out), "--verify")[0] == 0
+
+
+def test_files_with_and_without_a_new_column_scan_together(dataset, tmp_path):
+    files = storage.list_data_files(dataset)
+    for path in files:  # only the first file has the newer 'stage' column
+        table = pq.read_table(path)
+        if path == files[0]:
+            table = table.append_column("stage", pa.array(["draft"] * table.num_rows))
+        out = tmp_path / path.relative_to(dataset)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        pq.write_table(table, out)
+    view = DatasetView(tmp_path)
+    assert view.optional == {"stage": ("stage",)}
+    first = pq.read_table(files[0], columns=["id"]).column("id").to_pylist()
+    got = view.page(Query(stage="draft", page_size=100)).records
+    assert [r["id"] for r in got] == first and got[0]["stage"] == "draft"
+    assert view.page(Query(page_size=100, page=1)).records[0].get("stage") is None

@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from iqa_datagen.storage import StorageError, data_files
+from iqa_datagen.storage import StorageError, check_file, data_files
 from iqa_datagen.storage.writer import IMAGE_COLUMNS
 
 SCAN_BATCH_ROWS = 2048
@@ -151,10 +151,11 @@ class DatasetView:
 
     def __init__(self, dataset_dir: Path | str):
         self.root = Path(dataset_dir).resolve()
-        self.files = data_files(self.root)
+        self.files = data_files(self.root, check=False)
         if not self.files:
             raise StorageError(f"{self.root}: no record files under data/")
-        self.schema = pq.read_schema(self.files[0])
+        # files written before a schema gained a column lack it: scans see it as null there
+        self.schema = pa.unify_schemas([check_file(p) for p in self.files])
         self.optional = {}
         for name, candidates in OPTIONAL_FIELDS.items():
             for path in candidates:
