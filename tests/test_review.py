@@ -301,6 +301,18 @@ def test_summary_page_and_host_check(client, dataset):
     assert client.get("/", headers={"host": "evil.example"}).status_code == 400
 
 
+def test_filter_choices_before_and_after_the_background_scan(dataset):
+    review = create_app(dataset).state.review
+    review._facet_scan.join()
+    scanned = review.choices(Query())
+    assert scanned["category"] == sorted(CATEGORIES)
+    assert scanned["verdict_source"] == ["assistant", "library_levels"]
+    review._facets = None  # as while the scan still runs
+    fallback = review.choices(Query(verdict_source="mos:x"))
+    assert "comparison_reasoning" in fallback["task"] and fallback["split"] == ["test", "train"]
+    assert fallback["verdict_source"] == ["mos:x"] and fallback["stage"] == []
+
+
 def _append_many(args) -> None:
     folder, worker = args
     for i in range(40):

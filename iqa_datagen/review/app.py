@@ -29,7 +29,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from iqa_datagen.schemas import SETTINGS, TASKS
+from iqa_datagen.schemas import SETTINGS
 from iqa_datagen.schemas.record import ResponseKind
 from iqa_datagen.storage import StorageError, read_manifest
 from iqa_datagen.storage.layout import STATS_DIR, ordered_splits, relative
@@ -129,7 +129,10 @@ class ReviewApp:
         if self._facets is not None:
             values = dict(self._facets["values"])
         else:
-            values = {"task": list(TASKS), "setting": list(SETTINGS), "split": self.view.splits,
+            from iqa_datagen.tasks import TASKS
+
+            values = {"task": list(TASKS.names()), "setting": list(SETTINGS),
+                      "split": self.view.splits,
                       "response_kind": list(get_args(ResponseKind)),
                       "category": self._card_categories(), "verdict_source": []}
         for name in ("task", "setting", "split", "response_kind", "category", "verdict_source",
