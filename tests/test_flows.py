@@ -12,7 +12,7 @@ import pytest
 
 from flowkit import file_digests, fingerprint, tiny
 
-pytestmark = pytest.mark.usefixtures("prefect_server")
+pytestmark = [pytest.mark.usefixtures("prefect_server"), pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
