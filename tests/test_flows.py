@@ -64,6 +64,17 @@ def test_build_loads_with_hf_datasets_and_images_decode(built):
     assert ds["train"].num_rows + ds["test"].num_rows == built[1]["records_total"]
 
 
+def test_plain_python_build_gives_the_flows_dataset(built, tmp_path):
+    """pipeline.build runs the same steps without Prefect: the same records, the same summary."""
+    from iqa_datagen import pipeline
+
+    out, summary = built
+    plain = pipeline.build(tiny(), out=str(tmp_path / "plain"))
+    assert fingerprint(tmp_path / "plain") == fingerprint(out)
+    assert plain["records_total"] == summary["records_total"]
+    assert plain["rows"] == summary["rows"] and plain["shards"] == summary["shards"]
+
+
 def test_no_reference_group_in_two_splits(built):
     out, _ = built
     splits_of = defaultdict(set)
