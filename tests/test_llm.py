@@ -26,7 +26,7 @@ from iqa_datagen.generators.llm.jobs import DetailedJob
 from iqa_datagen.generators.llm.transport import parse_retry_after
 from iqa_datagen.generators.llm.validation import claimed_winner
 from iqa_datagen.testing import Behaviour, FakeOpenAIServer
-from iqa_datagen.schemas import Verdict
+from iqa_datagen.schemas import DistortionLabel, Verdict
 
 SECRET = "sk-test-SECRET-" + secrets.token_hex(10)  # made at run time, never a literal
 
