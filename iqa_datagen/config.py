@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any, Literal, Optional
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (BaseModel, ConfigDict, Field, ValidationError, field_validator,
+                      model_validator)
 
 
 class _Section(BaseModel):
@@ -42,6 +43,11 @@ class TasksConfig(_Section):
     # wins) or "assistant" pairs (two sampled distortions, the assistant model's verdict).
     rating_source: Literal["library", "assistant"] = "library"
     comparison: int = Field(1, ge=0)
+    quality_scoring: int = Field(1, ge=0)
+    score_scale: Literal["five", "seven"] = "five"  # level words of quality_scoring answers
+    # Cut points between levels on the common 0-100 score scale (levels - 1 increasing
+    # values); None: equal bins.
+    score_cuts: Optional[list[float]] = None
     pristine_share: float = Field(0.05, ge=0, le=1)
     multi_share: float = Field(0.5, ge=0, le=1)
     distortions: Optional[list[str]] = None  # restrict to these names (plugins included)
@@ -49,6 +55,14 @@ class TasksConfig(_Section):
     # (images -> visible attributes, no verdict) and a text-only inference record (that
     # description -> the verdict). None: on for the built-in demo set, off for a folder.
     two_stage: Optional[bool] = None
+
+    @model_validator(mode="after")
+    def _cuts_fit_the_scale(self) -> "TasksConfig":
+        if self.score_cuts is not None:
+            from iqa_datagen.generators.mos.scale import check_cuts, scale_levels
+
+            check_cuts(self.score_cuts, len(scale_levels(self.score_scale)))
+        return self
 
 
 class SplitConfig(_Section):
@@ -66,9 +80,12 @@ class MosSource(_Section):
     tie_margin: float = Field(0.0, ge=0)
     max_pairs_per_reference: Optional[int] = Field(None, ge=1)
     options: dict[str, Any] = Field(default_factory=dict)
-    # How the judgements were collected (records' context.rating); known kinds fill these in.
-    protocol: Optional[Literal["ACR", "DCR", "2AFC"]] = None
+    # How the source's scores were collected, where its adapter does not know (quality_scoring
+    # records' protocol and the rating in every MOS-derived record's context).
+    protocol: Optional[Literal["single_stimulus", "double_stimulus", "2afc"]] = None
     raters: Optional[int] = Field(None, ge=1)  # ratings per image
+    # The rating method by its usual name (records' context.rating); known kinds fill it in.
+    rating_protocol: Optional[Literal["ACR", "DCR", "2AFC"]] = None
     scale: Optional[str] = None  # e.g. "MOS 1..5"
 
     @field_validator("kind")

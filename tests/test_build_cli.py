@@ -20,7 +20,7 @@ from PIL import Image
 
 from flowkit import file_digests, fingerprint, tiny
 
-pytestmark = pytest.mark.usefixtures("prefect_server")
+pytestmark = [pytest.mark.usefixtures("prefect_server"), pytest.mark.slow]
 SECRET = "sk-test-" + secrets.token_hex(12)  # made at run time, never a literal
 
 
@@ -216,7 +216,8 @@ def test_mos_source_gives_human_rated_instant_rating_records(tmp_path):
             rows.append(f"refs/{name}.png,dist/{name}_{k}.png,{score},true")
     (root / "mos.csv").write_text("reference,distorted,score,higher_is_better\n"
                                   + "\n".join(rows) + "\n")
-    config = tiny(mos=[{"kind": "csv", "root": str(root), "protocol": "ACR", "raters": 12}],
+    config = tiny(mos=[{"kind": "csv", "root": str(root), "rating_protocol": "ACR",
+                             "raters": 12}],
                   references={"limit": 2, "short_side": 64})
     summary = build_dataset(out=str(tmp_path / "ds"), config=config)
     rating = [row for p in (tmp_path / "ds" / "data").rglob("*.parquet")

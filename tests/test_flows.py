@@ -12,7 +12,7 @@ import pytest
 
 from flowkit import file_digests, fingerprint, tiny
 
-pytestmark = pytest.mark.usefixtures("prefect_server")
+pytestmark = [pytest.mark.usefixtures("prefect_server"), pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +39,7 @@ def test_build_makes_every_task_and_setting_with_manifest_and_card(built):
     made = {(task, setting) for split in counts.values() for task, settings in split.items()
             for setting, c in settings.items() if c["total"] > 0}
     tasks = ("distortion_identification", "instant_rating", "assessment_reasoning",
-             "comparison_reasoning", "qa_expansion")
+             "comparison_reasoning", "quality_scoring", "qa_expansion")
     assert made == {(t, s) for t in tasks for s in ("full_reference", "no_reference")}
     for setting in ("full_reference", "no_reference"):  # single and paired distortions
         for kind in ("single", "multi"):
@@ -68,6 +68,17 @@ def test_build_loads_with_hf_datasets_and_images_decode(built):
     row = ds["train"][0]
     assert row["image_a"].size[0] > 0 and min(row["image_a"].size) == 96
     assert ds["train"].num_rows + ds["test"].num_rows == built[1]["records_total"]
+
+
+def test_plain_python_build_gives_the_flows_dataset(built, tmp_path):
+    """pipeline.build runs the same steps without Prefect: the same records, the same summary."""
+    from iqa_datagen import pipeline
+
+    out, summary = built
+    plain = pipeline.build(tiny(), out=str(tmp_path / "plain"))
+    assert fingerprint(tmp_path / "plain") == fingerprint(out)
+    assert plain["records_total"] == summary["records_total"]
+    assert plain["rows"] == summary["rows"] and plain["shards"] == summary["shards"]
 
 
 def test_no_reference_group_in_two_splits(built):
@@ -313,7 +324,7 @@ def test_instant_rating_judged_by_the_assistant_where_no_mos_exists(tmp_path):
     out = tmp_path / "judged"
     summary = build_dataset(out=str(out), config=tiny(
         tasks={"rating_source": "assistant", "comparison": 0, "assessment": 0,
-               "identification": 0, "instant_rating": 2},
+               "identification": 0, "instant_rating": 2, "quality_scoring": 0},
         assistant={"enabled": True, "epochs": 1, "pairs_per_reference": 4},
         expansion={"mode": "off"}))
     assert summary["assistant"]["trained"]

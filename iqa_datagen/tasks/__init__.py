@@ -13,13 +13,14 @@ from .base import (REFERENCE_WORDS, BriefTask, DerivedTask, DetailedTask, Pendin
 from .comparison import ComparisonReasoning
 from .expansion import QAExpansion
 from .identification import Identification
+from .quality import QualityScoring
 from .rating import InstantRating
 from .registry import ENTRY_POINT_GROUP, TaskRegistry, UnknownTaskError
 from .two_stage import TwoStageReasoning
 
 TASKS = TaskRegistry()
 for _task in (Identification, AssessmentReasoning, InstantRating, ComparisonReasoning,
-              QAExpansion, TwoStageReasoning):
+              QualityScoring, QAExpansion, TwoStageReasoning):
     TASKS.register(_task)
 
 
