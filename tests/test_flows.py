@@ -191,12 +191,12 @@ def test_demo_has_linked_chains_whose_inference_follows_from_the_perception(buil
 
 def test_exports_keep_each_stage_a_separate_conversation(built, tmp_path):
     from iqa_datagen.storage import export_dataset
-    from iqa_datagen.storage.export import iter_json_items
 
     out, _ = built
     rows = {r["id"]: r for r in _rows(out)}
     export_dataset(out, "llava", tmp_path / "llava")
-    items = list(iter_json_items((tmp_path / "llava").glob("llava_*.json")))
+    items = [item for f in (tmp_path / "llava").glob("llava_*.json")
+             for item in json.loads(f.read_text())]
     assert len(items) == len(rows)
     for item in items:
         row = rows[item["id"]]

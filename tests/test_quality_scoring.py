@@ -188,3 +188,13 @@ def test_mos_and_labeller_sources_score_their_own_images(tmp_path):
     assert all(r["quality"]["protocol"]["method"] == "model" for r in top)
     for r in rows:
         assert r["quality"]["level"] in r["response"].lower()
+    # Each record says where its image came from, relative to its source, and how it was rated.
+    for r in by_source["mos:mos"]:
+        ctx = r["context"]
+        assert ctx["source"] == "mos:mos" and ctx["path"] in ("ref0.png", "ref1.png")
+        assert len(ctx["distorted_paths"]) == 1 and ctx["distorted_paths"][0].startswith("d")
+        assert ctx["rating"]["higher_is_better"] is False and ctx["width"] == 48
+    for r in top:  # no reference: the rated image is its own context
+        ctx = r["context"]
+        assert ctx["source"] == r["provenance"]["source"] and ctx["source"].startswith("mos:")
+        assert ctx["distorted_paths"] == [ctx["path"]]
