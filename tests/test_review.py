@@ -169,11 +169,15 @@ def test_invalid_query_parameters_are_named(params, message):
 
 
 def _with_columns(src: Path, dst: Path, extra: dict) -> None:
-    """A copy of src's record files with extra columns (what newer schemas add)."""
+    """A copy of src's record files with extra columns (what newer schemas add) or a column's
+    values replaced."""
     for path in storage.list_data_files(src):
         table = pq.read_table(path)
         for name, make in extra.items():
-            table = table.append_column(name, make(table))
+            if name in table.column_names:
+                table = table.set_column(table.column_names.index(name), name, make(table))
+            else:
+                table = table.append_column(name, make(table))
         out = dst / path.relative_to(src)
         out.parent.mkdir(parents=True, exist_ok=True)
         pq.write_table(table, out)
@@ -181,13 +185,14 @@ def _with_columns(src: Path, dst: Path, extra: dict) -> None:
 
 def test_stage_and_score_level_filters_follow_the_columns_present(dataset, tmp_path):
     view = DatasetView(dataset)
-    q = Query(stage="critique", score_level="good", task="qa_expansion")
+    q = Query(score_level="good", task="qa_expansion")
     page = view.page(q)
-    assert sorted(page.ignored) == ["score_level", "stage"]
+    assert page.ignored == ["score_level"]  # no score-level column in these files
     assert [r["id"] for r in page.records] == _brute(dataset, Query(task="qa_expansion"))[:10]
+    assert view.count(Query(stage="perception")) == 0  # a stage column, all one-stage records
 
     def stage(t):
-        return pa.array(["critique" if int(i[-4:]) % 2 else "draft"
+        return pa.array(["perception" if int(i[-4:]) % 2 else "inference"
                          for i in t.column("id").to_pylist()])
 
     def score(t):
@@ -197,11 +202,11 @@ def test_stage_and_score_level_filters_follow_the_columns_present(dataset, tmp_p
     _with_columns(dataset, tmp_path, {"stage": stage, "score": score})
     view = DatasetView(tmp_path)
     assert view.optional == {"stage": ("stage",), "score_level": ("score", "level")}
-    got = [r["id"] for r in view.page(Query(stage="critique", score_level="poor",
+    got = [r["id"] for r in view.page(Query(stage="perception", score_level="poor",
                                             page_size=100)).records]
     want = [f"rec-{i:04d}" for i in range(N) if i % 2 and i % 3 == 0]
-    assert sorted(got) == want and view.count(Query(stage="draft")) == (N + 1) // 2
-    assert view.facets()["values"]["stage"] == ["critique", "draft"]
+    assert sorted(got) == want and view.count(Query(stage="inference")) == (N + 1) // 2
+    assert view.facets()["values"]["stage"] == ["inference", "perception"]
 
 
 @pytest.fixture()
@@ -388,16 +393,16 @@ def test_filter_drop_marked_rewrites_manifest_card_and_keeps_resplit_working(tmp
 
 def test_files_with_and_without_a_new_column_scan_together(dataset, tmp_path):
     files = storage.list_data_files(dataset)
-    for path in files:  # only the first file has the newer 'stage' column
+    for path in files:  # only the first file has the newer 'score_level' column
         table = pq.read_table(path)
         if path == files[0]:
-            table = table.append_column("stage", pa.array(["draft"] * table.num_rows))
+            table = table.append_column("score_level", pa.array(["good"] * table.num_rows))
         out = tmp_path / path.relative_to(dataset)
         out.parent.mkdir(parents=True, exist_ok=True)
         pq.write_table(table, out)
     view = DatasetView(tmp_path)
-    assert view.optional == {"stage": ("stage",)}
+    assert view.optional == {"stage": ("stage",), "score_level": ("score_level",)}
     first = pq.read_table(files[0], columns=["id"]).column("id").to_pylist()
-    got = view.page(Query(stage="draft", page_size=100)).records
-    assert [r["id"] for r in got] == first and got[0]["stage"] == "draft"
-    assert view.page(Query(page_size=100, page=1)).records[0].get("stage") is None
+    got = view.page(Query(score_level="good", page_size=100)).records
+    assert [r["id"] for r in got] == first and got[0]["score_level"] == "good"
+    assert view.page(Query(page_size=100, page=1)).records[0].get("score_level") is None

@@ -131,7 +131,7 @@ class ReviewApp:
         else:
             from iqa_datagen.tasks import TASKS
 
-            values = {"task": list(TASKS.names()), "setting": list(SETTINGS),
+            values = {"task": list(TASKS.record_tasks()), "setting": list(SETTINGS),
                       "split": self.view.splits,
                       "response_kind": list(get_args(ResponseKind)),
                       "category": self._card_categories(), "verdict_source": []}
