@@ -48,6 +48,9 @@ class DetailedResult:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cached: bool = False
+    # Set when the writer could not be reached (no verdict on the response's merits): the
+    # sample is missing, not rejected, and a rerun asks for it again.
+    error: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,7 @@ class ExpansionResult:
     reject_reasons: list[str] = field(default_factory=list)
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    error: Optional[str] = None  # as DetailedResult.error
 
 
 class DetailedGenerator(Protocol):

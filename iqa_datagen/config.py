@@ -16,11 +16,27 @@ from pathlib import Path
 from typing import Any, Literal, Optional
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, \
+    model_validator
+
+from iqa_datagen.secrecy import SECRET_NAME, check_url_has_no_secret
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_secret_fields(cls, data: Any) -> Any:
+        """A key written into a config would be stored with the dataset: refuse it, pointing
+        to the environment variable (the message never repeats the value)."""
+        if isinstance(data, dict):
+            for name in data:
+                if name not in cls.model_fields and SECRET_NAME.search(str(name)):
+                    raise ValueError(f"{name!r} looks like a credential; configs never hold "
+                                     f"keys (they are stored with the dataset): set "
+                                     f"OPENAI_API_KEY in the environment instead")
+        return data
 
 
 class ReferencesConfig(_Section):
@@ -68,7 +84,13 @@ class MosSource(_Section):
 class LLMSection(_Section):
     """LLM use; the server and key come from OPENAI_BASE_URL / OPENAI_API_KEY."""
 
-    mode: Literal["auto", "on", "off"] = "auto"  # auto: on when OPENAI_API_KEY is set
+    # "on" writes detailed responses (and, with expansion.mode llm, QA pairs) with an LLM;
+    # "off" uses the offline writers. Only the config or a flag turns it on: a key in the
+    # environment alone never makes a free build into paid calls.
+    mode: Literal["on", "off"] = "off"
+    # When the server cannot serve the build: "fail" stops with the cause (finished shards
+    # kept), "offline" writes those samples with the offline writer, "skip" leaves them out.
+    on_failure: Literal["fail", "offline", "skip"] = "fail"
     model: str = "gpt-4o"
     temperature: float = Field(0.7, ge=0, le=2)
     max_tokens: int = Field(400, ge=16)
@@ -76,6 +98,8 @@ class LLMSection(_Section):
     timeout: float = Field(60.0, gt=0)
     max_retries: int = Field(5, ge=0)
     max_attempts: int = Field(3, ge=1)
+    request_deadline: float = Field(180.0, gt=0)  # seconds per request, retries included
+    breaker_failures: int = Field(5, ge=1)  # connection errors/timeouts in a row: stop
     batch: bool = False  # OpenAI Batch API instead of live calls (half price, hours of latency)
     batch_wait: Optional[float] = Field(None, ge=0)  # stop polling after this; a rerun collects
     batch_poll_interval: float = Field(30.0, gt=0)
@@ -86,8 +110,8 @@ class LLMSection(_Section):
     @field_validator("base_url")
     @classmethod
     def _no_key_in_url(cls, v):
-        if v and ("api_key=" in v or "@" in v.split("//", 1)[-1].split("/", 1)[0]):
-            raise ValueError("base_url must not carry credentials; use OPENAI_API_KEY")
+        if v:
+            check_url_has_no_secret(v)
         return v
 
 
@@ -119,6 +143,11 @@ class RunConfig(_Section):
     max_task_retries: int = Field(2, ge=0)
 
 
+# How the LLM stage behaves when the server fails: a rerun may change them without making
+# another dataset (a resumed build after an outage may switch to on_failure=offline).
+RUN_ONLY_LLM_FIELDS = ("on_failure", "request_deadline", "breaker_failures")
+
+
 class BuildConfig(_Section):
     """Everything a dataset build needs; the same config and seed give the same dataset."""
 
@@ -143,6 +172,8 @@ class BuildConfig(_Section):
         """The fields that decide the dataset's content (run/executor settings excluded)."""
         data = self.model_dump(mode="json")
         data.pop("run", None)
+        for name in RUN_ONLY_LLM_FIELDS:
+            data["llm"].pop(name, None)
         return data
 
 
@@ -177,7 +208,22 @@ def load_config(path: str | Path | None = None, overrides: dict[str, Any] | None
     try:
         return BuildConfig.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(f"{source}: invalid config:\n{exc}") from None
+        raise ConfigError(f"{source}: invalid config:\n{describe_errors(exc)}") from None
+
+
+def describe_errors(exc: ValidationError) -> str:
+    """One line per error, naming the field; the offending value is shown only when it is a
+    plain value of a field whose name does not look like a credential."""
+    lines = []
+    for err in exc.errors():
+        where = ".".join(map(str, err["loc"])) or "config"
+        value = err.get("input")
+        shown = ""
+        if isinstance(value, (str, int, float, bool)) and not SECRET_NAME.search(where) \
+                and not (isinstance(value, str) and "://" in value):
+            shown = f" (got {value!r})"
+        lines.append(f"  {where}: {err['msg']}{shown}")
+    return "\n".join(lines)
 
 
 def parse_override(text: str) -> tuple[str, Any]:

@@ -54,7 +54,8 @@ class LLMDetailedGenerator(_LLMGenerator):
                 overruled=bool(accepted and accepted.detail),
                 reject_reasons=[] if accepted else history.reasons(),
                 attempts=len(history.attempts), prompt_tokens=history.prompt_tokens,
-                completion_tokens=history.completion_tokens, cached=history.all_cached))
+                completion_tokens=history.completion_tokens, cached=history.all_cached,
+                error=history.failed))
         return results
 
 
@@ -73,5 +74,5 @@ class LLMExpansionGenerator(_LLMGenerator):
                 generator_version=GENERATOR_VERSION, prompt_version=PROMPT_VERSION,
                 reject_reasons=[] if accepted else history.reasons(),
                 prompt_tokens=history.prompt_tokens,
-                completion_tokens=history.completion_tokens))
+                completion_tokens=history.completion_tokens, error=history.failed))
         return results

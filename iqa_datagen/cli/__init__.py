@@ -45,6 +45,12 @@ def main(argv: list[str] | None = None) -> int:
         if type(exc).__name__ == "BatchPendingError":  # LLM batches still running: not a failure
             print(f"iqa-datagen {args.command}: {exc}", file=sys.stderr)
             return 3
+        if type(exc).__name__ == "LLMConfigError":  # e.g. llm.mode on without OPENAI_API_KEY
+            print(f"iqa-datagen {args.command}: error: {exc}", file=sys.stderr)
+            return 2
+        if type(exc).__name__ in ("LLMUnavailable", "BuildIncomplete"):  # finished parts kept
+            print(f"iqa-datagen {args.command}: error: {exc}", file=sys.stderr)
+            return 4
         raise
     except KeyboardInterrupt:
         print(f"iqa-datagen {args.command}: interrupted; rerun the same command to resume",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import types
 import typing
 from typing import Any
 
@@ -39,19 +40,47 @@ def _parse_value(text: str) -> Any:
     return yaml.safe_load(text)
 
 
+def _is_text(annotation: Any) -> bool:
+    """A str or Literal-of-strings field (optional or not): its flag value stays a string, so
+    ``--llm.mode on`` is "on", not YAML's True."""
+    args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    if annotation is str:
+        return True
+    if typing.get_origin(annotation) is typing.Literal:
+        return all(isinstance(a, str) for a in args)
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return len(args) == 1 and _is_text(args[0])
+    return False
+
+
+def _parse_text(text: str) -> Any:
+    """A string flag's value as given; ``null`` or ``~`` clear an optional field."""
+    return None if text in ("null", "~") else text
+
+
+def _parser_for(annotation: Any):
+    hint = str(annotation).replace("typing.", "")
+    if "list[" in hint:
+        return _parse_list
+    return _parse_text if _is_text(annotation) else _parse_value
+
+
 def _parse_list(text: str) -> list[Any]:
     """``a,b,c`` or a YAML list ``[a, b]``."""
     value = yaml.safe_load(text) if text.strip().startswith("[") else None
     return value if isinstance(value, list) else [x.strip() for x in text.split(",") if x.strip()]
 
 
+FIELD_PARSERS = {dotted: _parser_for(info.annotation)
+                 for dotted, info in _scalar_fields(BuildConfig)}
+
+
 def add_config_flags(p: argparse.ArgumentParser) -> None:
     group = p.add_argument_group("config fields (override the config file; see README)")
     for dotted, info in _scalar_fields(BuildConfig):
         hint = str(info.annotation).replace("typing.", "")
-        parse = _parse_list if "list[" in hint else _parse_value
         group.add_argument(f"--{dotted}", dest=f"cfg:{dotted}", metavar="VALUE",
-                           type=parse, default=argparse.SUPPRESS,
+                           type=FIELD_PARSERS[dotted], default=argparse.SUPPRESS,
                            help=f"{hint} (default: {info.default!r})"
                            if info.default is not None else hint)
 
@@ -60,6 +89,8 @@ def config_from_args(args: argparse.Namespace) -> BuildConfig:
     overrides: dict[str, Any] = {}
     for item in args.set or []:
         key, value = parse_override(item)
+        if key in FIELD_PARSERS:  # parsed as the field's own flag would be (strings stay so)
+            value = FIELD_PARSERS[key](item.split("=", 1)[1].strip())
         overrides[key] = value
     for key, value in vars(args).items():
         if key.startswith("cfg:"):
@@ -79,6 +110,12 @@ def cmd_build(args: argparse.Namespace) -> int:
         dump_config(config, args.write_config)
         print(f"wrote {args.write_config}")
         return 0
+    if args.dry_run:  # names only: no pixels, no Prefect, no file written
+        from iqa_datagen.pipeline.plan import build_plan, describe
+
+        plan = build_plan(config)
+        emit(args, plan.to_dict(), lambda: print(describe(plan, config)))
+        return 0
     from iqa_datagen.flows import build_dataset
 
     summary = build_dataset(out=args.out, config=config.model_dump(mode="json"),
@@ -97,7 +134,10 @@ def add_parser(sub) -> None:
     p.add_argument("--set", action="append", metavar="SECTION.FIELD=VALUE",
                    help="override a config field (repeatable)")
     p.add_argument("--offline", action="store_true",
-                   help="never call an LLM, even when OPENAI_API_KEY is set (= --llm.mode off)")
+                   help="never call an LLM (= --llm.mode off, the default)")
+    p.add_argument("--dry-run", action="store_true",
+                   help="print the plan (records per task and setting, LLM requests, tokens, "
+                        "cost) and exit without writing anything")
     p.add_argument("--no-resume", action="store_true",
                    help="redo every shard instead of keeping finished ones")
     p.add_argument("--overwrite", action="store_true",

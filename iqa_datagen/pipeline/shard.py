@@ -4,7 +4,10 @@ A shard's records stream into ``data/{split}/{shard}-NNNNN.parquet``; the part's
 marker (written last, see ``storage.write_part``) carries the shard's report, so a rerun skips a
 finished shard and still knows what it made. Unreadable references are quarantined (listed with
 their reason under ``quarantine/``) and the shard goes on; responses that fail validation go to
-the rejects table under ``rejects/``. Neither ever reaches the dataset.
+the rejects table under ``rejects/``. Neither ever reaches the dataset. Samples the LLM could not
+be asked for (a transport failure, not a verdict) are listed as ``missing`` in the marker: such a
+part is not complete, and a rerun makes it again, the reply cache sending exactly the requests
+that were missing. ``llm.on_failure: offline`` writes them with the offline writer instead.
 """
 
 from __future__ import annotations
@@ -49,6 +52,9 @@ class ShardReport:
     completion_tokens: int = 0
     llm_requests: int = 0
     llm_cache_hits: int = 0
+    llm_failures: int = 0  # requests that got no reply
+    writers: dict[str, int] = field(default_factory=dict)  # records by writer (generator)
+    missing: list[dict] = field(default_factory=list)  # samples the writer could not make
     seconds: float = 0.0
     resumed: bool = False  # True: found complete from an earlier run, nothing was redone
 
@@ -64,17 +70,26 @@ class ShardReport:
         """Pass records through, counting them by task."""
         for rec in records:
             self.records[rec.task] = self.records.get(rec.task, 0) + 1
+            writer = rec.provenance.generator
+            self.writers[writer] = self.writers.get(writer, 0) + 1
             yield rec
 
 
-def finished_report(out_dir: Path, part: str) -> Optional[ShardReport]:
-    """The stored report of a complete part (files present with their recorded sizes), or None."""
+def stored_report(out_dir: Path, part: str) -> Optional[ShardReport]:
+    """The report kept in a written part's marker (files present with their sizes), or None."""
     if not part_done(out_dir, part):
         return None
     info = read_part(out_dir, part)
     report = ShardReport.from_dict(dict(info.meta.get("report", {}), part=part))
     report.resumed = True
     return report
+
+
+def finished_report(out_dir: Path, part: str) -> Optional[ShardReport]:
+    """The stored report of a complete part, or None: a part with missing samples (the LLM
+    could not be asked) is written but not complete, so a rerun makes it again."""
+    report = stored_report(out_dir, part)
+    return report if report is not None and not report.missing else None
 
 
 def write_unit(out_dir: Path | str, part: str, records: Iterable[Record], report: ShardReport,
@@ -204,12 +219,15 @@ class ShardRunner:
 
     def _detailed(self, pending: list[PendingDetailed], report: ShardReport,
                   rejects: list[dict]) -> Iterator[Record]:
-        results = self.detailed.generate([p.request for p in pending])
+        requests = [p.request for p in pending]
+        results = generation.with_fallback(self.config, requests,
+                                           self.detailed.generate(requests), "generate")
         out = detailed_records(self.config.seed, self.worker.source_name, pending, results)
         report.overruled += out.overruled
         report.prompt_tokens += out.prompt_tokens
         report.completion_tokens += out.completion_tokens
         rejects += out.rejects
+        report.missing += out.missing
         yield from out.records
         for task in TASKS.derived():
             generator = self.derived_generator(task)
@@ -219,14 +237,17 @@ class ShardRunner:
             report.prompt_tokens += derived.prompt_tokens
             report.completion_tokens += derived.completion_tokens
             rejects += derived.rejects
+            report.missing += getattr(derived, "missing", [])
             yield from derived.records
 
     def _usage(self, report: ShardReport) -> None:
         """LLM requests and cache hits of this runner so far (0 with offline generators)."""
-        requests = hits = 0
+        requests = hits = failures = 0
         for gen in self._made_generators():
             usage = getattr(gen, "usage", None)
             if usage is not None:
                 requests += usage.requests
                 hits += usage.cache_hits
+                failures += usage.failures
         report.llm_requests, report.llm_cache_hits = requests, hits
+        report.llm_failures = failures

@@ -158,5 +158,6 @@ class DerivedTask(Task):
 
     def derive(self, generator, config, source_name: str, detailed_output):
         """Records made from a chunk's detailed records (``pipeline.detailed.DetailedOutput``):
-        an object with ``records``, ``rejects``, ``prompt_tokens`` and ``completion_tokens``."""
+        an object with ``records``, ``rejects``, ``prompt_tokens`` and ``completion_tokens``
+        (and ``missing``: samples whose writer could not be reached)."""
         raise NotImplementedError
