@@ -107,6 +107,15 @@ class LLMSection(_Section):
     price_completion_per_1k: float = Field(0.01, ge=0)
     base_url: Optional[str] = None  # overrides OPENAI_BASE_URL; never a key
 
+    @field_validator("mode", mode="before")
+    @classmethod
+    def _mode_words(cls, v):
+        """YAML reads an unquoted ``on``/``off`` as a boolean; older configs said ``auto``,
+        which now reads as ``off`` (a key in the environment no longer turns the LLM on)."""
+        if isinstance(v, bool):
+            return "on" if v else "off"
+        return "off" if v == "auto" else v
+
     @field_validator("base_url")
     @classmethod
     def _no_key_in_url(cls, v):

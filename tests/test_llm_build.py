@@ -151,3 +151,64 @@ def test_dry_run_writes_nothing_and_string_flags_stay_strings(tmp_path, capsys):
     code, _ = _cli("build", "--config", str(cfg), "--out", str(out), "--dry-run")
     err = capsys.readouterr().err
     assert code == 2 and "OPENAI_API_KEY" in err and SECRET not in err
+
+
+def _all_digests(folder: Path) -> dict[str, str]:
+    import hashlib
+
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file() and ".cache" not in p.parts}
+
+
+def test_retry_rejects_writes_only_the_rejected_samples_as_a_new_part(tmp_path, monkeypatch):
+    from iqa_datagen.flows import build_dataset
+    from iqa_datagen.pipeline.output import read_rejects
+    from iqa_datagen.storage import read_records
+    from iqa_datagen.testing import FakeOpenAIServer
+
+    config = _llm(max_attempts=1, concurrency=1)
+    out = tmp_path / "ds"
+    with FakeOpenAIServer(api_key=SECRET) as server:
+        monkeypatch.setenv("OPENAI_API_KEY", SECRET)
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        # The first detailed request is refused, the first expansion answered empty.
+        server.script(["refusal", "ok", "ok", "ok", "empty"])
+        build_dataset(out=str(out), config=config)
+        rejects = read_rejects(out)
+        by_task = {r["task"] for r in rejects}
+        assert {"qa_expansion"} < by_task, rejects
+        refused = [r for r in rejects if any("refusal" in x for x in r["reasons"])]
+        qa_reject = [r for r in rejects if r["task"] == "qa_expansion"]
+        assert len(refused) == 1 and len(qa_reject) == 1
+        before = _all_digests(out)
+
+        server.reset_counts()
+        code, stdout = _cli("retry-rejects", str(out), "--json")
+        summary = json.loads(stdout.strip().splitlines()[-1])
+        assert code == 0 and summary["part"] == "retry-00000", summary
+        assert summary["fixed"] >= 1 and summary["writers"]["llm:fake-model"] > 0
+        assert server.counts["chat.completions"] >= summary["retried"]
+
+    # A second round asks only for what is still rejected, here with the offline writer.
+    code, stdout = _cli("retry-rejects", str(out), "--offline", "--json")
+    again = json.loads(stdout.strip().splitlines()[-1])
+    assert code == 0 and again["retried"] == summary["retried"] - summary["fixed"] > 0
+    assert again["part"] == "retry-00001" and again["fixed"] == again["retried"], again
+    assert set(again["writers"]) <= {"offline", "gt_expansion"}
+    code, stdout = _cli("retry-rejects", str(out), "--json")
+    assert code == 0 and json.loads(stdout.strip().splitlines()[-1])["part"] is None
+
+    after = _all_digests(out)
+    changed = sorted(k for k in before if after.get(k) != before[k])
+    assert all(k in ("manifest.json", "README.md") or k.startswith("stats/") for k in changed), \
+        changed
+    new = sorted(set(after) - set(before))
+    assert new and all("retry-0000" in k for k in new if not k.startswith("stats/")), new
+
+    records = list(read_records(out, as_models=True))
+    keys = {r.sample_key for r in records}
+    assert {r["key"] for r in rejects if r["task"] != "qa_expansion"} <= keys
+    assert any(r.task == "qa_expansion" and r.source_record_id == qa_reject[0]["key"]
+               for r in records)
+    assert len({r.id for r in records}) == len(records)  # nothing written twice
+    assert _cli("stats", str(out), "--verify")[0] == 0

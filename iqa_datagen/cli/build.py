@@ -165,6 +165,41 @@ def add_parser(sub) -> None:
     e.add_argument("--names", help="comma-separated: add only these new distortions")
     _common(e)
     e.set_defaults(handler=cmd_extend)
+    _add_retry_parser(sub)
+
+
+def _add_retry_parser(sub) -> None:
+    r = sub.add_parser("retry-rejects", help="write again only the rejected responses of a "
+                                             "dataset, as a new part (nothing else changes)")
+    r.add_argument("dataset", help="dataset folder made by `build`")
+    how = r.add_mutually_exclusive_group()
+    how.add_argument("--model", help="ask this LLM model instead of the build's")
+    how.add_argument("--offline", action="store_true", help="use the offline writer")
+    r.add_argument("--seed", type=int, help="sampling seed of the new attempts (default: a new "
+                                            "one per retry round)")
+    r.add_argument("--json", action="store_true", help="print the summary as JSON (last line)")
+    r.set_defaults(handler=cmd_retry_rejects)
+
+
+def cmd_retry_rejects(args: argparse.Namespace) -> int:
+    _require_dataset(args.dataset)
+    from iqa_datagen.pipeline.retry import retry_rejects
+
+    summary = retry_rejects(args.dataset, seed=args.seed, model=args.model,
+                            offline=args.offline)
+
+    def human() -> None:
+        if summary["part"] is None:
+            print(f"retry-rejects: {args.dataset} has no open rejects")
+            return
+        print(f"retry-rejects: {summary['retried']} rejected samples asked again -> part "
+              f"{summary['part']}: {summary['fixed']} written, {summary['still_rejected']} "
+              f"rejected again, {summary['missing']} missing, {len(summary['skipped'])} skipped")
+        for item in summary["skipped"][:20]:
+            print(f"  skipped {item['key']}: {item['reason']}")
+
+    emit(args, summary, human)
+    return 0
 
 
 def _common(p: argparse.ArgumentParser) -> None:

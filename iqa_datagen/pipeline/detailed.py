@@ -84,6 +84,8 @@ def missing_sample(key: str, task: str, reference_id: str, result) -> dict:
 
 
 def _reject(item: PendingDetailed, result: DetailedResult, reasons: list[str]) -> dict:
+    verdict = item.request.verdict  # kept so that ``retry-rejects`` can ask again
     return {"key": item.request.key, "task": item.request.task,
             "reference_id": item.reference.ref_id, "generator": result.generator,
-            "reasons": list(reasons), "attempts": result.attempts}
+            "reasons": list(reasons), "attempts": result.attempts,
+            "verdict": verdict.model_dump(mode="json") if verdict is not None else None}

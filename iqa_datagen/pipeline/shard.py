@@ -55,6 +55,7 @@ class ShardReport:
     llm_failures: int = 0  # requests that got no reply
     writers: dict[str, int] = field(default_factory=dict)  # records by writer (generator)
     missing: list[dict] = field(default_factory=list)  # samples the writer could not make
+    fixed: list[str] = field(default_factory=list)  # retry parts: reject keys now written
     seconds: float = 0.0
     resumed: bool = False  # True: found complete from an earlier run, nothing was redone
 
@@ -200,11 +201,11 @@ class ShardRunner:
             pending += out.pending
             # Batch mode sends a shard's requests as one batch; live mode keeps memory bounded.
             if not batch_mode and len(pending) >= GENERATION_CHUNK:
-                yield from self._detailed(pending, report, rejects)
+                yield from self.respond(pending, report, rejects)
                 pending = []
         if pending:
-            yield from self._detailed(pending, report, rejects)
-        self._usage(report)
+            yield from self.respond(pending, report, rejects)
+        self.usage(report)
 
     def _load(self, ref: Reference, report: ShardReport):
         try:
@@ -217,8 +218,9 @@ class ShardRunner:
                                        "reason": f"cannot read file ({exc.strerror or exc})"})
         return None
 
-    def _detailed(self, pending: list[PendingDetailed], report: ShardReport,
-                  rejects: list[dict]) -> Iterator[Record]:
+    def respond(self, pending: list[PendingDetailed], report: ShardReport,
+                rejects: list[dict]) -> Iterator[Record]:
+        """Detailed records of ``pending`` samples, then their QA expansion."""
         requests = [p.request for p in pending]
         results = generation.with_fallback(self.config, requests,
                                            self.detailed.generate(requests), "generate")
@@ -234,13 +236,28 @@ class ShardRunner:
             if generator is None:
                 continue
             derived = task.derive(generator, self.config, self.worker.source_name, out)
-            report.prompt_tokens += derived.prompt_tokens
-            report.completion_tokens += derived.completion_tokens
-            rejects += derived.rejects
-            report.missing += getattr(derived, "missing", [])
-            yield from derived.records
+            yield from self._take(derived, report, rejects)
 
-    def _usage(self, report: ShardReport) -> None:
+    def expand(self, requests: list, sources: list[Record], report: ShardReport,
+               rejects: list[dict]) -> Iterator[Record]:
+        """QA expansion records of ``requests`` about the detailed ``sources`` (with their
+        no-reference copies): what ``retry-rejects`` asks again."""
+        task = TASKS.get("qa_expansion")
+        generator = self.derived_generator(task)
+        if generator is None:
+            return
+        derived = task.expand(generator, self.config, self.worker.source_name, requests, sources)
+        yield from self._take(derived, report, rejects)
+
+    @staticmethod
+    def _take(derived, report: ShardReport, rejects: list[dict]) -> Iterator[Record]:
+        report.prompt_tokens += derived.prompt_tokens
+        report.completion_tokens += derived.completion_tokens
+        rejects += derived.rejects
+        report.missing += getattr(derived, "missing", [])
+        yield from derived.records
+
+    def usage(self, report: ShardReport) -> None:
         """LLM requests and cache hits of this runner so far (0 with offline generators)."""
         requests = hits = failures = 0
         for gen in self._made_generators():
