@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         if type(exc).__name__ in ("LLMUnavailable", "BuildIncomplete"):  # finished parts kept
             print(f"iqa-datagen {args.command}: error: {exc}", file=sys.stderr)
-            return 4
+            return 6
         raise
     except KeyboardInterrupt:
         print(f"iqa-datagen {args.command}: interrupted; rerun the same command to resume",

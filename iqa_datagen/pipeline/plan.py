@@ -16,13 +16,11 @@ from iqa_datagen.config import BuildConfig
 from iqa_datagen.generators.llm.config import estimate_cost
 from iqa_datagen.pipeline import generation
 from iqa_datagen.pipeline.output import BATCH_DISCOUNT
+from iqa_datagen.tasks import TASKS, DetailedTask
 
 # Rough prompt size: the instructions and facts block, plus the detailed response an expansion
 # request repeats (tokens; measured on this project's prompts, rounded up).
 PROMPT_TEXT_TOKENS = {"detailed": 450, "expansion": 700}
-# Detailed requests show the reference and one or two distorted images; expansion requests the
-# distorted ones only.
-IMAGES_PER_REQUEST = {"assessment_reasoning": (2, 1), "comparison_reasoning": (3, 2)}
 ASPECT = 1.5  # long side / short side of a typical reference after resizing
 
 
@@ -73,27 +71,29 @@ def build_plan(cfg: BuildConfig) -> BuildPlan:
         if count:
             plan.records[task] = {"full_reference": count, "no_reference": count}
 
-    add("distortion_identification", n * t.identification)
-    add("instant_rating", len(mos) if cfg.mos else n * t.instant_rating)
-    detailed = {"assessment_reasoning": n * t.assessment, "comparison_reasoning": n * t.comparison}
-    for task, count in detailed.items():
-        add(task, count)
+    detailed = {}  # detailed task → (samples, distorted images per sample)
+    for task in TASKS:
+        count = n * int(getattr(t, task.count_field)) if task.count_field else 0
+        if task.name == "instant_rating" and cfg.mos:
+            count = len(mos)  # human-rated pairs replace the generated ones
+        if isinstance(task, DetailedTask):
+            detailed[task.name] = (count, task.images or 1)
+        add(task.name, count)
+    samples = sum(c for c, _ in detailed.values())
     if cfg.expansion.mode != "off":
-        add("qa_expansion", sum(detailed.values()) * cfg.expansion.k)
+        add("qa_expansion", samples * cfg.expansion.k)
 
     if generation.llm_enabled(cfg):
         llm = cfg.llm
         per_image = image_tokens(cfg.references.short_side)
         prompt = 0
-        plan.requests["detailed"] = sum(detailed.values())
-        for task, count in detailed.items():
-            prompt += count * (PROMPT_TEXT_TOKENS["detailed"] + IMAGES_PER_REQUEST[task][0]
-                               * per_image)
+        plan.requests["detailed"] = samples
+        for count, images in detailed.values():  # the reference and the distorted images
+            prompt += count * (PROMPT_TEXT_TOKENS["detailed"] + (images + 1) * per_image)
         if generation.llm_expansion(cfg):
-            plan.requests["expansion"] = sum(detailed.values())
-            for task, count in detailed.items():
-                prompt += count * (PROMPT_TEXT_TOKENS["expansion"] + IMAGES_PER_REQUEST[task][1]
-                                   * per_image)
+            plan.requests["expansion"] = samples
+            for count, images in detailed.values():  # the distorted images only
+                prompt += count * (PROMPT_TEXT_TOKENS["expansion"] + images * per_image)
         total = sum(plan.requests.values())
         plan.max_requests = total * llm.max_attempts
         plan.prompt_tokens = prompt

@@ -99,35 +99,54 @@ def retry_rejects(dataset: Path | str, seed: Optional[int] = None, model: Option
 
 def _detailed_samples(runner: ShardRunner, config, rows: list[dict], retry_seed: int,
                       skipped: list[dict]) -> list:
-    """The rejected detailed samples rebuilt (same images, labels, verdict), with new seeds."""
+    """The rejected detailed samples rebuilt by their task's own sampling (same images and
+    labels; a comparison keeps its stored verdict), with new seeds."""
+    from iqa_datagen.pipeline.samples import ReferenceOutput
+    from iqa_datagen.tasks import TASKS, SampleContext
+
     refs = {r.ref_id: r for r in discover(config)}
-    images: dict[str, tuple] = {}
-    pending = []
+    by_ref: dict[str, list[dict]] = {}
     for row in rows:
-        key, ref = row["key"], refs.get(row["reference_id"])
-        why = None
-        if ref is None:
-            why = "its reference image is no longer in the reference folder"
-        elif not key.startswith(f"{ref.ref_id}:"):
-            why = "samples of extensions are not retried (rerun `extend` instead)"
-        elif row["task"] == "comparison_reasoning" and not row.get("verdict"):
-            why = "the reject row has no verdict (dataset built before retry-rejects existed)"
-        if why:
-            skipped.append({"key": key, "reason": why})
-            continue
-        if ref.ref_id not in images:
-            image = load_reference(ref, config.references.short_side)
-            images[ref.ref_id] = (image, encode_png(image))
-        image, ref_png = images[ref.ref_id]
-        i = int(key.rsplit(":", 1)[1])
-        worker = runner.worker
-        if row["task"] == "assessment_reasoning":
-            item = worker.assessment(ref, image, ref_png, i)
+        if row["reference_id"] not in refs:
+            skipped.append({"key": row["key"], "reason": "its reference image is no longer "
+                                                         "in the reference folder"})
         else:
-            pair = worker.pair_images(ref, image, "comparison_reasoning", i)
-            item = worker.comparison(ref, image, ref_png, i, pair, Verdict(**row["verdict"]))
-        item.request = dataclasses.replace(item.request, seed=derive_seed(retry_seed, key))
-        pending.append(item)
+            by_ref.setdefault(row["reference_id"], []).append(row)
+    pending = []
+    worker = runner.worker
+    for ref_id, ref_rows in by_ref.items():
+        ref = refs[ref_id]
+        image = load_reference(ref, config.references.short_side)
+        wanted = {r["key"]: r for r in ref_rows}
+        stored = {k: Verdict(**r["verdict"]) for k, r in wanted.items() if r.get("verdict")}
+
+        for task_name in sorted({r["task"] for r in ref_rows}):
+            task = TASKS.detailed(task_name)
+            keys = [worker.sample_key(ref, task, i) for i in range(
+                int(getattr(config.tasks, task.count_field)) if task.count_field else 0)]
+            verdicts = [stored.get(k) or Verdict(winner="A", confidence=1.0, source="assistant")
+                        for k in keys]
+            ctx = SampleContext(worker=worker, ref=ref, image=image, ref_png=encode_png(image),
+                                verdicter=lambda triples, v=verdicts: [
+                                    (x.winner, x.confidence if x.confidence is not None
+                                     else 1.0) for x in v[:len(triples)]],
+                                out=ReferenceOutput())
+            task.sample(ctx)
+            for item in ctx.out.pending:
+                key = item.request.key
+                if key not in wanted:
+                    continue
+                wanted.pop(key)
+                if item.request.verdict is not None and key not in stored:
+                    skipped.append({"key": key, "reason": "the reject row has no verdict "
+                                                          "(made before retry-rejects existed)"})
+                    continue
+                item.request = dataclasses.replace(
+                    item.request, seed=derive_seed(retry_seed, key),
+                    verdict=stored.get(key, item.request.verdict))
+                pending.append(item)
+        skipped += [{"key": k, "reason": "its sample could not be rebuilt (an extension's "
+                                         "sample, or a changed config)"} for k in wanted]
     return pending
 
 
