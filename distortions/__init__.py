@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from .apply import apply, as_generator, check_image
 from .categories import ALLOWED_SECOND, CATEGORIES, GT_NAMES, NO_REFERENCE_DROP_SLIGHT, OOD_EVAL
-from .registry import ENTRY_POINT_GROUP, Registry, active_registry, build_registry, use_plugins
+from .registry import (BUILTIN_NAMES, ENTRY_POINT_GROUP, CategoryNames, Registry, active_registry,
+                       build_registry)
 from .spec import LEVEL_NAMES, PAIR_GRADE_NAMES, DistortionError, DistortionSpec
 
 
 def catalogue() -> list[DistortionSpec]:
-    """All distortions of the active registry (built-ins and plugins), in order."""
+    """All distortions of the default registry (built-ins and installed plugins), in order."""
     return list(active_registry())
 
 
@@ -26,8 +27,8 @@ def get(name: str) -> DistortionSpec:
 
 
 __all__ = [
-    "ALLOWED_SECOND", "CATEGORIES", "ENTRY_POINT_GROUP", "GT_NAMES", "LEVEL_NAMES",
-    "NO_REFERENCE_DROP_SLIGHT", "OOD_EVAL", "PAIR_GRADE_NAMES", "DistortionError",
-    "DistortionSpec", "Registry", "active_registry", "apply", "as_generator", "build_registry",
-    "catalogue", "check_image", "get", "use_plugins",
+    "ALLOWED_SECOND", "BUILTIN_NAMES", "CATEGORIES", "ENTRY_POINT_GROUP", "GT_NAMES",
+    "LEVEL_NAMES", "NO_REFERENCE_DROP_SLIGHT", "OOD_EVAL", "PAIR_GRADE_NAMES", "CategoryNames",
+    "DistortionError", "DistortionSpec", "Registry", "active_registry", "apply", "as_generator",
+    "build_registry", "catalogue", "check_image", "get",
 ]

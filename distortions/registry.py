@@ -13,13 +13,41 @@ from __future__ import annotations
 
 import importlib
 from importlib.metadata import entry_points
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator, Mapping
 
 from .builtin import builtin_specs
 from .categories import GT_NAMES
 from .spec import DistortionError, DistortionSpec
 
 ENTRY_POINT_GROUP = "iqa_datagen.distortions"
+
+
+class CategoryNames(Mapping[str, str]):
+    """Category → the phrase answers, prompts and checks use for it (``blur``, ``JPEG
+    compression``, a plugin's ``gt_name``): the one display-name lookup. A category it does not
+    know is an error, never a guessed name."""
+
+    def __init__(self, names: Mapping[str, str]) -> None:
+        self._names = dict(names)
+
+    def __getitem__(self, category: str) -> str:
+        try:
+            return self._names[category]
+        except KeyError:
+            raise DistortionError(f"no ground-truth name for distortion category {category!r}; "
+                                  f"known: {sorted(self._names)}") from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def __repr__(self) -> str:
+        return f"CategoryNames({self._names!r})"
+
+
+BUILTIN_NAMES = CategoryNames(GT_NAMES)
 
 
 class Registry:
@@ -81,8 +109,9 @@ class Registry:
                 return spec.gt_name
         return GT_NAMES.get(category, category.replace("_", " "))
 
-    def copy(self) -> "Registry":
-        return Registry(self._specs.values())
+    def category_names(self) -> CategoryNames:
+        """Every category's display name, in first-seen order."""
+        return CategoryNames({c: self.gt_name(c) for c in self.categories()})
 
     def load_module(self, path: str) -> list[DistortionSpec]:
         """Register the specs named by a module path ``pkg.mod`` or ``pkg.mod:ATTR``."""
@@ -140,19 +169,14 @@ def build_registry(plugins: Iterable[str] = (), entry_point_plugins: bool = True
     return registry
 
 
-_ACTIVE: Registry | None = None
+_DEFAULT: Registry | None = None
 
 
 def active_registry() -> Registry:
-    """The process-wide registry used by ``catalogue()`` and ``apply()`` (built lazily)."""
-    global _ACTIVE
-    if _ACTIVE is None:
-        _ACTIVE = build_registry()
-    return _ACTIVE
-
-
-def use_plugins(plugins: Iterable[str] = ()) -> Registry:
-    """Rebuild the active registry with extra plugin modules; returns it."""
-    global _ACTIVE
-    _ACTIVE = build_registry(plugins)
-    return _ACTIVE
+    """The default registry (built-ins and installed entry points), built once and never
+    replaced: what ``catalogue()``, ``apply()`` and a ``Sampler`` use when given none. Builds
+    with plugin modules make their own with ``build_registry`` and pass it to every step."""
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = build_registry()
+    return _DEFAULT

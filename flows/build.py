@@ -16,7 +16,7 @@ from typing import Optional
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from iqa_datagen.distortions.registry import use_plugins
+from iqa_datagen.distortions.registry import build_registry
 from iqa_datagen.flows.common import resolve_config, submit_all
 from iqa_datagen.flows.runners import task_runner_for
 from iqa_datagen.config import BuildConfig, ConfigError
@@ -32,9 +32,8 @@ SHARD_PART_PREFIX = "shard-"
 def train_assistant_task(config: dict, references: list[Reference], out: str,
                          mos_items: list) -> dict:
     cfg = BuildConfig.model_validate(config)
-    use_plugins(cfg.plugins)
     mos_pairs = [item.pair for item in mos_items if item.split == "train"] or None
-    return train_for_build(cfg, references, out, mos_pairs)
+    return train_for_build(cfg, references, out, mos_pairs, build_registry(cfg.plugins))
 
 
 def _retry_unless_unavailable(task, task_run, state) -> bool:
@@ -76,10 +75,9 @@ def build_mos_shard(config: dict, items: list, part: str, out: str) -> dict:
     done = finished_report(out, part)
     if done is not None:
         return done.to_dict()
-    registry = use_plugins(cfg.plugins)
-    gt_names = {c: registry.gt_name(c) for c in registry.categories()}
+    names = build_registry(cfg.plugins).category_names()
     report = ShardReport(part=part)
-    write_unit(out, part, mos_records(cfg, items, report, gt_names), report, cfg, [])
+    write_unit(out, part, mos_records(cfg, items, report, names), report, cfg, [])
     return report.to_dict()
 
 
@@ -130,18 +128,18 @@ def build_dataset(out: str = "dataset", config: Optional[dict] = None,
     ``config`` is a dict of BuildConfig fields, ``config_path`` a YAML/TOML file (give one or
     neither: defaults); ``{date}``/``{datetime}`` in ``out`` are filled in (UTC).
     """
-    from iqa_datagen.pipeline.generation import check_server, llm_enabled
+    from iqa_datagen.pipeline.generation import check_server, uses_llm
     from iqa_datagen.pipeline.output import (BuildIncomplete, expand_out, prepare_output,
                                              remove_stale_parts, summarize)
 
     started = time.perf_counter()
     out = expand_out(out)
     cfg = resolve_config(config, config_path)
-    registry = use_plugins(cfg.plugins)  # fail early, here, on a broken plugin
+    registry = build_registry(cfg.plugins)  # fail early, here, on a broken plugin
     prepare_output(out, cfg, registry.names(), resume=resume, overwrite=overwrite)
     refs, shards, mos_items, mos_chunks = plan(cfg)
     config_json = cfg.model_dump(mode="json")
-    if llm_enabled(cfg):  # before any request, and before the assistant trains
+    if uses_llm(cfg):  # before any request, and before the assistant trains
         from iqa_datagen.pipeline.plan import build_plan
 
         print(build_plan(cfg).llm_line(), file=sys.stderr, flush=True)

@@ -1,16 +1,18 @@
 """Ground-truth question–answer expansion: further QA pairs per record with no LLM.
 
 Always available and the default when no LLM server is configured. Each request gets ``k``
-pairs written from the labels alone (and, for pairs of images, from measured statistics):
+pairs, every fact in them taken from the labels (categories, names, levels, grades, verdict):
 
 - yes/no: "does the image show <category>?" — the answer's polarity is drawn first (yes or no
   with equal odds), then a present category (yes) or an absent catalogue category (no) is asked
   about, so over many requests yes ≈ no; a clean image answers yes to "is it free of distortion";
 - which distortion (the GT name or names), how severe (a label's grade word);
 - multiple choice: the right GT name among three absent categories, letters A–D, shuffled;
-- pairs only: which image is better (the verdict), and which is brighter / noisier / blurrier
-  from measured statistics of Image A vs Image B — skipped when the difference is too small to
-  be unambiguous or when the labels say the opposite.
+- pairs only: which image is better (the verdict), and which is brighter / noisier / blurrier,
+  answered from the labels (``vocabulary.more_of``): asked only when one image carries the
+  category and the other does not, or both carry the same distortion at different levels, and
+  skipped when another label could hide or imitate the property or when the images measure
+  the other way round.
 
 No question mentions a reference image, so the pairs serve both settings. Deterministic from
 ``request.seed`` and the request key.
@@ -23,26 +25,24 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from iqa_datagen.distortions import GT_NAMES, check_image
+from iqa_datagen.distortions import BUILTIN_NAMES, GT_NAMES, CategoryNames, check_image
 from iqa_datagen.seeding import rng_for
 from iqa_datagen.schemas import DistortionLabel
 from iqa_datagen.tasks import TASKS, UnknownTaskError
 
 from .base import ExpansionRequest, ExpansionResult, QAPair
-from .offline_text.common import cap, check_labels, grade_of, gt_name, pick
+from .offline_text.common import cap, check_labels, grade_of, pick
 from .offline_text.measure import Tones, tones
+from .vocabulary import PAIR_PROPERTIES, more_of
 
 GENERATOR_NAME = "gt_expansion"
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"  # 2: pair questions answered from the labels, not from measurements
 
 CHOICE_LETTERS = ("A", "B", "C", "D")
 NO_DISTORTION_OPTION = "no distortion"
 
-# Measured differences below these are not answered (too close to call by eye).
-MIN_BRIGHTNESS_GAP = 8.0  # mean luma, 0..255
-MIN_NOISE_GAP = 2.0  # robust noise σ, 0..255 ...
-MIN_NOISE_RATIO = 1.5  # ... and the noisier at least 1.5× the other
-MIN_DETAIL_RATIO = 1.6  # Laplacian variance after a 3×3 median, sharper / blurrier
+# A brightness question whose answer image is not measurably brighter is not asked.
+MIN_BRIGHTNESS_GAP = 3.0  # mean luma, 0..255
 
 
 @dataclass
@@ -53,6 +53,7 @@ class _Subject:
     here: str  # "in this image" / "in Image A"
     it: str  # "this image" / "Image A"
     it_cap: str  # "This image" / "Image A"
+    names: CategoryNames  # the build's category display names
     asked: set[str] = field(default_factory=set)  # categories already asked about
 
     @property
@@ -60,8 +61,11 @@ class _Subject:
         return list(dict.fromkeys(label.category for label in self.labels))
 
 
-def _named(label: DistortionLabel) -> str:
-    return f"{grade_of(label)} {gt_name(label.category)}"
+    def name(self, category: str) -> str:
+        return self.names[category]
+
+    def named(self, label: DistortionLabel) -> str:
+        return f"{grade_of(label)} {self.names[label.category]}"
 
 
 def _yes_no(subject: _Subject, yes: bool, rng: np.random.Generator) -> Optional[QAPair]:
@@ -83,16 +87,16 @@ def _yes_no(subject: _Subject, yes: bool, rng: np.random.Generator) -> Optional[
     if topic == "any":
         question = pick(rng, (f"Does {it} show any visible distortion?",
                               f"Is {it} affected by any distortion?"))
-        answer = (f"Yes, {it} shows {' and '.join(_named(l) for l in subject.labels)}."
+        answer = (f"Yes, {it} shows {' and '.join(subject.named(l) for l in subject.labels)}."
                   if yes else f"No, {it} shows no visible distortion.")
         return QAPair(question, answer)
     if topic == "free":
         question = pick(rng, (f"Is {it} free of visible distortion?",
                               f"Does {it} look clean, without any distortion?"))
         answer = (f"Yes, {it} shows no visible distortion." if yes else
-                  f"No, {it} shows {' and '.join(_named(l) for l in subject.labels)}.")
+                  f"No, {it} shows {' and '.join(subject.named(l) for l in subject.labels)}.")
         return QAPair(question, answer)
-    name = gt_name(topic)
+    name = subject.name(topic)
     question = pick(rng, (f"Does {it} suffer from {name}?",
                           f"Is there {name} {here}?",
                           f"Can {name} be seen {here}?",
@@ -108,7 +112,7 @@ def _yes_no(subject: _Subject, yes: bool, rng: np.random.Generator) -> Optional[
 
 
 def _which(subject: _Subject, rng: np.random.Generator) -> QAPair:
-    names = [gt_name(c) for c in subject.categories]
+    names = [subject.name(c) for c in subject.categories]
     it, here = subject.it, subject.here
     if not names:
         question = pick(rng, (f"What kind of distortion, if any, does {it} show?",
@@ -132,7 +136,7 @@ def _severity(subject: _Subject, rng: np.random.Generator) -> Optional[QAPair]:
     if not subject.labels:
         return None
     label = pick(rng, subject.labels)
-    name, grade = gt_name(label.category), grade_of(label)
+    name, grade = subject.name(label.category), grade_of(label)
     question = pick(rng, (f"How severe is the {name} {subject.here}?",
                           f"How strong is the {name} {subject.here}?",
                           f"To what degree does {name} affect {subject.it}?"))
@@ -141,9 +145,9 @@ def _severity(subject: _Subject, rng: np.random.Generator) -> Optional[QAPair]:
 
 
 def _choice(subject: _Subject, rng: np.random.Generator) -> QAPair:
-    absent = [gt_name(c) for c in GT_NAMES if c not in subject.categories]
+    absent = [subject.name(c) for c in GT_NAMES if c not in subject.categories]
     distractors = [absent[i] for i in rng.choice(len(absent), size=3, replace=False)]
-    right = gt_name(pick(rng, subject.categories)) if subject.labels else NO_DISTORTION_OPTION
+    right = subject.name(pick(rng, subject.categories)) if subject.labels else NO_DISTORTION_OPTION
     options = distractors + [right]
     options = [options[i] for i in rng.permutation(len(options))]
     letter = CHOICE_LETTERS[options.index(right)]
@@ -165,57 +169,37 @@ def _better(winner: Optional[str], rng: np.random.Generator) -> Optional[QAPair]
     return QAPair(question, answer)
 
 
-def _has(labels: tuple[DistortionLabel, ...], category: str) -> bool:
-    return any(label.category == category for label in labels)
+_PAIR_WORDING: dict[str, tuple[tuple[str, str], str]] = {
+    "brighter": (("Which image is brighter, Image A or Image B?",
+                  "Which of the two images looks brighter?"), "brighter"),
+    "noisier": (("Which image is noisier, Image A or Image B?",
+                 "Which of the two images shows more noise?"), "noisier"),
+    "blurrier": (("Which image is blurrier, Image A or Image B?",
+                  "Which of the two images looks less sharp?"), "blurrier"),
+}
 
 
-def _contradicted(more: str, labels: dict[str, tuple[DistortionLabel, ...]],
-                  raises: str, lowers: Optional[str]) -> bool:
-    """True when the labels say image ``more`` should have less of the property: the other
-    image carries the category that ``raises`` it and ``more`` does not, or ``more`` carries
-    the category that ``lowers`` it and the other does not."""
-    less = "B" if more == "A" else "A"
-    if _has(labels[less], raises) and not _has(labels[more], raises):
+def _measured_agrees(prop: str, more: str, t: Optional[dict[str, Tones]]) -> bool:
+    """False when the pixels show the opposite of what the labels say (a veto, never a source:
+    brightening an already white image changes nothing measurable)."""
+    if t is None:
         return True
-    return lowers is not None and _has(labels[more], lowers) and not _has(labels[less], lowers)
+    less = "B" if more == "A" else "A"
+    if prop == "brighter":
+        return t[more].brightness - t[less].brightness >= MIN_BRIGHTNESS_GAP
+    if prop == "noisier":
+        return t[more].noise_level > t[less].noise_level
+    return t[more].detail < t[less].detail
 
 
-def _brighter(t: dict[str, Tones], labels, rng) -> Optional[QAPair]:
-    gap = t["A"].brightness - t["B"].brightness
-    if abs(gap) < MIN_BRIGHTNESS_GAP:
+def _pair_property(prop: str, labels: dict[str, tuple[DistortionLabel, ...]],
+                   t: Optional[dict[str, Tones]], rng: np.random.Generator) -> Optional[QAPair]:
+    """"Which image is <prop>?" answered from the labels; None when they cannot answer it."""
+    more = more_of(prop, labels["A"], labels["B"])
+    if more is None or not _measured_agrees(prop, more, t):
         return None
-    more = "A" if gap > 0 else "B"
-    if _contradicted(more, labels, raises="brighten", lowers="darken"):
-        return None
-    question = pick(rng, ("Which image is brighter, Image A or Image B?",
-                          "Which of the two images looks brighter?"))
-    return QAPair(question, pick(rng, (f"Image {more}.", f"Image {more} is brighter.")))
-
-
-def _noisier(t: dict[str, Tones], labels, rng) -> Optional[QAPair]:
-    a, b = t["A"].noise_level, t["B"].noise_level
-    hi, lo = max(a, b), min(a, b)
-    if hi - lo < MIN_NOISE_GAP or hi < MIN_NOISE_RATIO * max(lo, 1e-6):
-        return None
-    more = "A" if a > b else "B"
-    if _contradicted(more, labels, raises="noise", lowers=None):
-        return None
-    question = pick(rng, ("Which image is noisier, Image A or Image B?",
-                          "Which of the two images shows more noise?"))
-    return QAPair(question, pick(rng, (f"Image {more}.", f"Image {more} is noisier.")))
-
-
-def _blurrier(t: dict[str, Tones], labels, rng) -> Optional[QAPair]:
-    a, b = t["A"].detail, t["B"].detail
-    hi, lo = max(a, b), min(a, b)
-    if hi < MIN_DETAIL_RATIO * max(lo, 1e-6):
-        return None
-    more = "A" if a < b else "B"
-    if _contradicted(more, labels, raises="blur", lowers="oversharpen"):
-        return None
-    question = pick(rng, ("Which image is blurrier, Image A or Image B?",
-                          "Which of the two images looks less sharp?"))
-    return QAPair(question, pick(rng, (f"Image {more}.", f"Image {more} is blurrier.")))
+    questions, word = _PAIR_WORDING[prop]
+    return QAPair(pick(rng, questions), pick(rng, (f"Image {more}.", f"Image {more} is {word}.")))
 
 
 def _check(request: ExpansionRequest) -> None:
@@ -237,25 +221,25 @@ def _measured(request: ExpansionRequest) -> Optional[dict[str, Tones]]:
             "B": tones(check_image(request.image_b, f"request {request.key!r}: image_b"))}
 
 
-def expand_one(request: ExpansionRequest) -> list[QAPair]:
-    """``request.k`` distinct pairs; ValueError when the labels allow fewer."""
+def expand_one(request: ExpansionRequest, names: CategoryNames = BUILTIN_NAMES) -> list[QAPair]:
+    """``request.k`` distinct pairs naming categories by ``names``; ValueError when the labels
+    allow fewer."""
     _check(request)
     rng = rng_for(request.seed, GENERATOR_NAME, request.key)
     labels_a = check_labels(request.distortions_a, f"request {request.key!r}: distortions_a")
     if not TASKS.detailed(request.task).paired:
-        subjects = [_Subject(labels_a, "in this image", "this image", "This image")]
+        subjects = [_Subject(labels_a, "in this image", "this image", "This image", names)]
         steps: list[Callable[[], Optional[QAPair]]] = []
     else:
         labels_b = check_labels(request.distortions_b, f"request {request.key!r}: distortions_b")
-        subjects = [_Subject(labels_a, "in Image A", "Image A", "Image A"),
-                    _Subject(labels_b, "in Image B", "Image B", "Image B")]
+        subjects = [_Subject(labels_a, "in Image A", "Image A", "Image A", names),
+                    _Subject(labels_b, "in Image B", "Image B", "Image B", names)]
         winner = request.verdict.winner if request.verdict is not None else None
         steps = [lambda: _better(winner, rng)]
         measured = _measured(request)
-        if measured is not None:
-            by_image = {"A": labels_a, "B": labels_b}
-            steps += [lambda f=f: f(measured, by_image, rng)
-                      for f in (_brighter, _noisier, _blurrier)]
+        by_image = {"A": labels_a, "B": labels_b}
+        steps += [lambda p=p: _pair_property(p, by_image, measured, rng)
+                  for p in PAIR_PROPERTIES]
     for s in subjects:
         steps += [lambda s=s: _which(s, rng), lambda s=s: _severity(s, rng),
                   lambda s=s: _choice(s, rng)]
@@ -293,9 +277,12 @@ class GTExpansionGenerator:
     name = GENERATOR_NAME
     version = GENERATOR_VERSION
 
+    def __init__(self, names: CategoryNames = BUILTIN_NAMES):
+        self.names = names  # the build registry's category names (plugins included)
+
     def expand(self, requests: list[ExpansionRequest]) -> list[ExpansionResult]:
         """One result per request, in order; a malformed request raises naming its key."""
-        return [ExpansionResult(key=r.key, pairs=expand_one(r), generator=self.name,
+        return [ExpansionResult(key=r.key, pairs=expand_one(r, self.names), generator=self.name,
                                 generator_version=self.version, prompt_version=None)
                 for r in requests]
 

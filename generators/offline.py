@@ -18,7 +18,7 @@ from typing import Optional
 
 import numpy as np
 
-from iqa_datagen.distortions import check_image
+from iqa_datagen.distortions import BUILTIN_NAMES, CategoryNames, check_image
 from iqa_datagen.seeding import rng_for
 from iqa_datagen.tasks import TASKS, UnknownTaskError
 
@@ -29,7 +29,7 @@ from .offline_text.compose import Piece, fit
 from .offline_text.measure import Changes, Scene, Tones, changes, psnr, scene, tones
 
 GENERATOR_NAME = "offline"
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"  # 2: per-distortion wording, exposure worded from the measured result
 
 ASSESSMENT_WORDS = (60, 90)
 COMPARISON_WORDS = (50, 165)  # SPEC: under 170; 165 leaves room for tokenisation differences
@@ -39,10 +39,12 @@ _LIGHT_CATEGORIES = frozenset({"brighten", "darken", "contrast_strengthen", "con
 _COLOUR_CATEGORIES = frozenset({"saturate_strengthen", "saturate_weaken"})
 
 
-class _Measurer:
-    """Scene and tone statistics, computed once per image array within one batch."""
+class OfflineBatch:
+    """What the writer knows within one batch: the categories' display names, and scene and
+    tone statistics, computed once per image array."""
 
-    def __init__(self) -> None:
+    def __init__(self, names: CategoryNames = BUILTIN_NAMES) -> None:
+        self.names = names
         self._scenes: dict[int, Scene] = {}
         self._tones: dict[int, Tones] = {}
 
@@ -76,17 +78,18 @@ def _estimated_colourfulness(source: Scene, change: Optional[Changes]) -> Option
     return None if change is None else source.colourfulness * min(change.saturation_ratio, 3.0)
 
 
-def _distortion_pieces(labels, words, change, rng) -> list[Piece]:
+def _distortion_pieces(labels, names, words, change, rng) -> list[Piece]:
     pieces: list[Piece] = []
     for i, label in enumerate(labels):
-        pieces.append(Piece(distortion_text.intro_sentence(label, rng, second=i > 0)))
+        pieces.append(Piece(distortion_text.intro_sentence(label, names[label.category], rng,
+                                                           second=i > 0)))
         pieces.append(Piece(distortion_text.effect_sentence(label, words, change, rng)))
         pieces += [Piece(extra, required=False)
                    for extra in distortion_text.extra_sentences(label, words, change, rng)]
     return pieces
 
 
-def write_assessment(request: DetailedRequest, measurer: _Measurer) -> str:
+def write_assessment(request: DetailedRequest, batch: OfflineBatch) -> str:
     """Assessment reasoning for one request."""
     rng = rng_for(request.seed, "offline", request.task, request.key)
     labels = check_labels(request.distortions_a, f"request {request.key!r}: distortions_a")
@@ -94,10 +97,10 @@ def write_assessment(request: DetailedRequest, measurer: _Measurer) -> str:
     source = request.image_ref
     if source is not None:
         source = check_image(source, f"request {request.key!r}: image_ref")
-    base = measurer.scene(source if source is not None else image_a,
+    base = batch.scene(source if source is not None else image_a,
                           f"request {request.key!r}: image_ref")
-    change = measurer.changes(source, base.tones, image_a, f"request {request.key!r}: image_a")
-    tones_a = measurer.tones(image_a, f"request {request.key!r}: image_a")
+    change = batch.changes(source, base.tones, image_a, f"request {request.key!r}: image_a")
+    tones_a = batch.tones(image_a, f"request {request.key!r}: image_a")
     words = scene_text.describe(base, rng, brightness=tones_a.brightness,
                                 colourfulness=_estimated_colourfulness(base, change))
     categories = {label.category for label in labels}
@@ -105,7 +108,7 @@ def write_assessment(request: DetailedRequest, measurer: _Measurer) -> str:
     if not categories & _LIGHT_CATEGORIES:
         pieces.append(Piece(words.tonal_sentence, required=False))
     if labels:
-        pieces += _distortion_pieces(labels, words, change, rng)
+        pieces += _distortion_pieces(labels, batch.names, words, change, rng)
     else:
         main, extras = conclusion_text.clean_sentences(words.edges, words.smooth, rng)
         pieces.append(Piece(main))
@@ -116,12 +119,12 @@ def write_assessment(request: DetailedRequest, measurer: _Measurer) -> str:
     return fit(pieces, rng, low, high, target)
 
 
-def _image_pieces(image: str, labels, words, change, rng, used: set[str]) -> list[Piece]:
+def _image_pieces(image: str, labels, names, words, change, rng, used: set[str]) -> list[Piece]:
     if not labels:
         return [Piece(conclusion_text.clean_image_sentence(image, words.edges, rng))]
     pieces: list[Piece] = []
     for i, label in enumerate(labels):
-        named = distortion_text.graded_phrase(label, rng)
+        named = distortion_text.graded_phrase(label, names[label.category], rng)
         how = distortion_text.clause(label, words, change, rng, used)
         if i == 0:
             text = pick(rng, (f"Image {image} suffers from {named}, {how}.",
@@ -138,7 +141,7 @@ def _image_pieces(image: str, labels, words, change, rng, used: set[str]) -> lis
     return pieces
 
 
-def write_comparison(request: DetailedRequest, measurer: _Measurer) -> str:
+def write_comparison(request: DetailedRequest, batch: OfflineBatch) -> str:
     """Comparison reasoning for one request."""
     key = request.key
     if request.image_b is None:
@@ -153,10 +156,10 @@ def write_comparison(request: DetailedRequest, measurer: _Measurer) -> str:
     source = request.image_ref
     if source is not None:
         source = check_image(source, f"request {key!r}: image_ref")
-    base = measurer.scene(source if source is not None else image_a,
+    base = batch.scene(source if source is not None else image_a,
                           f"request {key!r}: image_ref")
-    change_a = measurer.changes(source, base.tones, image_a, f"request {key!r}: image_a")
-    change_b = measurer.changes(source, base.tones, image_b, f"request {key!r}: image_b")
+    change_a = batch.changes(source, base.tones, image_a, f"request {key!r}: image_a")
+    change_b = batch.changes(source, base.tones, image_b, f"request {key!r}: image_b")
     categories = {label.category for label in labels_a + labels_b}
     words = scene_text.describe(
         base, rng,
@@ -166,8 +169,8 @@ def write_comparison(request: DetailedRequest, measurer: _Measurer) -> str:
     if not categories & _LIGHT_CATEGORIES:
         pieces.append(Piece(words.tonal_sentence, required=False))
     used: set[str] = set()  # clause templates already used, so Image B is worded afresh
-    pieces += _image_pieces("A", labels_a, words, change_a, rng, used)
-    pieces += _image_pieces("B", labels_b, words, change_b, rng, used)
+    pieces += _image_pieces("A", labels_a, batch.names, words, change_a, rng, used)
+    pieces += _image_pieces("B", labels_b, batch.names, words, change_b, rng, used)
     winner = request.verdict.winner
     loser = "B" if winner == "A" else "A"
     scores = {"A": severity_score(labels_a), "B": severity_score(labels_b)}
@@ -185,9 +188,12 @@ class OfflineDetailedGenerator:
     name = GENERATOR_NAME
     version = GENERATOR_VERSION
 
+    def __init__(self, names: CategoryNames = BUILTIN_NAMES):
+        self.names = names  # the build registry's category names (plugins included)
+
     def generate(self, requests: list[DetailedRequest]) -> list[DetailedResult]:
         """One result per request, in order; a malformed request raises ValueError naming it."""
-        measurer = _Measurer()  # ids are stable while ``requests`` holds the arrays
+        batch = OfflineBatch(self.names)  # ids are stable while ``requests`` holds the arrays
         results = []
         for request in requests:
             if not isinstance(request, DetailedRequest):
@@ -197,7 +203,7 @@ class OfflineDetailedGenerator:
             except UnknownTaskError as exc:
                 raise ValueError(f"request {request.key!r}: {exc}") from None
             results.append(DetailedResult(
-                key=request.key, text=task.write_offline(request, measurer), generator=self.name,
+                key=request.key, text=task.write_offline(request, batch), generator=self.name,
                 generator_version=self.version, prompt_version=None))
         return results
 

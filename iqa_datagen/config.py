@@ -72,13 +72,20 @@ class SplitConfig(_Section):
 
 
 class MosSource(_Section):
-    kind: Literal["kadid10k", "pipal", "bapps", "tid2013", "livemd", "csiq", "csv", "raw_csv",
-                  "labeller"]
+    kind: str  # a registered MOS kind (``generators.mos.mos_kinds()``, plugins included)
     root: str
     split: Optional[str] = None  # force every pair of this source into one split
     tie_margin: float = Field(0.0, ge=0)
     max_pairs_per_reference: Optional[int] = Field(None, ge=1)
     options: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("kind")
+    @classmethod
+    def _registered_kind(cls, kind: str) -> str:
+        from iqa_datagen.generators.mos import mos_kind
+
+        mos_kind(kind)  # ValueError naming the registered kinds
+        return kind
 
 
 class LLMSection(_Section):
@@ -124,9 +131,35 @@ class LLMSection(_Section):
         return v
 
 
+def _writer(registry: str, special: str):
+    """A validator: the value is ``special`` or a writer registered in
+    ``generators.writers.<registry>`` (ValueError naming the registered ones)."""
+
+    def check(cls, name: str) -> str:
+        from iqa_datagen.generators import writers
+
+        if name != special:
+            getattr(writers, registry).get(name)
+        return name
+
+    return classmethod(check)
+
+
+class DetailedConfig(_Section):
+    """Who writes assessment and comparison reasoning."""
+
+    # "auto": the LLM when it is enabled (llm.mode), else "offline"; or any registered writer
+    # (generators.writers.DETAILED_WRITERS: "llm", "offline", plugins).
+    writer: str = "auto"
+    _registered = field_validator("writer")(_writer("DETAILED_WRITERS", "auto"))
+
+
 class ExpansionConfig(_Section):
-    mode: Literal["gt", "llm", "off"] = "gt"
+    # "gt" (from the ground truth), "llm" (gt when the LLM is off), "off", or any registered
+    # expansion writer (generators.writers.EXPANSION_WRITERS).
+    mode: str = "gt"
     k: int = Field(3, ge=1, le=10)
+    _registered = field_validator("mode")(_writer("EXPANSION_WRITERS", "off"))
 
 
 class AssistantSection(_Section):
@@ -168,6 +201,7 @@ class BuildConfig(_Section):
     split: SplitConfig = Field(default_factory=SplitConfig)
     mos: list[MosSource] = Field(default_factory=list)
     llm: LLMSection = Field(default_factory=LLMSection)
+    detailed: DetailedConfig = Field(default_factory=DetailedConfig)
     expansion: ExpansionConfig = Field(default_factory=ExpansionConfig)
     assistant: AssistantSection = Field(default_factory=AssistantSection)
     output: OutputConfig = Field(default_factory=OutputConfig)

@@ -254,6 +254,116 @@ def test_bad_expansion_replies_are_retried(server, tmp_path):
     assert chat_count(server) == 3
 
 
+# ------------------------------------------------------------------ facts in replies
+
+RUIN = DistortionLabel(category="blur", name="blur_gaussian", level=5, grade="catastrophic")
+_SCENE = ("The photograph shows a quiet harbour at dusk, with moored boats, a stone pier and "
+          "a lighthouse whose lamp glows against the evening sky. ")
+FACT_ERRORS = [
+    ("pristine, yet strong noise and a poor conclusion", (),
+     _SCENE + "Strong noise covers the water and the sky, and the grain hides the small ropes "
+     "and the rivets on the hulls, so fine structures are hard to follow. "
+     "Overall, the image quality is poor.",
+     ["names a distortion the labels lack: 'noise'", "overall conclusion 'poor'",
+      "does not describe the image as clean"]),
+    ("catastrophic blur called very slight, excellent", (RUIN,),
+     _SCENE + "It suffers from very slight blur, which barely touches the masts and the "
+     "rigging; every plank and rope stays easy to follow across the frame. "
+     "Overall, the image quality is excellent.",
+     ["severity 'very slight' contradicts the grade (blur catastrophic)",
+      "overall conclusion 'excellent'"]),
+    ("invented pixelation and banding", (BLUR,),
+     _SCENE + "Moderate blur softens the masts and the rigging, and some pixelation turns the "
+     "hull outlines into steps while banding splits the sky into stripes. "
+     "Overall, the image quality is fair.",
+     ["names a distortion the labels lack: 'pixelation'",
+      "names a distortion the labels lack: 'banding'"]),
+]
+
+
+@pytest.mark.parametrize("case,labels,text,reasons", FACT_ERRORS,
+                         ids=[c[0] for c in FACT_ERRORS])
+def test_replies_contradicting_the_labels_are_rejected(server, tmp_path, case, labels, text,
+                                                       reasons):
+    """Over real HTTP: the reply is retried, then reported with every contradiction named."""
+    server.script([Behaviour("text", text=text)] * 2)
+    config = make_config(server, tmp_path, max_attempts=2)
+    [result] = LLMDetailedGenerator(config).generate([assessment(0, labels=labels)])
+    assert result.text is None and result.attempts == 2, result
+    joined = " | ".join(result.reject_reasons)
+    for reason in reasons:
+        assert reason in joined, (reason, joined)
+    assert not any("length" in r or "omits" in r for r in result.reject_reasons), joined
+
+
+def test_truthful_replies_pass_the_fact_checks(server, tmp_path):
+    """The fake server's default replies state the labels; they pass, clean images included."""
+    requests = [assessment(0, labels=()), assessment(2, labels=(RUIN,)),
+                comparison(1, labels_a=(), labels_b=(RUIN,), winner="A")]
+    results = LLMDetailedGenerator(make_config(server, tmp_path)).generate(requests)
+    assert all(r.text and not r.reject_reasons and r.attempts == 1 for r in results), results
+    fixed = _SCENE + ("The image shows no visible distortion: there is no noise, no blur and "
+                      "no banding, and every rope stays crisp. Overall, the image quality is "
+                      "excellent.")
+    assert validate_assessment(fixed, ()) == []
+
+
+def _lab(category, name, level, grade):
+    return DistortionLabel(category=category, name=name, level=level, grade=grade)
+
+
+_CAT = ("The photograph shows a tabby cat curled up on a patterned sofa beside a window, with "
+        "soft daylight falling across its fur and the cushions. ")
+GOOD_WORDINGS = [  # how a careful model may word the facts: none of it may be rejected
+    ((_lab("noise", "noise_gaussian_rgb", 1, "slight"),),
+     "Slight Gaussian noise adds a fine grain to the fur, barely noticeable in the textured "
+     "regions but visible in the smooth wall. Overall, the image quality remains good."),
+    ((_lab("blur", "blur_gaussian", 5, "catastrophic"),),
+     "Severe blur renders the scene almost unrecognizable; the whiskers, the fabric pattern "
+     "and every edge are completely lost in a smooth haze. Overall, the image quality is very "
+     "poor."),
+    ((_lab("compression", "compression_jpeg", 2, "moderate"),),
+     "Moderate JPEG compression introduces blocky artifacts in the flat wall and some ringing "
+     "around the edges of the cat. The overall quality is fair."),
+    ((_lab("compression", "compression_jpeg2000", 3, "obvious"),),
+     "Obvious JPEG 2000 compression blurs the fur into smooth patches and adds ringing around "
+     "the window frame, so fine detail is lost. Overall, the image is of mediocre quality."),
+    ((), "The image is sharp and well exposed, with natural colors and no visible artifacts; "
+         "there is no noise or blur anywhere. Overall, the quality is excellent."),
+    ((_lab("contrast_weaken", "contrast_weaken_scale", 1, "slight"),),
+     "Slightly reduced contrast makes the scene look a bit flat, with shadows less deep than "
+     "they could be. Overall, the image looks low-contrast but the quality is still good."),
+    ((_lab("darken", "darken_gamma_rgb", 2, "obvious"), _lab("noise", "noise_poisson", 2,
+                                                             "obvious")),
+     "The image is noticeably underexposed, hiding detail in the shadows, and obvious noise "
+     "adds grain across the darker areas of the sofa. Overall, the image quality is poor."),
+    ((_lab("blur", "blur_jitter", 4, "serious"),),
+     "Serious jitter blur scatters pixels around the outlines, giving the fur a noisy, frayed "
+     "look and breaking up the edges of the cushions. Overall, the image quality is poor."),
+]
+
+
+@pytest.mark.parametrize("labels,text", GOOD_WORDINGS)
+def test_truthful_wordings_are_not_rejected(labels, text):
+    assert validate_assessment(_CAT + text, labels) == []
+
+
+def test_comparison_must_call_a_clean_image_clean_and_invent_nothing(server, tmp_path):
+    text = ("Both pictures show the same harbour at dusk with boats and a lighthouse. Image A "
+            "looks a little dull, with slightly muted tones in the sky. Image B suffers from "
+            "catastrophic blur that smears the masts into shapeless streaks and hides every "
+            "rope, and heavy blocking breaks the sky into squares. Therefore, Image A is better "
+            "than Image B.")
+    server.script([Behaviour("text", text=text)] * 2)
+    request = comparison(0, labels_a=(), labels_b=(RUIN,), winner="A")
+    [result] = LLMDetailedGenerator(make_config(server, tmp_path, max_attempts=2)).generate(
+        [request])
+    joined = " | ".join(result.reject_reasons)
+    assert result.text is None
+    assert "does not describe Image A as clean" in joined
+    assert "names a distortion the labels lack: 'blocking'" in joined
+
+
 # ------------------------------------------------------------------ cache and resume
 
 def test_rerun_sends_zero_requests(server, tmp_path):
@@ -484,7 +594,7 @@ def test_claimed_winner(sentence, winner):
 def test_validate_comparison_winner_and_overrule():
     verdict = Verdict(winner="A", confidence=0.9, source="assistant")
     body = ("Both photos show a harbour at dusk with boats and a lighthouse. Image A has slight "
-            "noise that adds a faint grain to the sky, while Image B suffers from serious blur "
+            "noise that adds a faint grain to the sky, while Image B suffers from moderate blur "
             "that smears the masts and the lighthouse windows into soft shapes. ")
     agree = body + "Therefore, Image A is better than Image B."
     assert validate_comparison(agree, (NOISE,), (BLUR,), verdict) == ([], False)
@@ -610,3 +720,23 @@ def test_server_urls_with_credentials_are_refused_without_echo():
     with pytest.raises(ConfigError, match="OPENAI_API_KEY") as caught:
         load_config(None, {"llm.api_key": token})
     assert token not in str(caught.value)
+
+
+def test_expansion_pair_questions_must_follow_the_labels(server, tmp_path):
+    """'Which is noisier?' answered against the labels is rejected (over real HTTP)."""
+    def reply(*pairs):
+        return json.dumps({"pairs": [{"question": q, "answer": a} for q, a in pairs]})
+
+    wrong = reply(("Which image is noisier, Image A or Image B?", "Image A is noisier."),
+                  ("Which of the two images looks less sharp?", "Image B."))
+    reasons = validate_expansion(wrong, 2, (BLUR,), (NOISE,), paired=True)[0]
+    assert reasons == ["pair 0: answers Image A to 'which is noisier', the labels say Image B",
+                       "pair 1: answers Image B to 'which is blurrier', the labels say Image A"]
+    right = reply(("Which image is noisier, Image A or Image B?", "Image B."),
+                  ("Which image shows more blur?", "Image A shows more blur."))
+    assert validate_expansion(right, 2, (BLUR,), (NOISE,), paired=True)[0] == []
+    source = comparison(0, labels_a=(BLUR,), labels_b=(NOISE,))
+    server.script([Behaviour("text", text=wrong)] * 2)
+    config = make_config(server, tmp_path, max_attempts=2)
+    [result] = LLMExpansionGenerator(config).expand([expansion_request(source, "x", k=2)])
+    assert result.pairs == [] and "the labels say Image B" in " | ".join(result.reject_reasons)

@@ -520,3 +520,143 @@ def test_wording_band_never_contradicts_the_stated_grade(monkeypatch, grade, mea
     fields = {f.name: 1.0 for f in dataclasses.fields(Changes)}
     band = dt.band(label, Changes(**fields))
     assert abs(band - (rank_of(label) - 1)) <= 1
+
+
+# --- pair questions come from the labels ----------------------------------------------------
+
+def _pair_questions(a, b, la, lb, seeds=range(16)) -> list[tuple[str, str]]:
+    out = []
+    for seed in seeds:
+        request = ExpansionRequest(key="lab", task="comparison_reasoning", response="unused",
+                                   distortions_a=la, distortions_b=lb,
+                                   verdict=Verdict(winner="A", source="t"), image_a=a,
+                                   image_b=b, seed=seed, k=8)
+        out += [(p.question, p.answer) for p in GTExpansionGenerator().expand([request])[0].pairs
+                if re.search(r"brighter|noisier|blurrier|more noise|less sharp", p.question)]
+    return out
+
+
+def test_pixelated_against_pristine_gets_no_noise_or_blur_question():
+    """The labels hold no noise, blur or brightness change on either side: 'which is noisier /
+    blurrier?' is not theirs to answer, whatever the measurements say (they call the pristine
+    cat photo blurrier than its pixelated copy)."""
+    ref = resize_short_side(builtin_reference("chelsea"), 224)
+    pixelated = distortions.apply(ref, "pixelate", 2, 0)
+    label = DistortionLabel(category="pixelate", name="pixelate", level=2, grade="moderate")
+    assert _pair_questions(pixelated, ref, (label,), ()) == []
+
+
+def test_stronger_blur_of_the_same_kind_is_the_blurrier_image(refs):
+    ref = refs[1]
+    strong = distortions.apply(ref, "blur_gaussian", 4, 0)
+    weak = distortions.apply(ref, "blur_gaussian", 1, 0)
+    asked = _pair_questions(strong, weak, (_label("blur", 4),), (_label("blur", 1),))
+    blur = [answer for question, answer in asked if "blurrier" in question or "less sharp" in question]
+    assert blur and all(answer.startswith("Image A") for answer in blur), asked
+
+
+@pytest.mark.parametrize("la, lb, prop, expected", [
+    ((), (), "noisier", None),
+    (("pixelate", 2), (), "noisier", None),
+    (("noise", 2), (), "noisier", "A"),
+    ((), ("noise", 1), "noisier", "B"),
+    (("noise", 3), ("noise", 1), "noisier", "A"),
+    (("noise", 2), ("noise", 2), "noisier", None),
+    (("noise", 2, "blur", 3), (), "noisier", None),  # blur after noise may hide it
+    (("blur", 2), ("compression", 4), "blurrier", None),  # JPEG can smear as well
+    (("blur", 2), (), "blurrier", "A"),
+    (("darken", 1), (), "brighter", "B"),
+    (("brighten", 2), ("darken", 2), "brighter", "A"),
+    (("brighten", 2), ("contrast_weaken", 2), "brighter", None),
+])
+def test_more_of_answers_only_what_the_labels_decide(la, lb, prop, expected):
+    from iqa_datagen.generators.vocabulary import more_of
+
+    def labels(spec):
+        pair = len(spec) > 2
+        return tuple(_label(spec[i], spec[i + 1], pair) for i in range(0, len(spec), 2))
+
+    assert more_of(prop, labels(la), labels(lb)) == expected
+
+
+# --- the validator accepts the offline writer; the writer words each distortion truly --------
+
+@pytest.fixture(scope="module")
+def every_distortion(refs):
+    """An assessment of every catalogue distortion at every level, on both photos."""
+    requests = []
+    for spec in distortions.catalogue():
+        for level in range(1, 6):
+            for r, ref in enumerate(refs):
+                image = distortions.apply(ref, spec.name, level, level + r)
+                label = DistortionLabel(category=spec.category, name=spec.name, level=level,
+                                        grade=LEVEL_NAMES[level - 1])
+                requests.append(DetailedRequest(
+                    key=f"{spec.name}-{level}-{r}", task="assessment_reasoning", image_ref=ref,
+                    image_a=image, distortions_a=(label,), seed=level * 7 + r))
+    return requests, OfflineDetailedGenerator().generate(requests)
+
+
+def test_validator_accepts_every_offline_assessment(every_distortion):
+    requests, results = every_distortion
+    rejected = [(q.key, reasons, r.text) for q, r in zip(requests, results)
+                if (reasons := validation.validate_assessment(r.text, q.distortions_a))]
+    assert rejected == [], rejected[:3]
+
+
+def _texts(every_distortion, name: str) -> list[str]:
+    requests, results = every_distortion
+    return [r.text for q, r in zip(requests, results) if q.distortions_a[0].name == name]
+
+
+def test_jpeg2000_is_worded_as_softness_and_ringing_not_blocks(every_distortion):
+    texts = _texts(every_distortion, "compression_jpeg2000")
+    assert len(texts) == 10
+    for text in texts:
+        assert not re.search(r"block|square|tile", text, re.I), text
+        assert re.search(r"ringing|blur|smooth|soft", text, re.I), text
+    assert any(re.search(r"block", t, re.I) for t in _texts(every_distortion, "compression_jpeg"))
+
+
+def test_jitter_is_worded_as_scattered_pixels_not_smears(every_distortion):
+    for text in _texts(every_distortion, "blur_jitter"):
+        assert not re.search(r"smear|smudg|spread into", text, re.I), text
+        assert re.search(r"scatter|displac|fray|scrambl", text, re.I), text
+
+
+def test_brightening_a_dark_scene_does_not_push_tones_to_white(refs):
+    """A dark scene brightened stays darkish: its text lifts shadows, names no white or clipping."""
+    dark = (refs[1].astype(np.float32) * 0.35).astype(np.uint8)
+    generator = OfflineDetailedGenerator()
+    for name, level in (("brighten_gamma_rgb", 2), ("brighten_shift_hsv", 1),
+                        ("brighten_gamma_hsv", 1)):
+        image = distortions.apply(dark, name, level, 0)
+        assert image.mean() < 110, (name, image.mean())  # still a dark picture
+        for seed in range(6):
+            label = DistortionLabel(category="brighten", name=name, level=4, grade="serious")
+            request = DetailedRequest(key=f"dark-{name}-{seed}", task="assessment_reasoning",
+                                      image_ref=dark, image_a=image, distortions_a=(label,),
+                                      seed=seed)
+            text = generator.generate([request])[0].text
+            assert not re.search(r"white|blown|too bright|overexposed", text, re.I), text
+            assert validation.validate_assessment(text, [label]) == [], text
+
+
+def test_offline_severity_scales_fit_the_validator_bands():
+    """Every band word the writer can use for a grade (its band ±1) is one the validator
+    accepts for that grade: one table of severity words decides both."""
+    from iqa_datagen.generators.offline_text.distortion_text import WORDING
+    from iqa_datagen.generators.vocabulary import SEVERITY_WORDS, severity_range
+
+    patterns = [re.compile(rf"^(?:{w})$", re.I) for w, _, _ in SEVERITY_WORDS]
+    checked = 0
+    for category, plan in WORDING.items():
+        for band, word in enumerate(plan.scale):
+            if not any(p.match(word) for p in patterns):
+                continue
+            checked += 1
+            lo, hi = severity_range(word)
+            for rank in range(1, 6):
+                if abs(rank - 1 - band) <= 1:
+                    assert lo <= rank <= hi, (category, word, rank)
+    assert checked >= 20

@@ -31,7 +31,7 @@ def test_a_shard_name_changes_with_its_references_splits_and_files():
 @pytest.mark.parametrize("concurrency, tasks, share", [(8, 1, 8), (8, 4, 2), (10, 4, 3), (2, 4, 1)])
 def test_shard_tasks_in_one_process_share_the_llm_concurrency(concurrency, tasks, share):
     from iqa_datagen.config import load_config
-    from iqa_datagen.pipeline.generation import concurrency_share
+    from iqa_datagen.generators.writers import concurrency_share
 
     config = load_config(None, {"llm.concurrency": concurrency})
     assert concurrency_share(config, tasks) == share

@@ -396,6 +396,11 @@ def test_card_counts_plots_and_image_statistics(dataset, records, images):
     assert "| task | setting | train | test | total |" in text
     assert "| Distortion identification | full-reference | 2 / 2 | 2 / 2 | 4 / 4 |" in text
     assert f"| **all** | | **{len(records) // 2}** | **{len(records) // 2}** | **{len(records)}** |" in text
+    # the two grade scales get a table each: pairs have three grade columns, singles five
+    assert "| category | 1 slight | 2 obvious | 3 serious | total |" in text
+    assert "| category | 1 slight | 2 moderate | 3 obvious | 4 serious | 5 catastrophic | total |" \
+        in text
+    assert "| darken | 0 | 0 | 16 | 16 |" in text
     for link in re.findall(r"!\[[^\]]*\]\(([^)]+)\)", text):
         with Image.open(dataset / link) as im:
             assert im.format == "PNG" and im.size[0] > 100
@@ -416,7 +421,10 @@ def test_card_counts_plots_and_image_statistics(dataset, records, images):
     assert storage.stats.mean_words(stats, "assessment_reasoning", "multi") == 40.0
     # distortion distribution: noise appears in every record's image A
     assert stats["distortions"]["per_category"]["noise"] == len(records)
-    assert stats["distortions"]["per_category_level"]["darken"] == {"3": 16}  # B of paired md records
+    # B of paired md records: level 3 on the pair scale ("serious"), never mixed with single ones
+    per_scale = stats["distortions"]["per_scale_category_level"]
+    assert per_scale["pair"]["darken"] == {"3": 16} and "darken" not in per_scale["single"]
+    assert stats["distortions"]["grade_scales"]["pair"] == ["slight", "obvious", "serious"]
     assert stats["references"] == {"test": 2, "train": 2}
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from iqa_datagen.distortions.registry import BUILTIN_NAMES, CategoryNames
+
 from ..base import DetailedRequest, DetailedResult, ExpansionRequest, ExpansionResult, QAPair
 from .config import LLMConfig
 from .engine import Engine, Usage
@@ -12,10 +14,11 @@ GENERATOR_VERSION = "1"
 
 
 class _LLMGenerator:
-    def __init__(self, config: LLMConfig):
+    def __init__(self, config: LLMConfig, names: CategoryNames = BUILTIN_NAMES):
         if not isinstance(config, LLMConfig):
             raise TypeError(f"config must be an LLMConfig, got {type(config).__name__}")
         self.config = config
+        self.names = names  # the build registry's category names (plugins included)
         self.name = f"llm:{config.model}"
         self._engine = Engine(config)
 
@@ -43,7 +46,7 @@ class LLMDetailedGenerator(_LLMGenerator):
     """GT-informed assessment and comparison responses from an OpenAI-compatible server."""
 
     def generate(self, requests: list[DetailedRequest]) -> list[DetailedResult]:
-        jobs = [DetailedJob(self.config, r) for r in requests]
+        jobs = [DetailedJob(self.config, r, self.names) for r in requests]
         results = []
         for request, history in zip(requests, self._engine.run(jobs)):
             accepted = history.accepted
@@ -63,7 +66,7 @@ class LLMExpansionGenerator(_LLMGenerator):
     """k new question/answer pairs per detailed response, consistent with the labels."""
 
     def expand(self, requests: list[ExpansionRequest]) -> list[ExpansionResult]:
-        jobs = [ExpansionJob(self.config, r) for r in requests]
+        jobs = [ExpansionJob(self.config, r, self.names) for r in requests]
         results = []
         for request, history in zip(requests, self._engine.run(jobs)):
             accepted = history.accepted

@@ -7,6 +7,7 @@ from typing import Any, Optional
 
 import numpy as np
 
+from iqa_datagen.distortions.registry import BUILTIN_NAMES, CategoryNames
 from iqa_datagen.seeding import derive_seed
 from iqa_datagen.tasks import TASKS
 
@@ -78,20 +79,23 @@ class _Job:
 class DetailedJob(_Job):
     """A detailed response: the task declares its prompt and how a reply is checked."""
 
-    def __init__(self, config: LLMConfig, request: DetailedRequest):
+    def __init__(self, config: LLMConfig, request: DetailedRequest,
+                 names: CategoryNames = BUILTIN_NAMES):
         self.task = TASKS.detailed(request.task)
         super().__init__(config, request.key, request.seed, self.task.image_roles(request))
         self.request = request
+        self.names = names
 
     def messages(self, encoded):
-        return self.task.llm_messages(self.request, encoded)
+        return self.task.llm_messages(self.request, encoded, self.names)
 
     def check(self, reply: Reply) -> tuple[list[str], Any]:
-        return self.task.llm_check(self.request, reply)
+        return self.task.llm_check(self.request, reply, self.names)
 
 
 class ExpansionJob(_Job):
-    def __init__(self, config: LLMConfig, request: ExpansionRequest):
+    def __init__(self, config: LLMConfig, request: ExpansionRequest,
+                 names: CategoryNames = BUILTIN_NAMES):
         task = TASKS.detailed(request.task)
         if not request.response or not request.response.strip():
             raise ValueError(f"request {request.key!r}: the detailed response to expand is empty")
@@ -102,13 +106,14 @@ class ExpansionJob(_Job):
         super().__init__(config, request.key, request.seed, images)
         self.request = request
         self.paired = task.paired
+        self.names = names
 
     def messages(self, encoded):
         r = self.request
         captions = {"image_a": "Image A:", "image_b": "Image B:"}
         return expansion_messages(self.paired, r.response, r.k, r.distortions_a, r.distortions_b,
-                                  r.verdict, [(captions[role], encoded[role])
-                                              for role, _ in self.images])
+                                  r.verdict, self.names, [(captions[role], encoded[role])
+                                                          for role, _ in self.images])
 
     def extra_body(self) -> dict:
         return {"response_format": {"type": "json_object"}} if self.config.json_mode else {}

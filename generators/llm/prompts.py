@@ -16,7 +16,7 @@ from typing import Optional, Sequence
 import cv2
 import numpy as np
 
-from iqa_datagen.distortions import GT_NAMES
+from iqa_datagen.distortions import BUILTIN_NAMES, CategoryNames
 from iqa_datagen.schemas import DistortionLabel, Verdict
 
 PROMPT_VERSION = "llm-prompts/1"
@@ -113,13 +113,15 @@ def encode_image(image: np.ndarray, what: str = "image",
                         digest or image_digest(pixels, what))
 
 
-def describe_labels(labels: Sequence[DistortionLabel]) -> str:
-    """``blur (moderate; motion variant); noise (slight; poisson variant)`` or ``none``."""
+def describe_labels(labels: Sequence[DistortionLabel],
+                    names: CategoryNames = BUILTIN_NAMES) -> str:
+    """``blur (moderate; motion variant); noise (slight; poisson variant)`` or ``none``, each
+    category called by its display name in ``names``."""
     if not labels:
         return "none (no visible degradation)"
     parts = []
     for label in labels:
-        gt = GT_NAMES.get(label.category, label.category.replace("_", " "))
+        gt = names[label.category]
         variant = label.name[len(label.category) + 1:] if label.name.startswith(
             label.category + "_") else ""
         variant = f"; {variant.replace('_', ' ')} variant" if variant else ""
@@ -143,9 +145,10 @@ def _image_parts(images: Sequence[tuple[str, EncodedImage]]) -> list[dict]:
 
 
 def assessment_messages(ref: EncodedImage, image_a: EncodedImage,
-                        labels_a: Sequence[DistortionLabel]) -> list[dict]:
+                        labels_a: Sequence[DistortionLabel],
+                        names: CategoryNames = BUILTIN_NAMES) -> list[dict]:
     facts = ("Private notes:\nTask: assessment\n"
-             f"- Image A: {describe_labels(labels_a)}\n")
+             f"- Image A: {describe_labels(labels_a, names)}\n")
     task = _ASSESSMENT_TASK.format(lo=ASSESSMENT_WORDS[0], hi=ASSESSMENT_WORDS[1])
     content = _image_parts([("Undistorted version (for your eyes only):", ref),
                             ("Image A:", image_a)])
@@ -155,10 +158,11 @@ def assessment_messages(ref: EncodedImage, image_a: EncodedImage,
 
 def comparison_messages(ref: EncodedImage, image_a: EncodedImage, image_b: EncodedImage,
                         labels_a: Sequence[DistortionLabel], labels_b: Sequence[DistortionLabel],
-                        verdict: Optional[Verdict]) -> list[dict]:
+                        verdict: Optional[Verdict],
+                        names: CategoryNames = BUILTIN_NAMES) -> list[dict]:
     facts = ("Private notes:\nTask: comparison\n"
-             f"- Image A: {describe_labels(labels_a)}\n"
-             f"- Image B: {describe_labels(labels_b)}\n"
+             f"- Image A: {describe_labels(labels_a, names)}\n"
+             f"- Image B: {describe_labels(labels_b, names)}\n"
              f"{describe_verdict(verdict)}\n")
     task = _COMPARISON_TASK.format(hi=COMPARISON_MAX_WORDS)
     content = _image_parts([("Undistorted version (for your eyes only):", ref),
@@ -169,11 +173,12 @@ def comparison_messages(ref: EncodedImage, image_a: EncodedImage, image_b: Encod
 
 def expansion_messages(paired: bool, response: str, k: int, labels_a: Sequence[DistortionLabel],
                        labels_b: Sequence[DistortionLabel], verdict: Optional[Verdict],
+                       names: CategoryNames = BUILTIN_NAMES,
                        images: Sequence[tuple[str, EncodedImage]] = ()) -> list[dict]:
     facts = f"Private notes:\nTask: expansion, k={k}, {'pair' if paired else 'single'}\n"
-    facts += f"- Image A: {describe_labels(labels_a)}\n"
+    facts += f"- Image A: {describe_labels(labels_a, names)}\n"
     if paired:
-        facts += f"- Image B: {describe_labels(labels_b)}\n{describe_verdict(verdict)}\n"
+        facts += f"- Image B: {describe_labels(labels_b, names)}\n{describe_verdict(verdict)}\n"
     subject = "Image A and Image B" if paired else "the image"
     extra = "which image is better and why" if paired else "the overall quality"
     text = (facts + "\nDescription:\n" + response.strip() + "\n\n"

@@ -4,79 +4,31 @@ Length tolerance: the prompt asks for 60–90 words (assessment) and at most 170
 Models miss such targets by a sentence or so, so an assessment is accepted at 45–110 words and a
 comparison at 50–185 words (about ±20% / +10%); anything outside is rejected and retried.
 
-Distortion coverage, yes/no consistency and winner extraction rely on per-category term lists
-(``CATEGORY_TERMS``), which include each category's ground-truth phrase from ``GT_NAMES``.
+Facts are checked with the shared vocabulary (``generators.vocabulary``, also used by the offline
+writer and the GT expansion): every labelled distortion is named; no distortion the labels lack is
+claimed (negated mentions such as "no noise" are fine, and a distortion may be described by the
+look it truly has: JPEG 2000 as soft); a severity word that qualifies a distortion fits its grade
+("very slight" is never said of a catastrophic one); the overall-quality conclusion fits the
+grades ("excellent" only for a clean or slightly degraded image, "poor" never for a clean one);
+a clean image is described as clean; yes/no answers agree with the labels.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from typing import Iterable, Optional, Sequence
+from typing import Iterable, Mapping, Optional, Sequence
 
-from iqa_datagen.distortions import GT_NAMES
+from iqa_datagen.distortions import BUILTIN_NAMES, GT_NAMES, LEVEL_NAMES, CategoryNames
 from iqa_datagen.schemas import DistortionLabel, Verdict
+
+from ..vocabulary import (CATEGORY_RE, CATEGORY_TERMS, CLEAN_RE, SPECIFIC_RE, allowed_categories,
+                          claimed_categories, more_of, quality_claims, rank_of,
+                          severity_claims, severity_score)
 
 ASSESSMENT_WORD_RANGE = (45, 110)
 COMPARISON_WORD_RANGE = (50, 185)
 EXPANSION_MAX_ANSWER_WORDS = 120
-
-_COLOR = r"colou?r"
-# Terms that name one category unambiguously (regex fragments matched at a word start).
-_SPECIFIC: dict[str, list[str]] = {
-    "blur": [r"blur", r"out[- ]of[- ]focus", r"defocus", r"unfocus", r"soft(?:ness|ened|ens)?\b",
-             r"smear", r"smudg", r"motion streak", r"lack(?:s|ing)? (?:of )?sharpness",
-             r"not sharp", r"fuzz"],
-    "noise": [r"nois", r"grain", r"speckl", r"specks?\b", r"salt[- ]and[- ]pepper", r"mottl"],
-    "compression": [r"compress", r"jpe?g", r"block(?:ing|y|iness)?\b", r"artifact", r"artefact",
-                    r"ringing", r"mosquito"],
-    "brighten": [r"overexpos", r"over-expos", r"too bright", r"overly bright", r"excessive(?:ly)? "
-                 r"bright", r"blown[- ]out", r"washed[- ]out highlights", r"too light"],
-    "darken": [r"dark", r"underexpos", r"under-expos", r"dim\b", r"dimm", r"gloom", r"murk",
-               r"insufficient brightness", r"too dim", r"lack(?:s|ing)? (?:of )?brightness"],
-    "contrast_strengthen": [r"(?:overly |too |excessive(?:ly)? |very )?high contrast",
-                            r"harsh", r"too much contrast", r"excessive contrast",
-                            r"exaggerated contrast", r"crushed", r"clipped"],
-    "contrast_weaken": [r"low contrast", r"weak contrast", r"reduced contrast",
-                        r"insufficient contrast", r"lack(?:s|ing)? (?:of )?contrast",
-                        r"flat\b", r"flattened", r"hazy", r"haze", r"faded", r"dull\b"],
-    "saturate_strengthen": [r"over-?saturat", r"oversaturat", r"garish", r"gaudy",
-                            r"overly vivid", r"too vivid", r"(?:overly |too |excessive(?:ly)? )"
-                            r"(?:saturat|vibrant|intense)", r"neon", r"high saturation"],
-    "saturate_weaken": [r"desaturat", r"under-?saturat", r"muted", r"pale\b", r"grey-?scale",
-                        r"gray-?scale", r"monochrom", _COLOR + r"less", r"drained",
-                        r"low saturation", r"insufficient saturation", r"lack(?:s|ing)? (?:of )?"
-                        + _COLOR, r"washed[- ]out " + _COLOR],
-    "oversharpen": [r"over-?sharpen", r"oversharpen", r"halo", r"sharpening",
-                    r"exaggerated edges", r"harsh edges", r"crunchy", r"edge artifact"],
-    "pixelate": [r"pixel", r"mosaic", r"jagged", r"stair-?step", r"blocky"],
-    "quantize": [r"quantiz", r"quantis", r"posteri", r"banding", r"bands? of " + _COLOR,
-                 _COLOR + r" bands", r"limited palette", r"reduced " + _COLOR,
-                 r"few(?:er)? " + _COLOR, r"flat patches", r"flat " + _COLOR],
-}
-# Terms shared by two or more categories: they count for coverage, not for yes/no answers.
-_SHARED: dict[str, tuple[str, ...]] = {
-    r"contrast": ("contrast_strengthen", "contrast_weaken"),
-    r"saturat": ("saturate_strengthen", "saturate_weaken"),
-    r"bright": ("brighten",),
-    r"exposure": ("brighten", "darken"),
-    r"washed[- ]out": ("brighten", "contrast_weaken", "saturate_weaken"),
-    r"vivid": ("saturate_strengthen",),
-    r"vibran": ("saturate_strengthen",),
-    r"sharp": ("oversharpen",),
-    r"light(?:er|ness)?\b": ("brighten",),
-    _COLOR: ("saturate_strengthen", "saturate_weaken", "quantize"),
-}
-for _category, _gt in GT_NAMES.items():
-    _SPECIFIC.setdefault(_category, []).append(re.escape(_gt))
-
-CATEGORY_TERMS: dict[str, list[str]] = {
-    c: terms + [t for t, cats in _SHARED.items() if c in cats] for c, terms in _SPECIFIC.items()
-}
-"""Every phrase accepted as naming a category in a response (regex fragments)."""
-
-_SPECIFIC_RE = {c: re.compile(r"\b(?:" + "|".join(t) + ")", re.I) for c, t in _SPECIFIC.items()}
-_ANY_RE = {c: re.compile(r"\b(?:" + "|".join(t) + ")", re.I) for c, t in CATEGORY_TERMS.items()}
 
 _REFUSAL_RE = re.compile(
     r"\b(?:i['’]?m sorry|i am sorry|i apologi[sz]e|i can(?:no|['’])t (?:assist|help|comply|"
@@ -110,7 +62,8 @@ _WORSE = r"(?:worse|inferior|lower[- ]quality|of lower quality|weaker|less (?:pl
 _IMG = r"image ([ab])\b"
 _GAP = r"(?:(?!image [ab]\b)[^.!?;]){0,%d}?"  # never spans another image name
 _ADV = r"(?:(?:clearly|slightly|noticeably|much|far|significantly|considerably|marginally|" \
-       r"somewhat|definitely|obviously|overall|still|the|a|in quality|visually|overall)\s+)*"
+       r"somewhat|definitely|obviously|overall|still|the|a|in quality|visually|therefore|thus|" \
+       r"hence|so|then)\s+)*"
 _WINNER_PATTERNS = [
     # "Image A is (clearly) better", "Image B looks superior", "Image A has higher quality"
     (re.compile(_IMG + _GAP % 30 + r"\b(?:is|looks|appears|seems|remains|comes out|has|"
@@ -131,6 +84,11 @@ _SENTENCE_RE = re.compile(r"[^.!?]+[.!?]*")
 _WORD_RE = re.compile(r"[A-Za-z0-9]+(?:['’-][A-Za-z0-9]+)*")
 _YES_NO_Q = re.compile(r"^\s*(?:is|are|does|do|did|has|have|can|could|would|was|were|should|"
                        r"will)\b", re.I)
+_WHICH_MORE_Q = {  # "which image is noisier?" → the property of vocabulary.PAIR_PROPERTIES
+    "brighter": re.compile(r"\bwhich\b[^?]*\b(?:brighter|lighter|more brightly)", re.I),
+    "noisier": re.compile(r"\bwhich\b[^?]*\b(?:noisier|grainier|more (?:noise|grain))", re.I),
+    "blurrier": re.compile(r"\bwhich\b[^?]*\b(?:blurrier|more blur|less sharp)", re.I),
+}
 _WHICH_BETTER_Q = re.compile(r"\bwhich\b[^?]*\b(?:better|best|superior|higher[- ]quality|"
                              r"preferable|prefer|higher quality|looks? nicer)", re.I)
 
@@ -143,10 +101,12 @@ def sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE_RE.findall(text) if s.strip()]
 
 
-def mentions_category(text: str, category: str, specific_only: bool = False) -> bool:
-    pattern = (_SPECIFIC_RE if specific_only else _ANY_RE).get(category)
-    if pattern is None:  # a plugin category: its own name, spaced
-        return re.search(r"\b" + re.escape(category.replace("_", " ")), text, re.I) is not None
+def mentions_category(text: str, category: str, specific_only: bool = False,
+                      names: Optional[Mapping[str, str]] = None) -> bool:
+    pattern = (SPECIFIC_RE if specific_only else CATEGORY_RE).get(category)
+    if pattern is None:  # a plugin category: its display name (as prompts call it) or its own
+        terms = [category.replace("_", " ")] + ([names[category]] if names else [])
+        return any(re.search(r"\b" + re.escape(t), text, re.I) for t in terms)
     return pattern.search(text) is not None
 
 
@@ -192,17 +152,54 @@ def _common_reasons(text: Optional[str], finish_reason: Optional[str]) -> list[s
     return reasons
 
 
-def _missing_distortions(text: str, labels: Iterable[DistortionLabel]) -> list[str]:
+def _missing_distortions(text: str, labels: Iterable[DistortionLabel],
+                         names: CategoryNames) -> list[str]:
     missing = []
     for label in labels:
-        if not mentions_category(text, label.category):
-            gt = GT_NAMES.get(label.category, label.category)
-            missing.append(f"omits distortion {label.category!r} ({gt})")
+        if not mentions_category(text, label.category, names=names):
+            missing.append(f"omits distortion {label.category!r} ({names[label.category]})")
     return list(dict.fromkeys(missing))
 
 
+def _invented(text: str, labels: Iterable[DistortionLabel]) -> list[str]:
+    allowed = allowed_categories(labels)
+    return [f"names a distortion the labels lack: {phrase!r} ({GT_NAMES.get(c, c)})"
+            for c, phrase in sorted(claimed_categories(text, allowed).items())
+            if c not in allowed]
+
+
+def _severity_mismatches(text: str, labels: Sequence[DistortionLabel]) -> list[str]:
+    ranks: dict[str, list[int]] = {}
+    for label in labels:
+        ranks.setdefault(label.category, []).append(rank_of(label))
+    reasons = []
+    for categories, word, lo, hi in severity_claims(text):
+        graded = [(c, r) for c in sorted(categories) for r in ranks.get(c, [])]
+        if graded and not any(lo <= r <= hi for _, r in graded):
+            grades = ", ".join(f"{GT_NAMES.get(c, c)} {LEVEL_NAMES[r - 1]}" for c, r in graded)
+            reasons.append(f"severity {word!r} contradicts the grade ({grades})")
+    return list(dict.fromkeys(reasons))
+
+
+def _conclusion_mismatches(text: str, labels: Sequence[DistortionLabel]) -> list[str]:
+    score = severity_score(labels)
+    return list(dict.fromkeys(
+        f"overall conclusion {word!r} contradicts the grades (severity {score} of 5)"
+        for word, lo, hi in quality_claims(text) if not lo <= score <= hi))
+
+
+def _clean_reasons(text: str, image: Optional[str]) -> list[str]:
+    """A clean image must be said to be clean (in a sentence about it, for a pair)."""
+    scope = [s for s in sentences(text)
+             if image is None or re.search(rf"\bimage {image}\b", s, re.I)]
+    if any(CLEAN_RE.search(s) for s in scope):
+        return []
+    return [f"does not describe {'the image' if image is None else 'Image ' + image} as clean"]
+
+
 def validate_assessment(text: Optional[str], labels: Sequence[DistortionLabel],
-                        finish_reason: Optional[str] = "stop") -> list[str]:
+                        finish_reason: Optional[str] = "stop",
+                        names: CategoryNames = BUILTIN_NAMES) -> list[str]:
     """Reasons to reject an assessment reply (empty list: accept)."""
     reasons = _common_reasons(text, finish_reason)
     if reasons and reasons[0].startswith(("truncated", "empty")):
@@ -213,13 +210,19 @@ def validate_assessment(text: Optional[str], labels: Sequence[DistortionLabel],
         reasons.append(f"length: {words} words, outside the accepted {lo}-{hi}")
     if not _QUALITY_VERDICT_RE.search(text):
         reasons.append("no overall-quality conclusion")
-    reasons += _missing_distortions(text, labels)
+    reasons += _missing_distortions(text, labels, names)
+    reasons += _invented(text, labels)
+    reasons += _severity_mismatches(text, labels)
+    reasons += _conclusion_mismatches(text, labels)
+    if not labels:
+        reasons += _clean_reasons(text, None)
     return reasons
 
 
 def validate_comparison(text: Optional[str], labels_a: Sequence[DistortionLabel],
                         labels_b: Sequence[DistortionLabel], verdict: Optional[Verdict],
-                        finish_reason: Optional[str] = "stop") -> tuple[list[str], bool]:
+                        finish_reason: Optional[str] = "stop",
+                        names: CategoryNames = BUILTIN_NAMES) -> tuple[list[str], bool]:
     """Reasons to reject a comparison reply, and whether it explicitly overrules the verdict."""
     reasons = _common_reasons(text, finish_reason)
     if reasons and reasons[0].startswith(("truncated", "empty")):
@@ -228,7 +231,13 @@ def validate_comparison(text: Optional[str], labels_a: Sequence[DistortionLabel]
     lo, hi = COMPARISON_WORD_RANGE
     if not lo <= words <= hi:
         reasons.append(f"length: {words} words, outside the accepted {lo}-{hi}")
-    reasons += _missing_distortions(text, list(labels_a) + list(labels_b))
+    both = list(labels_a) + list(labels_b)
+    reasons += _missing_distortions(text, both, names)
+    reasons += _invented(text, both)
+    reasons += _severity_mismatches(text, both)
+    for image, labels in (("A", labels_a), ("B", labels_b)):
+        if not labels:
+            reasons += _clean_reasons(text, image)
     winner = claimed_winner(text)
     overruled = False
     if winner is None:
@@ -296,6 +305,13 @@ def _pair_reasons(i: int, question: str, answer: str, labels_a: Sequence[Distort
             elif not said and asked & present:
                 reasons.append(f"pair {i}: answers no about {sorted(asked & present)} which "
                                f"the labels contain")
+    if paired:
+        for prop, pattern in _WHICH_MORE_Q.items():
+            expected = more_of(prop, labels_a, labels_b) if pattern.search(question) else None
+            named = set(m.upper() for m in re.findall(r"\bimage ([ab])\b", answer, re.I))
+            if expected is not None and named and named != {expected}:
+                reasons.append(f"pair {i}: answers Image {'/'.join(sorted(named))} to "
+                               f"'which is {prop}', the labels say Image {expected}")
     if paired and expected_winner and _WHICH_BETTER_Q.search(question):
         named = set(m.upper() for m in re.findall(r"\bimage ([ab])\b", answer, re.I))
         winner = claimed_winner(answer) or (named.pop() if len(named) == 1 else None)

@@ -7,13 +7,11 @@ from typing import Sequence, TypeVar
 
 import numpy as np
 
-from iqa_datagen.distortions import GT_NAMES, LEVEL_NAMES, active_registry
 from iqa_datagen.schemas import DistortionLabel
 
-T = TypeVar("T")
+from ..vocabulary import GRADE_RANK, grade_of, rank_of, severity_score
 
-GRADE_RANK: dict[str, int] = {name: i + 1 for i, name in enumerate(LEVEL_NAMES)}
-"""Severity word → rank 1 (slight) … 5 (catastrophic); pair grades use the same words."""
+T = TypeVar("T")
 
 _WORD_RE = re.compile(r"[A-Za-z0-9]+(?:['’-][A-Za-z0-9]+)*")
 
@@ -38,38 +36,6 @@ def article(word: str) -> str:
     return "an" if word[:1].lower() in "aeiou" else "a"
 
 
-def grade_of(label: DistortionLabel) -> str:
-    """The label's severity word; an unknown word falls back to the level's name."""
-    grade = (label.grade or "").strip().lower()
-    if grade in GRADE_RANK:
-        return grade
-    return LEVEL_NAMES[label.level - 1]
-
-
-def rank_of(label: DistortionLabel) -> int:
-    """Severity rank 1..5 of a label (pair grades slight/obvious/serious rank 1/3/4)."""
-    return GRADE_RANK[grade_of(label)]
-
-
-def severity_score(labels: Sequence[DistortionLabel]) -> int:
-    """0 for a clean image, else the worst rank, one more when two labels are both obvious+."""
-    if not labels:
-        return 0
-    ranks = [rank_of(label) for label in labels]
-    bonus = 1 if len(ranks) > 1 and min(ranks) >= GRADE_RANK["obvious"] else 0
-    return min(5, max(ranks) + bonus)
-
-
-def gt_name(category: str) -> str:
-    """The ground-truth phrase of a category (plugins: their spec's gt_name, else the name)."""
-    if category in GT_NAMES:
-        return GT_NAMES[category]
-    for spec in active_registry():
-        if spec.category == category and spec.gt_name:
-            return spec.gt_name
-    return category.replace("_", " ")
-
-
 def check_labels(labels: Sequence[DistortionLabel], what: str) -> tuple[DistortionLabel, ...]:
     """Labels as a tuple, refusing anything that is not a DistortionLabel."""
     labels = tuple(labels)
@@ -80,4 +46,4 @@ def check_labels(labels: Sequence[DistortionLabel], what: str) -> tuple[Distorti
 
 
 __all__ = ["GRADE_RANK", "article", "cap", "check_labels", "grade_of",
-           "gt_name", "pick", "rank_of", "severity_score", "word_count"]
+           "pick", "rank_of", "severity_score", "word_count"]

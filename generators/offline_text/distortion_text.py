@@ -1,6 +1,10 @@
 """Sentences about one distortion: its name and grade, and how it changes the scene.
 
-Each category has its own sentence plans (several per slot) and its own measure: the change
+Each category has its own sentence plans (several per slot), distortions that look unlike their
+category's usual effect have their own (JPEG 2000 softens and rings, jitter scatters pixels,
+impulse noise sprinkles dots), exposure changes are worded from the measured result (a dark
+scene brightened has lifted shadows, not tones near white; clipping is named only where
+measured), and each category has its own measure: the change
 between the source and the distorted image that category produces (detail loss for blur, noise
 rise for noise, brightness shift, contrast or saturation ratio, PSNR for compression, pixelation
 and quantization). The measure gives a band 0..4; the wording uses the rounded mean of that band
@@ -11,6 +15,7 @@ image that got sharper because noise followed it).
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Callable, Optional
 
@@ -18,7 +23,7 @@ import numpy as np
 
 from iqa_datagen.schemas import DistortionLabel
 
-from .common import article, cap, grade_of, gt_name, pick, rank_of
+from .common import article, cap, grade_of, pick, rank_of
 from .measure import Changes
 from .scene_text import SceneWords
 
@@ -109,7 +114,7 @@ WORDING: dict[str, CategoryWording] = {
         ),
         extras=(
             "Small structures merge together, giving the frame an out-of-focus look.",
-            "The eye finds no crisp point to rest on, since even strong outlines are fuzzy.",
+            "The eye finds no crisp point to rest on, since even bold outlines are fuzzy.",
         ),
         clauses=(
             "which softens {edges} and removes {q} of the fine detail",
@@ -235,7 +240,7 @@ WORDING: dict[str, CategoryWording] = {
             "The saturation is {q} exaggerated, making {hues} glow unnaturally.",
         ),
         extras=(
-            "Fine variations of tone inside strongly coloured areas disappear.",
+            "Fine variations of tone inside richly coloured areas disappear.",
             "The overall impression is gaudy rather than natural.",
         ),
         clauses=(
@@ -329,9 +334,134 @@ _MASS_NOUN = frozenset({"blur", "noise", "compression", "oversharpening", "pixel
                         "color quantization"})
 
 
+# Distortions of a category that look unlike the category's usual effect get their own sentences.
+_BY_NAME: dict[str, dict[str, tuple[str, ...]]] = {
+    "compression_jpeg2000": dict(  # wavelet coding: softness and ringing, never square blocks
+        effects=(
+            "It smooths away fine detail, leaving {texture} blurred into soft patches with "
+            "{q} ringing along {edges}.",
+            "Compression softens {texture} into smooth, smudged patches, and {q} ringing echoes "
+            "around {edges}.",
+            "Fine gradations melt together as the compression blurs them, and {edges} pick up "
+            "{q} ringing.",
+        ),
+        extras=(
+            "Small structures melt into one another, while broad tones stay smooth.",
+            "Outlines keep their place but are shadowed by faint ripples.",
+        ),
+        clauses=(
+            "which blurs {texture} and adds {q} ringing around {edges}",
+            "which smooths away fine detail and leaves {q} ringing along {edges}",
+        ),
+    ),
+    "blur_jitter": dict(  # every pixel displaced at random: frayed, scattered, not smeared
+        effects=(
+            "Pixels are scattered around their places, so {edges} look ragged and {q} of "
+            "{texture} breaks up into a restless scatter.",
+            "Every pixel is displaced by a small random step, fraying {edges} and scrambling "
+            "{q} of {texture}.",
+            "{Edges} turn frayed and broken as pixels swap places, and {q} of the fine detail "
+            "is scrambled.",
+        ),
+        extras=(
+            "Straight lines look frayed and broken rather than cleanly drawn.",
+            "Smooth areas take on a fine, restless scatter of displaced pixels.",
+        ),
+        clauses=(
+            "which scatters pixels and frays {edges}",
+            "which scrambles {q} of {texture} by displacing pixels at random",
+        ),
+    ),
+    "blur_motion": dict(
+        effects=(
+            "Everything is smeared along one direction, so {edges} trail into streaks and "
+            "{q} of {texture} is lost.",
+            "A directional smear drags {edges} into streaks, and {q} of {texture} blurs away.",
+        ),
+        clauses=("which smears the scene along one direction and blurs {q} of {texture}",
+                 "which drags {edges} into directional streaks"),
+    ),
+    "blur_zoom": dict(
+        effects=(
+            "Detail is smeared outward from the centre, so {edges} near the borders blur into "
+            "radial streaks and {q} of {texture} is lost.",
+            "A radial blur pulls {edges} into streaks pointing away from the centre, erasing "
+            "{q} of {texture}.",
+        ),
+        clauses=("which blurs the scene into radial streaks away from the centre",
+                 "which smears {edges} outward from the middle and erases {q} of {texture}"),
+    ),
+    "noise_impulse": dict(  # isolated white and black dots, not grain
+        effects=(
+            "Isolated white and black specks are sprinkled over the scene, and they stand out "
+            "most in {smooth}.",
+            "Salt-and-pepper noise peppers every surface with stray white and black specks.",
+        ),
+        clauses=("which sprinkles stray white and black specks over {smooth}",
+                 "which peppers the scene with isolated white and black specks"),
+    ),
+}
+
+# Measured variants for exposure changes: what the sentences say follows the pixels.
+_BRIGHT_RESULT = 130.0  # mean luma from which a brightened image reads as light
+_DARK_RESULT = 110.0  # mean luma up to which a darkened image reads as dark
+_CLIPPED = (0.015, 0.08)  # rise in the clipped share: some, wide areas
+
+_LIFTED_DARK_SCENE = dict(  # brightened, but the result is still not a light image
+    effects=(
+        "Tones are {q} lifted, so the deepest shadows turn grey and lose their depth.",
+        "The exposure is {q} raised: shadows are thinned into grey and lose their depth.",
+        "The scene is {q} brightened beyond its natural look, and its shadows lose their "
+        "weight.",
+    ),
+    extras=("Shadow areas look greyish and thin.", "The lifted shadows take some depth out of "
+            "the hues."),
+    clauses=("which {q} lifts the shadows into grey", "which raises the tones {q} and thins "
+             "the shadows"),
+)
+_LOWERED_LIGHT_SCENE = dict(  # darkened, but the result is still not a dark image
+    effects=(
+        "Tones are {q} lowered, and the brightest areas lose their sparkle.",
+        "The scene is {q} dimmed, though it keeps plenty of light.",
+        "Exposure is {q} reduced, so highlights look subdued and mid-tones heavier.",
+    ),
+    extras=("Highlights look subdued rather than luminous.", "Hues lose some of their glow."),
+    clauses=("which {q} lowers the tones and subdues the highlights",
+             "which leaves the scene {q} dimmed"),
+)
+
+
 def wording(category: str) -> CategoryWording:
     """The sentence plans of a category (a generic plan for plugin categories)."""
     return WORDING.get(category, _GENERIC)
+
+
+def plan(label: DistortionLabel, changes: Optional[Changes] = None) -> CategoryWording:
+    """The sentence plans for one label: its distortion's own where its look differs from the
+    category's, and for exposure changes the variant that fits the measured result (brightening
+    a dark scene lifts its shadows; it does not push tones toward white)."""
+    chosen = wording(label.category)
+    if label.name in _BY_NAME:
+        chosen = dataclasses.replace(chosen, **_BY_NAME[label.name])
+    if changes is not None and label.category == "brighten" \
+            and changes.brightness < _BRIGHT_RESULT:
+        chosen = dataclasses.replace(chosen, **_LIFTED_DARK_SCENE)
+    elif changes is not None and label.category == "darken" \
+            and changes.brightness > _DARK_RESULT:
+        chosen = dataclasses.replace(chosen, **_LOWERED_LIGHT_SCENE)
+    return chosen
+
+
+def _detail_index(label: DistortionLabel, changes: Optional[Changes], level: int) -> int:
+    """Which clipping clause to use: measured clipping when known, else the band."""
+    rise = None
+    if changes is not None and label.category == "brighten":
+        rise = changes.clipped_high_rise
+    elif changes is not None and label.category == "darken":
+        rise = changes.clipped_low_rise
+    if rise is None:
+        return 0 if level <= 1 else (1 if level == 2 else 2)
+    return int(sum(rise > edge for edge in _CLIPPED))
 
 
 def band(label: DistortionLabel, changes: Optional[Changes]) -> int:
@@ -346,41 +476,45 @@ def band(label: DistortionLabel, changes: Optional[Changes]) -> int:
     return min(max(mean, graded - 1), graded + 1)
 
 
-def graded_phrase(label: DistortionLabel, rng: np.random.Generator) -> str:
-    """A noun phrase naming the distortion with its grade ("serious blur")."""
-    name, grade = gt_name(label.category), grade_of(label)
+def graded_phrase(label: DistortionLabel, name: str, rng: np.random.Generator) -> str:
+    """A noun phrase naming the distortion (its category's display ``name``) with its grade
+    ("serious blur")."""
+    grade = grade_of(label)
     if name in _MASS_NOUN and rng.random() < 0.6:
         return f"{grade} {name}"
     return pick(rng, (f"{article(grade)} {grade} degree of {name}",
                       f"{name} of {article(grade)} {grade} degree"))
 
 
-def _fill(template: str, label: DistortionLabel, words: SceneWords, level: int) -> str:
-    plan = wording(label.category)
-    q = plan.scale[level]
-    detail = plan.details[0 if level <= 1 else (1 if level == 2 else 2)]
+def _fill(template: str, label: DistortionLabel, words: SceneWords, level: int,
+          changes: Optional[Changes]) -> str:
+    chosen = wording(label.category)
+    q = chosen.scale[level]
+    detail = chosen.details[_detail_index(label, changes, level)]
     edges, texture, hues = words.edges, words.texture, words.hues
     return template.format(q=q, Q=cap(q), edges=edges, Edges=cap(edges), texture=texture,
                            Texture=cap(texture), smooth=words.smooth, hues=hues, Hues=cap(hues),
                            detail=detail)
 
 
-def intro_sentence(label: DistortionLabel, rng: np.random.Generator, second: bool) -> str:
-    """The sentence that names the distortion and its grade."""
-    name, grade = gt_name(label.category), grade_of(label)
+def intro_sentence(label: DistortionLabel, name: str, rng: np.random.Generator,
+                   second: bool) -> str:
+    """The sentence that names the distortion (its category's display ``name``) and its
+    grade."""
+    grade = grade_of(label)
     at_level = f"at {article(grade)} {grade} level"
     if second:
         return pick(rng, (
             f"On top of that, {name} is present {at_level}.",
-            f"A second flaw is {graded_phrase(label, rng)}.",
-            f"It is followed by {graded_phrase(label, rng)}.",
+            f"A second flaw is {graded_phrase(label, name, rng)}.",
+            f"It is followed by {graded_phrase(label, name, rng)}.",
             f"In addition, the image shows {name} that is {grade}.",
         ))
     return pick(rng, (
         f"The main problem is {name}, {at_level}.",
         f"{cap(name)} is the most visible flaw here, and it is {grade}.",
-        f"The image suffers from {graded_phrase(label, rng)}.",
-        f"This picture shows {graded_phrase(label, rng)}.",
+        f"The image suffers from {graded_phrase(label, name, rng)}.",
+        f"This picture shows {graded_phrase(label, name, rng)}.",
         f"The most striking issue is {name}, which is {grade}.",
     ))
 
@@ -388,15 +522,16 @@ def intro_sentence(label: DistortionLabel, rng: np.random.Generator, second: boo
 def effect_sentence(label: DistortionLabel, words: SceneWords, changes: Optional[Changes],
                     rng: np.random.Generator) -> str:
     """How the distortion changes the scene, worded from the measured band."""
-    return _fill(pick(rng, wording(label.category).effects), label, words, band(label, changes))
+    return _fill(pick(rng, plan(label, changes).effects), label, words, band(label, changes),
+                 changes)
 
 
 def extra_sentences(label: DistortionLabel, words: SceneWords, changes: Optional[Changes],
                     rng: np.random.Generator) -> list[str]:
     """The optional further sentences on the same distortion, in a drawn order."""
-    extras = wording(label.category).extras
+    extras = plan(label, changes).extras
     level = band(label, changes)
-    return [_fill(extras[i], label, words, level) for i in rng.permutation(len(extras))]
+    return [_fill(extras[i], label, words, level, changes) for i in rng.permutation(len(extras))]
 
 
 def clause(label: DistortionLabel, words: SceneWords, changes: Optional[Changes],
@@ -406,9 +541,9 @@ def clause(label: DistortionLabel, words: SceneWords, changes: Optional[Changes]
     Templates in ``used`` are avoided while others remain (so two images with the same
     distortion are not described with the same words); the chosen one is added to it.
     """
-    templates = wording(label.category).clauses
+    templates = plan(label, changes).clauses
     fresh = [t for t in templates if used is None or t not in used] or list(templates)
     template = pick(rng, fresh)
     if used is not None:
         used.add(template)
-    return _fill(template, label, words, band(label, changes))
+    return _fill(template, label, words, band(label, changes), changes)

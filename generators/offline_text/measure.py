@@ -152,6 +152,7 @@ class Changes:
     clipped_high_rise: float
     clipped_low_rise: float
     psnr: float
+    brightness: float  # mean luma of the distorted image, 0..255
 
 
 def _ratio(new: float, old: float) -> float:
@@ -171,4 +172,5 @@ def changes(source: Tones, distorted: Tones, psnr_db: float) -> Changes:
         clipped_high_rise=distorted.clipped_high - source.clipped_high,
         clipped_low_rise=distorted.clipped_low - source.clipped_low,
         psnr=psnr_db,
+        brightness=distorted.brightness,
     )

@@ -85,10 +85,11 @@ class AssistantConfig(BaseModel):
             )
         return self
 
-    def distortion_names(self) -> list[str]:
-        """The configured names, checked against the catalogue (all of it when None)."""
-        from iqa_datagen import distortions
-        known = [s.name for s in distortions.catalogue()]
+    def distortion_names(self, registry=None) -> list[str]:
+        """The configured names, checked against ``registry`` (default: the built-ins and
+        installed plugins), all of it when None."""
+        from iqa_datagen.distortions import active_registry
+        known = (registry or active_registry()).names()
         if self.distortions is None:
             return known
         unknown = [n for n in self.distortions if n not in known]

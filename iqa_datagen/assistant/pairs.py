@@ -68,8 +68,8 @@ def load_image(image: ImageLike, what: str) -> np.ndarray:
 class _Variants:
     """Distorted versions of one reference, made on first use and cached."""
 
-    def __init__(self, ref: Reference, seed: int):
-        self.ref, self.seed = ref, seed
+    def __init__(self, ref: Reference, seed: int, registry=None):
+        self.ref, self.seed, self.registry = ref, seed, registry
         self._cache: dict[tuple[str, int], np.ndarray] = {}
 
     def get(self, name: str, level: int) -> np.ndarray:
@@ -78,7 +78,8 @@ class _Variants:
             from iqa_datagen import distortions
             rng = rng_for(self.seed, "assistant-variant", self.ref.id, name, level)
             try:
-                self._cache[key] = distortions.apply(self.ref.image, name, level, rng)
+                self._cache[key] = distortions.apply(self.ref.image, name, level, rng,
+                                                     registry=self.registry)
             except NotImplementedError:
                 raise ValueError(f"distortion {name!r} is not implemented in the library yet; "
                                  "list working names in AssistantConfig.distortions") from None
@@ -93,16 +94,19 @@ def _metric(kind: str, ref: np.ndarray, img: np.ndarray) -> float:
     return float(structural_similarity(ref, img, channel_axis=2, data_range=255))
 
 
-def synthetic_pairs(references: Iterable[Reference], config: AssistantConfig) -> list[QualityPair]:
-    """Same-distortion level pairs (strong) and, if configured, cross-distortion pairs (weak)."""
-    from iqa_datagen import distortions
-    names = config.distortion_names()
-    category = {s.name: s.category for s in distortions.catalogue()}
+def synthetic_pairs(references: Iterable[Reference], config: AssistantConfig,
+                    registry=None) -> list[QualityPair]:
+    """Same-distortion level pairs (strong) and, if configured, cross-distortion pairs (weak),
+    of the distortions in ``registry`` (default: the built-ins and installed plugins)."""
+    from iqa_datagen.distortions import active_registry
+    registry = registry or active_registry()
+    names = config.distortion_names(registry)
+    category = {s.name: s.category for s in registry}
     level_pairs = list(itertools.combinations(config.levels, 2))
     candidates = [(n, lo, hi) for n in names for lo, hi in level_pairs]
     pairs: list[QualityPair] = []
     for ref in references:
-        variants = _Variants(ref, config.seed)
+        variants = _Variants(ref, config.seed, registry)
         rng = rng_for(config.seed, "assistant-pairs", ref.id)
         chosen = candidates
         if config.pairs_per_reference is not None and config.pairs_per_reference < len(candidates):

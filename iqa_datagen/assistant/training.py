@@ -89,12 +89,13 @@ def _data_summary(splits: dict[str, list[QualityPair]], names: list[str]) -> dic
 
 
 def build_pairs(config: AssistantConfig, references: Any = None,
-                mos_pairs: Optional[Iterable[Any]] = None) -> dict[str, list[QualityPair]]:
+                mos_pairs: Optional[Iterable[Any]] = None,
+                registry=None) -> dict[str, list[QualityPair]]:
     """Synthetic (and MOS) pairs split by reference into train/val/test."""
     pairs: list[QualityPair] = []
     if references is not False:
         refs = load_references(references, config.reference_short_side)
-        pairs += synthetic_pairs(refs, config)
+        pairs += synthetic_pairs(refs, config, registry)
     if mos_pairs is not None:
         pairs += mos_pairs_to_quality_pairs(mos_pairs)
     if not pairs:
@@ -124,20 +125,22 @@ def _validate(model: QualityNet, config: AssistantConfig, device: str,
 
 def train_assistant(config: AssistantConfig, references: Any = None, out_dir: str | Path = "assistant",
                     mos_pairs: Optional[Iterable[Any]] = None, resume: bool = True,
-                    max_seconds: Optional[float] = None) -> TrainReport:
+                    max_seconds: Optional[float] = None, registry=None) -> TrainReport:
     """Train (or resume) an assistant and evaluate its best weights on held-out references.
 
     ``references``: uint8 RGB arrays, a folder, ``None`` for the built-in demo images, or
     ``False`` to train on ``mos_pairs`` only. Writes ``checkpoint.pt`` (resumable state),
     ``best.pt`` (weights for ``load_assistant``), ``metrics.jsonl``, ``MODEL_CARD.md`` and
     ``report.json`` under ``out_dir``. ``max_seconds`` stops after the epoch that crosses it.
+    ``registry``: the distortions to pair (default: the built-ins and installed plugins).
     """
     started = time.perf_counter()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     device = resolve_device(config.device)
-    splits = build_pairs(config, references, mos_pairs)
-    data = _data_summary(splits, config.distortion_names() if references is not False else [])
+    splits = build_pairs(config, references, mos_pairs, registry)
+    data = _data_summary(splits, config.distortion_names(registry) if references is not False
+                         else [])
     fingerprint = stable_id(config.fingerprint(), json.dumps(data, sort_keys=True))
     train_set = PairWindows(both_orders(splits["train"]), 2 * config.crop, config.setting,
                             config.seed, config.weak_weight)

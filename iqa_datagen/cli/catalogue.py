@@ -12,7 +12,7 @@ def cmd_catalogue(args: argparse.Namespace) -> int:
     from iqa_datagen.distortions.images import builtin_reference, load_image, resize_short_side
     from iqa_datagen.distortions.sheet import write_contact_sheet
 
-    registry = distortions.use_plugins(args.plugin or [])
+    registry = distortions.build_registry(args.plugin or [])
     specs = list(registry)
     if args.sheet:
         image = load_image(args.image) if args.image else builtin_reference("chelsea")

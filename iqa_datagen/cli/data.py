@@ -51,7 +51,9 @@ def cmd_stats(args: argparse.Namespace) -> int:
 def add_parser(sub) -> None:
     e = sub.add_parser("export", help="export a dataset as LLaVA or DepictQA JSON + images")
     e.add_argument("dataset", help="dataset folder made by `build`")
-    e.add_argument("--format", required=True, choices=["llava", "depictqa"])
+    e.add_argument("--format", required=True,
+                   help="llava, depictqa, or a format a plugin registers (entry-point group "
+                        "iqa_datagen.export_formats)")
     e.add_argument("--out", required=True, help="folder for the JSON files and images")
     e.add_argument("--splits", help="comma-separated splits (default: all)")
     e.add_argument("--json", action="store_true", help="print the summary as JSON")

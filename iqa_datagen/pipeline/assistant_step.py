@@ -30,8 +30,9 @@ def assistant_config(config: BuildConfig):
 
 
 def train_for_build(config: BuildConfig, references: list[Reference], out_dir: Path | str,
-                    mos_pairs: Optional[list] = None) -> dict:
-    """Train (or find already trained) the build's assistant; returns its path and metrics."""
+                    mos_pairs: Optional[list] = None, registry=None) -> dict:
+    """Train (or find already trained) the build's assistant on the distortions of
+    ``registry`` (the build's); returns its path and metrics."""
     from iqa_datagen.assistant import train_assistant
 
     if config.assistant.checkpoint:
@@ -56,7 +57,7 @@ def train_for_build(config: BuildConfig, references: list[Reference], out_dir: P
         raise ValueError("assistant: no readable training-split reference to train on; set "
                          "assistant.enabled=false or add references")
     report = train_assistant(acfg, images if images else False, folder, mos_pairs=mos_pairs,
-                             resume=True)
+                             resume=True, registry=registry)
     metrics = report.metrics()
     test = metrics["evaluation"].get("test", {})
     summary = {"checkpoint": str(folder / "best.pt"), "device": metrics["device"],

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from iqa_datagen.distortions.registry import use_plugins
+from iqa_datagen.distortions.registry import build_registry
 from iqa_datagen.config import BuildConfig, ConfigError
 from iqa_datagen.pipeline.output import read_state, write_state
 from iqa_datagen.pipeline.resplit import load_build_config
@@ -43,9 +43,9 @@ def plan_extension(dataset: Path | str, plugins: list[str],
     ``names`` of it). A plugin name that collides with an existing distortion is an error."""
     base = load_build_config(dataset)
     state = read_state(dataset)
-    before = set(state.get("catalogue") or use_plugins(base.plugins).names())
+    before = set(state.get("catalogue") or build_registry(base.plugins).names())
     all_plugins = list(dict.fromkeys(base.plugins + list(plugins)))
-    registry = use_plugins(all_plugins)
+    registry = build_registry(all_plugins)
     new = [n for n in registry.names() if n not in before]
     if names:
         unknown = [n for n in names if n not in registry]

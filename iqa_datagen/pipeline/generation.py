@@ -1,4 +1,5 @@
-"""Choosing the response writers for a build: an LLM when the config asks for one, else offline."""
+"""Choosing the response writers for a build (``generators.writers``): by name from the config;
+the LLM only when the config or a flag asks for it (``llm.mode: on``), else the offline writers."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ from pathlib import Path
 from typing import Optional
 
 from iqa_datagen.config import BuildConfig
+from iqa_datagen.distortions.registry import CategoryNames
+from iqa_datagen.generators.writers import DETAILED_WRITERS, EXPANSION_WRITERS, WriterContext
 
 
 def llm_enabled(config: BuildConfig) -> bool:
@@ -14,67 +17,65 @@ def llm_enabled(config: BuildConfig) -> bool:
     return config.llm.mode == "on"
 
 
-def llm_expansion(config: BuildConfig) -> bool:
-    return config.expansion.mode == "llm" and llm_enabled(config)
+def detailed_writer(config: BuildConfig) -> str:
+    """The detailed writer's name; ``auto``: the LLM when it is enabled, else ``offline``."""
+    name = config.detailed.writer
+    if name == "auto":
+        name = "llm" if llm_enabled(config) else "offline"
+    return name
 
 
-def concurrency_share(config: BuildConfig, tasks_at_once: int) -> int:
-    """Requests in flight per shard task, so that ``tasks_at_once`` tasks sharing one machine
-    stay within ``llm.concurrency`` together (the server's rate limit is per key, not per task)."""
-    return max(1, -(-config.llm.concurrency // max(1, tasks_at_once)))
-
-
-def llm_config(config: BuildConfig, cache_dir: Path, tasks_at_once: int = 1):
-    from iqa_datagen.generators.llm import LLMConfig
-
-    # The build's llm section holds LLMConfig's own fields (the key aside, which only the
-    # environment gives); base_url is left out when unset so OPENAI_BASE_URL applies.
-    overrides = config.llm.model_dump(exclude={"mode"}, exclude_none=True)
-    overrides.update(concurrency=concurrency_share(config, tasks_at_once), cache_dir=str(cache_dir))
-    return LLMConfig.from_env(**overrides)
-
-
-def detailed_generator(config: BuildConfig, cache_dir: Path, tasks_at_once: int = 1):
-    if llm_enabled(config):
-        from iqa_datagen.generators.llm import LLMDetailedGenerator
-
-        return LLMDetailedGenerator(llm_config(config, cache_dir, tasks_at_once))
-    return offline_detailed_generator()
-
-
-def offline_detailed_generator():
-    from iqa_datagen.generators.offline import OfflineDetailedGenerator
-
-    return OfflineDetailedGenerator()
-
-
-def offline_expansion_generator():
-    from iqa_datagen.generators.expansion_gt import GTExpansionGenerator
-
-    return GTExpansionGenerator()
-
-
-def expansion_generator(config: BuildConfig, cache_dir: Path,
-                        tasks_at_once: int = 1) -> Optional[object]:
-    mode = config.expansion.mode
-    if mode == "off":
+def expansion_writer(config: BuildConfig) -> Optional[str]:
+    """The expansion writer's name (``llm`` falls back to ``gt`` when the LLM is not enabled),
+    or None when expansion is ``off``."""
+    name = config.expansion.mode
+    if name == "off":
         return None
-    if llm_expansion(config):
-        from iqa_datagen.generators.llm import LLMExpansionGenerator
-
-        return LLMExpansionGenerator(llm_config(config, cache_dir, tasks_at_once))
-    return offline_expansion_generator()
+    return "gt" if name == "llm" and not llm_enabled(config) else name
 
 
-def with_fallback(config: BuildConfig, requests: list, results: list, method: str) -> list:
-    """With ``llm.on_failure: offline``, the samples the LLM could not be asked for (results
-    with an ``error``) are written by the offline writer (their provenance says so); else
-    ``results`` unchanged. ``method``: "generate" (detailed) or "expand" (QA expansion)."""
+def llm_detailed(config: BuildConfig) -> bool:
+    return detailed_writer(config) == "llm"
+
+
+def llm_expansion(config: BuildConfig) -> bool:
+    return expansion_writer(config) == "llm"
+
+
+def uses_llm(config: BuildConfig) -> bool:
+    """Whether a build of ``config`` sends requests to an LLM server."""
+    return llm_detailed(config) or llm_expansion(config)
+
+
+def detailed_generator(config: BuildConfig, cache_dir: Path, names: CategoryNames,
+                       tasks_at_once: int = 1):
+    """The detailed-response writer ``detailed.writer`` names. ``names``: the build registry's
+    category names."""
+    return DETAILED_WRITERS.get(detailed_writer(config))(
+        WriterContext(config, cache_dir, names, tasks_at_once))
+
+
+def expansion_generator(config: BuildConfig, cache_dir: Path, names: CategoryNames,
+                        tasks_at_once: int = 1) -> Optional[object]:
+    """The question–answer expansion writer, or None when expansion is ``off``."""
+    name = expansion_writer(config)
+    if name is None:
+        return None
+    return EXPANSION_WRITERS.get(name)(WriterContext(config, cache_dir, names, tasks_at_once))
+
+
+def with_fallback(config: BuildConfig, generator, requests: list, method: str) -> list:
+    """``generator``'s results for ``requests`` (``method``: "generate" for detailed
+    responses, "expand" for QA expansion). With ``llm.on_failure: offline``, the samples it could
+    not be asked for (results with an ``error``) are written by the offline writer instead
+    (their provenance says so)."""
+    results = getattr(generator, method)(requests)
     failed = [i for i, r in enumerate(results) if getattr(r, "error", None)]
     if not failed or config.llm.on_failure != "offline":
         return results
-    offline = offline_detailed_generator() if method == "generate" \
-        else offline_expansion_generator()
+    registry, name = (DETAILED_WRITERS, "offline") if method == "generate" \
+        else (EXPANSION_WRITERS, "gt")
+    offline = registry.get(name)(WriterContext(config, Path("."), generator.names))
     redone = getattr(offline, method)([requests[i] for i in failed])
     results = list(results)
     for i, result in zip(failed, redone, strict=True):
@@ -92,7 +93,7 @@ def check_server(config: BuildConfig) -> None:
 
     if config.llm.batch:
         return
-    llm = llm_config(config, Path("."))
+    llm = WriterContext(config, Path("."), None).llm_config()
     client = openai.OpenAI(api_key=llm.api_key.get_secret_value(), base_url=llm.base_url,
                            timeout=min(llm.timeout, 15.0), max_retries=1)
     try:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Mapping
 
 from iqa_datagen.distortions.images import ImageError, encode_png, load_image, resize_short_side
 from iqa_datagen.generators.mos import MosPair, load_mos_pairs
@@ -61,7 +61,7 @@ def collect_mos(config: BuildConfig) -> list[MosItem]:
 
 
 def mos_records(config: BuildConfig, items: list[MosItem], report: ShardReport,
-                gt_names: dict[str, str]) -> Iterator[Record]:
+                gt_names: Mapping[str, str]) -> Iterator[Record]:
     """Full- and no-reference instant-rating records for each pair; unreadable images are
     quarantined with the pair's files named and the rest goes on."""
     short = config.references.short_side

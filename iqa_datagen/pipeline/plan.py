@@ -83,13 +83,14 @@ def build_plan(cfg: BuildConfig) -> BuildPlan:
     if cfg.expansion.mode != "off":
         add("qa_expansion", samples * cfg.expansion.k)
 
-    if generation.llm_enabled(cfg):
+    if generation.uses_llm(cfg):
         llm = cfg.llm
         per_image = image_tokens(cfg.references.short_side)
         prompt = 0
-        plan.requests["detailed"] = samples
-        for count, images in detailed.values():  # the reference and the distorted images
-            prompt += count * (PROMPT_TEXT_TOKENS["detailed"] + (images + 1) * per_image)
+        if generation.llm_detailed(cfg):
+            plan.requests["detailed"] = samples
+            for count, images in detailed.values():  # the reference and the distorted images
+                prompt += count * (PROMPT_TEXT_TOKENS["detailed"] + (images + 1) * per_image)
         if generation.llm_expansion(cfg):
             plan.requests["expansion"] = samples
             for count, images in detailed.values():  # the distorted images only
@@ -114,8 +115,10 @@ def describe(plan: BuildPlan, cfg: BuildConfig) -> str:
     for task, by_setting in plan.records.items():
         lines.append(f"  {task:<27} {by_setting['full_reference']:>15} "
                      f"{'<=' + str(by_setting['no_reference']):>15}")
-    writer = "LLM " + cfg.llm.model if generation.llm_enabled(cfg) else "offline writer"
-    lines.append(f"  detailed responses by the {writer}; QA expansion: {cfg.expansion.mode}")
+    writer = generation.detailed_writer(cfg)
+    writer = f"LLM {cfg.llm.model}" if writer == "llm" else f"{writer} writer"
+    lines.append(f"  detailed responses by the {writer}; QA expansion: "
+                 f"{generation.expansion_writer(cfg) or 'off'}")
     lines.append("  " + (plan.llm_line() if plan.requests else "LLM: no requests"))
     lines.append("  dry run: nothing was written")
     return "\n".join(lines)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Iterable, Iterator, Optional
 
 from iqa_datagen.distortions.categories import OOD_EVAL
-from iqa_datagen.distortions.registry import use_plugins
+from iqa_datagen.distortions.registry import build_registry
 from iqa_datagen.generators.records import record_id
 from iqa_datagen.config import BuildConfig, ConfigError
 from iqa_datagen.pipeline.output import dataset_plugins, read_state, write_state
@@ -82,8 +82,8 @@ class Resplitter:
                  plugins: Optional[list[str]] = None):
         self.config = config
         self.splits = splits
-        registry = use_plugins(config.plugins if plugins is None else plugins)
-        self.gt_names = {c: registry.gt_name(c) for c in registry.categories()}
+        registry = build_registry(config.plugins if plugins is None else plugins)
+        self.gt_names = registry.category_names()
         self.counts: Counter = Counter()
 
     def __call__(self, rows: Iterable[dict]) -> Iterator[dict]:

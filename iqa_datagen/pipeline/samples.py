@@ -57,7 +57,7 @@ class ReferenceWorker:
         self.seed = config.seed
         self.source_name = source_name
         self._samplers: dict[str, Sampler] = {}
-        self.gt_names = {c: registry.gt_name(c) for c in registry.categories()}
+        self.gt_names = registry.category_names()
 
     def sampler(self, split: str) -> Sampler:
         if split not in self._samplers:

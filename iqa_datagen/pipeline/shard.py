@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Iterable, Iterator, Optional
 
 from iqa_datagen.distortions.images import ImageError
-from iqa_datagen.distortions.registry import Registry, use_plugins
+from iqa_datagen.distortions.registry import Registry, build_registry
 from iqa_datagen.config import BuildConfig
 from iqa_datagen.pipeline import generation
 from iqa_datagen.pipeline.detailed import detailed_records
@@ -134,7 +134,8 @@ class ShardRunner:
                  key_prefix: str = "", tasks_at_once: int = 1):
         self.config = config
         self.out_dir = Path(out_dir)
-        self.registry = registry or use_plugins(config.plugins)
+        self.registry = registry or build_registry(config.plugins)
+        self.names = self.registry.category_names()
         self.worker = ReferenceWorker(config, self.registry, source_name, key_prefix)
         self.verdicter = verdicter
         self.with_rating = not config.mos  # MOS sources replace the generated rating pairs
@@ -146,12 +147,13 @@ class ShardRunner:
     @cached_property
     def detailed(self):
         # Shard tasks running side by side in one process share llm.concurrency between them.
-        return generation.detailed_generator(self.config, self._cache_dir, self._tasks_at_once)
+        return generation.detailed_generator(self.config, self._cache_dir, self.names,
+                                             self._tasks_at_once)
 
     def derived_generator(self, task: DerivedTask):
         """The generator of a derived task (None when the config turns the task off)."""
         if task.name not in self._derived:
-            self._derived[task.name] = task.generator(self.config, self._cache_dir,
+            self._derived[task.name] = task.generator(self.config, self._cache_dir, self.names,
                                                       self._tasks_at_once)
         return self._derived[task.name]
 
@@ -190,7 +192,7 @@ class ShardRunner:
 
     def _records(self, shard: Shard, report: ShardReport, rejects: list[dict]) -> Iterator[Record]:
         pending: list[PendingDetailed] = []
-        batch_mode = generation.llm_enabled(self.config) and self.config.llm.batch
+        batch_mode = generation.uses_llm(self.config) and self.config.llm.batch
         for ref in shard.references:
             image = self._load(ref, report)
             if image is None:
@@ -222,8 +224,7 @@ class ShardRunner:
                 rejects: list[dict]) -> Iterator[Record]:
         """Detailed records of ``pending`` samples, then their QA expansion."""
         requests = [p.request for p in pending]
-        results = generation.with_fallback(self.config, requests,
-                                           self.detailed.generate(requests), "generate")
+        results = generation.with_fallback(self.config, self.detailed, requests, "generate")
         out = detailed_records(self.config.seed, self.worker.source_name, pending, results)
         report.overruled += out.overruled
         report.prompt_tokens += out.prompt_tokens

@@ -37,6 +37,10 @@ def _title(task: str) -> str:
     return known.title if known else task
 
 
+_SCALE_TITLES = {"single": "Single distortions (five grades)",
+                 "pair": "Pairs of distortions (three grades each)"}
+
+
 # -- plots -------------------------------------------------------------------------------------
 
 def _figure(width: float = 6.0, height: float = 3.6):
@@ -71,24 +75,27 @@ def plot_image_histograms(values: dict[str, np.ndarray], folder: Path) -> dict[s
 
 
 def plot_distortions(distortions: dict, folder: Path) -> str:
-    """Stacked bars: label count per category, split by level."""
-    per_level = distortions["per_category_level"]
-    cats = sorted(per_level)
-    fig = _figure(8.0, 4.0)
-    ax = fig.add_subplot()
-    bottom = np.zeros(len(cats))
+    """Stacked bars: label count per category, split by grade; one panel per grade scale."""
+    per_scale = distortions["per_scale_category_level"]
+    scales = distortions["grade_scales"]
+    fig = _figure(8.0, 6.0)
     shades = ["#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c"]  # light = slight
-    for level in range(1, 6):
-        heights = np.array([per_level[c].get(str(level), 0) for c in cats], dtype=float)
-        if heights.any():
-            ax.bar(cats, heights, bottom=bottom, label=f"level {level}",
-                   color=shades[level - 1])
-            bottom += heights
-    ax.set_ylabel("labels")
-    ax.set_title("Distortion labels per category and level")
-    ax.tick_params(axis="x", labelrotation=60)
-    if cats:
-        ax.legend(fontsize=8)
+    for row, (scale, words) in enumerate(scales.items()):
+        ax = fig.add_subplot(len(scales), 1, row + 1)
+        per_level = per_scale.get(scale, {})
+        cats = sorted(per_level)
+        bottom = np.zeros(len(cats))
+        for level, word in enumerate(words, start=1):
+            heights = np.array([per_level[c].get(str(level), 0) for c in cats], dtype=float)
+            if heights.any():
+                ax.bar(cats, heights, bottom=bottom, label=f"{level} {word}",
+                       color=shades[round((level - 1) * 4 / max(len(words) - 1, 1))])
+                bottom += heights
+        ax.set_ylabel("labels")
+        ax.set_title(f"{_SCALE_TITLES.get(scale, scale)}: labels per category and grade")
+        ax.tick_params(axis="x", labelrotation=60, labelsize=7)
+        if cats:
+            ax.legend(fontsize=7)
     return _save(fig, folder / "distortions.png")
 
 
@@ -168,15 +175,35 @@ def response_table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def distortion_table(distortions: dict) -> str:
-    per_level = distortions["per_category_level"]
-    lines = ["| category | " + " | ".join(f"level {lv}" for lv in range(1, 6)) + " | total |",
-             "| --- | " + " | ".join("---:" for _ in range(5)) + " | ---: |"]
+def distortion_table(distortions: dict, scale: str) -> str:
+    """Label counts per category and level on one grade scale (columns named by grade)."""
+    per_level = distortions["per_scale_category_level"].get(scale, {})
+    words = distortions["grade_scales"][scale]
+    lines = ["| category | " + " | ".join(f"{lv} {w}" for lv, w in enumerate(words, start=1))
+             + " | total |",
+             "| --- | " + " | ".join("---:" for _ in words) + " | ---: |"]
     for cat in sorted(per_level):
-        levels = [per_level[cat].get(str(lv), 0) for lv in range(1, 6)]
+        levels = [per_level[cat].get(str(lv), 0) for lv in range(1, len(words) + 1)]
         lines.append(f"| {cat} | " + " | ".join(_fmt(n) for n in levels)
-                     + f" | {_fmt(distortions['per_category'][cat])} |")
+                     + f" | {_fmt(sum(levels))} |")
     return "\n".join(lines)
+
+
+def distortion_section(distortions: dict) -> list[str]:
+    """The two grade scales, explained and counted apart."""
+    scales = distortions["grade_scales"]
+    single, pair = (", ".join(f"{lv} {w}" for lv, w in enumerate(scales[s], start=1))
+                    for s in ("single", "pair"))
+    lines = [
+        "Two grade scales, as in DQ-495K. An image with one distortion is graded on five "
+        f"levels ({single}); each distortion of an image with two is graded on three "
+        f"({pair}). A level-3 label therefore reads \"obvious\" on an image with one "
+        "distortion and \"serious\" on an image with two, although the distortion's parameters "
+        "are the same. The grade word is stored with every label and is what responses state; "
+        "the tables count the two scales apart.", ""]
+    for scale in ("single", "pair"):
+        lines += [f"**{_SCALE_TITLES[scale]}**", "", distortion_table(distortions, scale), ""]
+    return lines
 
 
 def image_table(image_stats: dict) -> str:
@@ -267,7 +294,7 @@ def render_card(dataset_dir: Path, stats: dict, plots: dict, title: str) -> str:
         "## Distortions", "",
         f"Label counts over {stats['distortions']['counted_over']}; records whose image A is "
         f"pristine: {_fmt(stats['distortions']['records_with_pristine_image_a'])}.", "",
-        distortion_table(stats["distortions"]), "",
+        *distortion_section(stats["distortions"]),
         f"![Distortions]({STATS_DIR}/{plots['distortions']})", "",
         "## Image statistics", "",
         f"Measured on distorted images A: a seeded sample of {_fmt(img['rows_sampled'])} "

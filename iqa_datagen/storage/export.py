@@ -1,8 +1,12 @@
 """Exports for training code: LLaVA and DepictQA JSON, images as content-addressed PNG files.
 
-Both stream the dataset: JSON arrays are written item by item to temporary files that are
-renamed into place at the end, and each distinct image is written once as
+Every format streams the dataset: JSON arrays are written item by item to temporary files that
+are renamed into place at the end, and each distinct image is written once as
 ``images/<sha256>.png``. Image paths inside the JSON are relative to the export folder.
+
+Formats are an open registry, ``EXPORT_FORMATS``: an ``ExportFormat`` says which JSON file a
+record goes to and what its item is; a plugin adds one with ``EXPORT_FORMATS.register`` or an
+entry point in the group ``iqa_datagen.export_formats``.
 """
 
 from __future__ import annotations
@@ -10,16 +14,17 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Literal, Optional, Sequence
+from typing import Callable, Optional, Sequence
 
+from iqa_datagen.registries import NamedRegistry
 from iqa_datagen.tasks import TASKS
 
 from .layout import StorageError, atomic_write_text, check_split, temp_path_for
 from .reader import data_files, read_records
 
 IMAGE_TOKEN = "<image>"
-FORMATS = ("llava", "depictqa")
 _IMAGE_TOKEN_RE = re.compile(r"\s*<image>\s*")
 
 
@@ -49,7 +54,7 @@ class _JsonArrayFile:
         self.tmp.unlink(missing_ok=True)
 
 
-class _ImageStore:
+class ImageStore:
     """Writes each distinct PNG once as ``images/<sha256>.png``; returns its relative path."""
 
     def __init__(self, out_dir: Path) -> None:
@@ -88,7 +93,7 @@ def _turns(row: dict, n_images: int) -> list[dict]:
     return turns
 
 
-def llava_item(row: dict, images: _ImageStore) -> dict:
+def llava_item(row: dict, images: ImageStore) -> dict:
     """LLaVA item: image paths reference first, then A, then B; one <image> token each."""
     paths = [p for p in (images.path_for(row["image_ref"]), images.path_for(row["image_a"]),
                          images.path_for(row["image_b"])) if p]
@@ -103,22 +108,40 @@ def depictqa_task_type(row: dict) -> str:
     return base if row["setting"] == "full_reference" else f"{base}_noref"
 
 
-def depictqa_item(row: dict, images: _ImageStore) -> dict:
+def depictqa_item(row: dict, images: ImageStore) -> dict:
     return {"id": row["id"], "image_ref": images.path_for(row["image_ref"]),
             "image_A": images.path_for(row["image_a"]),
             "image_B": images.path_for(row["image_b"]),
             "task_type": depictqa_task_type(row), "conversations": _turns(row, 0)}
 
 
-def export_dataset(dataset_dir: Path | str, fmt: Literal["llava", "depictqa"],
-                   out_dir: Path | str, *, splits: Optional[Sequence[str]] = None) -> dict:
+@dataclass(frozen=True)
+class ExportFormat:
+    """One export format: the JSON file (relative to the export folder) a record goes to, and
+    its item there (``images.path_for(image)`` writes an image once and gives its path)."""
+
+    file: Callable[[dict], str]
+    item: Callable[[dict, ImageStore], dict]
+
+
+EXPORT_FORMATS: NamedRegistry[ExportFormat] = NamedRegistry("export format",
+                                                            "iqa_datagen.export_formats")
+EXPORT_FORMATS.register("llava", ExportFormat(lambda row: f"llava_{row['split']}.json",
+                                              llava_item))
+EXPORT_FORMATS.register("depictqa", ExportFormat(
+    lambda row: f"{row['split']}/{row['task']}_{row['setting']}.json", depictqa_item))
+
+
+def export_dataset(dataset_dir: Path | str, fmt: str, out_dir: Path | str, *,
+                   splits: Optional[Sequence[str]] = None) -> dict:
     """Write ``fmt`` JSON files and ``images/`` under ``out_dir``; returns a summary.
 
     LLaVA: ``llava_{split}.json``. DepictQA: ``{split}/{task}_{setting}.json``. Nothing is
     renamed into place until every record was exported (a failed export leaves old files).
     """
-    if fmt not in FORMATS:
-        raise StorageError(f"export format {fmt!r}: choose one of {FORMATS}")
+    export = EXPORT_FORMATS.find(fmt)
+    if export is None:
+        raise StorageError(f"export format {fmt!r}: choose one of {EXPORT_FORMATS.names()}")
     dataset_dir, out_dir = Path(dataset_dir), Path(out_dir)
     if splits is not None:
         splits = [check_split(s) for s in splits]
@@ -126,19 +149,14 @@ def export_dataset(dataset_dir: Path | str, fmt: Literal["llava", "depictqa"],
         raise StorageError(f"{dataset_dir}: no record files to export"
                            + (f" for splits {list(splits)}" if splits else ""))
     out_dir.mkdir(parents=True, exist_ok=True)
-    images = _ImageStore(out_dir)
-    outputs: dict[tuple, _JsonArrayFile] = {}
+    images = ImageStore(out_dir)
+    outputs: dict[str, _JsonArrayFile] = {}
     try:
         for row in read_records(dataset_dir, splits=splits, batch_size=64):
-            if fmt == "llava":
-                key, item = (row["split"],), llava_item(row, images)
-                path = out_dir / f"llava_{row['split']}.json"
-            else:
-                key, item = (row["split"], row["task"], row["setting"]), depictqa_item(row, images)
-                path = out_dir / row["split"] / f"{row['task']}_{row['setting']}.json"
-            if key not in outputs:
-                outputs[key] = _JsonArrayFile(path)
-            outputs[key].append(item)
+            name = export.file(row)
+            if name not in outputs:
+                outputs[name] = _JsonArrayFile(out_dir / name)
+            outputs[name].append(export.item(row, images))
     except BaseException:
         for out in outputs.values():
             out.abort()

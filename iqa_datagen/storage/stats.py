@@ -18,6 +18,7 @@ import numpy as np
 import pyarrow.parquet as pq
 
 from iqa_datagen.generators import image_stats
+from iqa_datagen.generators.vocabulary import GRADE_SCALES, grade_scale
 from iqa_datagen.seeding import rng_for
 
 from .counts import count_batch, nest_counts, totals
@@ -63,7 +64,7 @@ def _text_pass(dataset_dir: Path) -> tuple[dict, dict]:
     counts: Counter = Counter()
     lengths: dict[tuple[str, str, str], _Lengths] = defaultdict(_Lengths)
     categories: Counter = Counter()
-    levels: Counter = Counter()
+    levels: Counter = Counter()  # (scale, category, level)
     names: Counter = Counter()
     pristine: Counter = Counter()
     references: dict[str, set] = defaultdict(set)
@@ -84,10 +85,11 @@ def _text_pass(dataset_dir: Path) -> tuple[dict, dict]:
             if prov.get("prompt_version"):
                 prompt_versions.add(prov["prompt_version"])
             for side in ("distortions_a", "distortions_b"):
-                labels = cols[side][i]
+                labels = cols[side][i] or []
+                scale = grade_scale(len(labels))
                 for label in labels:
                     categories[label["category"]] += 1
-                    levels[(label["category"], int(label["level"]))] += 1
+                    levels[(scale, label["category"], int(label["level"]))] += 1
                     names[label["name"]] += 1
             if not cols["distortions_a"][i]:
                 pristine["image_a"] += 1
@@ -102,9 +104,12 @@ def _text_pass(dataset_dir: Path) -> tuple[dict, dict]:
         "distortions": {
             "counted_over": "labels of image A and image B in every record",
             "per_category": dict(sorted(categories.items())),
-            "per_category_level": {cat: {str(lv): levels[(cat, lv)] for lv in range(1, 6)
-                                         if levels[(cat, lv)]}
-                                   for cat in sorted(categories)},
+            "grade_scales": {scale: list(words) for scale, words in GRADE_SCALES.items()},
+            "per_scale_category_level": {
+                scale: {cat: {str(lv): n for (sc, c, lv), n in sorted(levels.items())
+                              if sc == scale and c == cat}
+                        for cat in sorted({c for sc, c, _ in levels if sc == scale})}
+                for scale in GRADE_SCALES},
             "per_name": dict(sorted(names.items())),
             "records_with_pristine_image_a": pristine["image_a"],
         },

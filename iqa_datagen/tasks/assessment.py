@@ -35,19 +35,19 @@ class AssessmentReasoning(DetailedTask):
                 request, ref, ctx.ref_png, encode_png(distorted), None, plan.labels(), [],
                 plan.passes_no_reference_filter()))
 
-    def llm_messages(self, request, encoded):
+    def llm_messages(self, request, encoded, names):
         from iqa_datagen.generators.llm.prompts import assessment_messages
 
         return assessment_messages(encoded["image_ref"], encoded["image_a"],
-                                   request.distortions_a)
+                                   request.distortions_a, names)
 
-    def llm_check(self, request, reply):
+    def llm_check(self, request, reply, names):
         from iqa_datagen.generators.llm.validation import validate_assessment
 
         return validate_assessment(reply.content, request.distortions_a,
-                                   reply.finish_reason), False
+                                   reply.finish_reason, names), False
 
-    def write_offline(self, request, measurer):
+    def write_offline(self, request, batch):
         from iqa_datagen.generators.offline import write_assessment
 
-        return write_assessment(request, measurer)
+        return write_assessment(request, batch)

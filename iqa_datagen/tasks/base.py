@@ -133,16 +133,18 @@ class DetailedTask(Task):
             roles.append(("image_b", request.image_b))
         return roles
 
-    def llm_messages(self, request, encoded: Mapping) -> list[dict]:
-        """The chat messages for ``request`` (``encoded``: role → EncodedImage)."""
+    def llm_messages(self, request, encoded: Mapping, names: Mapping[str, str]) -> list[dict]:
+        """The chat messages for ``request`` (``encoded``: role → EncodedImage; ``names``: the
+        build registry's category display names)."""
         raise NotImplementedError
 
-    def llm_check(self, request, reply) -> tuple[list[str], Any]:
+    def llm_check(self, request, reply, names: Mapping[str, str]) -> tuple[list[str], Any]:
         """(reasons to reject the reply, detail: True when it overrules the verdict)."""
         raise NotImplementedError
 
-    def write_offline(self, request, measurer) -> str:
-        """The offline writer's response for ``request``."""
+    def write_offline(self, request, batch) -> str:
+        """The offline writer's response for ``request`` (``batch``: the writer's
+        ``OfflineBatch``, with the category names and per-image statistics)."""
         raise NotImplementedError
 
 
@@ -152,8 +154,9 @@ class DerivedTask(Task):
     kind: ClassVar[Literal["derived"]] = "derived"
     images: ClassVar[Optional[int]] = None
 
-    def generator(self, config, cache_dir, tasks_at_once: int = 1):
-        """The generator this task needs in a build, or None when the config turns it off."""
+    def generator(self, config, cache_dir, names, tasks_at_once: int = 1):
+        """The generator this task needs in a build (``names``: the build registry's category
+        names), or None when the config turns it off."""
         return None
 
     def derive(self, generator, config, source_name: str, detailed_output):

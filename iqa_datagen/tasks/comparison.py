@@ -36,20 +36,20 @@ class ComparisonReasoning(DetailedTask):
                 plan_a.labels(), plan_b.labels(),
                 plan_a.passes_no_reference_filter() and plan_b.passes_no_reference_filter()))
 
-    def llm_messages(self, request, encoded):
+    def llm_messages(self, request, encoded, names):
         from iqa_datagen.generators.llm.prompts import comparison_messages
 
         return comparison_messages(encoded["image_ref"], encoded["image_a"], encoded["image_b"],
                                    request.distortions_a, request.distortions_b,
-                                   request.verdict)
+                                   request.verdict, names)
 
-    def llm_check(self, request, reply):
+    def llm_check(self, request, reply, names):
         from iqa_datagen.generators.llm.validation import validate_comparison
 
         return validate_comparison(reply.content, request.distortions_a, request.distortions_b,
-                                   request.verdict, reply.finish_reason)
+                                   request.verdict, reply.finish_reason, names)
 
-    def write_offline(self, request, measurer):
+    def write_offline(self, request, batch):
         from iqa_datagen.generators.offline import write_comparison
 
-        return write_comparison(request, measurer)
+        return write_comparison(request, batch)

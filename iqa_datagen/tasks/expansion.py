@@ -27,10 +27,10 @@ class QAExpansion(DerivedTask):
     title = "Question–answer expansion"
     counts_multi = False
 
-    def generator(self, config, cache_dir, tasks_at_once=1):
+    def generator(self, config, cache_dir, names, tasks_at_once=1):
         from iqa_datagen.pipeline.generation import expansion_generator
 
-        return expansion_generator(config, cache_dir, tasks_at_once)
+        return expansion_generator(config, cache_dir, names, tasks_at_once)
 
     def derive(self, generator, config, source_name, detailed) -> DerivedOutput:
         return self.expand(generator, config, source_name,
@@ -44,7 +44,7 @@ class QAExpansion(DerivedTask):
         ``llm.on_failure: offline``, else listed as missing."""
         from iqa_datagen.pipeline.generation import with_fallback
 
-        results = with_fallback(config, requests, generator.expand(requests), "expand")
+        results = with_fallback(config, generator, requests, "expand")
         out = DerivedOutput()
         for res in results:
             out.prompt_tokens += res.prompt_tokens

@@ -169,6 +169,8 @@ def _assessment(facts: PromptFacts, kind: str) -> str:
     else:
         parts.append("No visible degradation affects it: edges are crisp, textures are intact "
                      "and the colours look natural and well balanced throughout the frame.")
+        parts.append("Small structures and gentle gradients are rendered faithfully from one "
+                     "corner of the frame to the other.")
     if kind == "reference":
         parts.append("Compared with the reference image, the damage is easy to see.")
     parts.append(f"Overall, the image quality is {_rating(facts.labels_a)}.")
@@ -185,6 +187,8 @@ def _comparison(facts: PromptFacts, kind: str) -> str:
                          f"and softens the outlines of the subject.")
         else:
             parts.append(f"Image {name} shows no visible degradation and keeps its details.")
+    parts.append("The layout and the main shapes are the same in both, so the difference lies "
+                 "in how much fine detail each one keeps.")
     if kind == "reference":
         parts.append("Against the reference image the differences are plain.")
     if kind == "contradict":
