@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Optional
 
 from iqa_datagen.distortions.images import encode_png
-from iqa_datagen.distortions.registry import use_plugins
+from iqa_datagen.distortions.registry import build_registry
 from iqa_datagen.generators.base import ExpansionRequest
 from iqa_datagen.pipeline.output import dataset_plugins, finalize, read_rejects
 from iqa_datagen.pipeline.references import discover, load_reference
@@ -64,7 +64,7 @@ def retry_rejects(dataset: Path | str, seed: Optional[int] = None, model: Option
         if model:
             data["llm"]["model"] = model
     config = type(base).model_validate(data)
-    registry = use_plugins(dataset_plugins(dataset, base))
+    registry = build_registry(dataset_plugins(dataset, base))
     keys = {r["key"] for r in rows}
     report = ShardReport(part=part)
     rejects: list[dict] = []
