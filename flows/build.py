@@ -32,7 +32,8 @@ SHARD_PART_PREFIX = "shard-"
 def train_assistant_task(config: dict, references: list[Reference], out: str,
                          mos_items: list) -> dict:
     cfg = BuildConfig.model_validate(config)
-    mos_pairs = [item.pair for item in mos_items if item.split == "train"] or None
+    mos_pairs = [item.pair for item in mos_items
+                 if item.split == "train" and hasattr(item, "pair")] or None
     return train_for_build(cfg, references, out, mos_pairs, build_registry(cfg.plugins))
 
 
@@ -68,7 +69,8 @@ def build_shard(config: dict, shard: Shard, out: str, checkpoint: Optional[str],
 
 @task(name="build-mos-shard", cache_policy=NO_CACHE)
 def build_mos_shard(config: dict, items: list, part: str, out: str) -> dict:
-    """Instant-rating records of a chunk of MOS pairs, written as one part."""
+    """Records of a chunk of MOS pairs (instant rating) and rated images (quality scoring),
+    written as one part."""
     from iqa_datagen.pipeline.mos import mos_records
 
     cfg = BuildConfig.model_validate(config)

@@ -1,4 +1,4 @@
-"""Question and response text for the two brief, templated tasks (SPEC §3).
+"""Question and response text for the brief, templated tasks (SPEC §3).
 
 Pure functions of their arguments; every choice is drawn from the ``rng`` passed in, in a fixed
 order, so a record's text is reproducible from its seed.
@@ -24,12 +24,13 @@ from typing import Any, Literal, Mapping, Sequence
 import numpy as np
 
 from iqa_datagen.generators.questions import (ASSESSMENT, COMPARISON, IDENTIFICATION, PRISTINE_ANSWER,
-                                  PRISTINE_SHORT_ANSWER, RATING, SHORT_ANSWER_SUFFIX,
+                                  PRISTINE_SHORT_ANSWER, RATING, SCORING, SHORT_ANSWER_SUFFIX,
                                   capitalise_first, check_setting, count_slots, for_setting,
                                   join_names)
 
 __all__ = ["SHORT_ANSWER_SUFFIX", "assessment_question", "comparison_question",
-           "distortion_names", "identification_text", "is_training", "rating_text"]
+           "distortion_names", "identification_text", "is_training", "rating_text",
+           "scoring_text"]
 
 
 def is_training(split: str) -> bool:
@@ -98,6 +99,22 @@ def rating_text(winner: Literal["A", "B"], setting: str, split: str,
     if short:
         return question + SHORT_ANSWER_SUFFIX, image
     return question, capitalise_first(entry.answer.format(winner=image))
+
+
+def scoring_text(level: str, levels: Sequence[str], setting: str, split: str,
+                 rng: np.random.Generator) -> tuple[str, str]:
+    """(question, response) for quality scoring: the question lists the scale's ``levels``
+    (lowest first) and the answer is ``level``, one of them."""
+    if level not in levels:
+        raise ValueError(f"level {level!r} is not one of {list(levels)}")
+    check_setting(setting)
+    _, short = _coins(split, rng)
+    entry = SCORING[int(rng.integers(len(SCORING)))]
+    question = (for_setting(entry.question, setting)
+                + f" Use one of these levels: {', '.join(levels)}.")
+    if short:
+        return question + SHORT_ANSWER_SUFFIX, capitalise_first(level)
+    return question, capitalise_first(entry.answer.format(level=level))
 
 
 def assessment_question(setting: str, rng: np.random.Generator) -> str:

@@ -7,7 +7,8 @@ from typing import Optional, Sequence
 
 from iqa_datagen import __version__
 from iqa_datagen.seeding import stable_id
-from iqa_datagen.schemas import DistortionLabel, ImageField, Provenance, Record, Turn, Verdict
+from iqa_datagen.schemas import (DistortionLabel, ImageField, Provenance, QualityScore, Record,
+                                 Turn, Verdict)
 
 
 def image_field(png: bytes, name: str) -> ImageField:
@@ -29,6 +30,7 @@ def make_record(*, seed: int, key: str, task: str, setting: str, split: str, res
                 distortions_a: Sequence[DistortionLabel] = (),
                 distortions_b: Sequence[DistortionLabel] = (),
                 verdict: Optional[Verdict] = None,
+                quality: Optional[QualityScore] = None,
                 source_record_id: Optional[str] = None,
                 reference_group: Optional[str] = None) -> Record:
     """A record whose id is derived from the seed, the sample key, the setting and the content."""
@@ -42,7 +44,8 @@ def make_record(*, seed: int, key: str, task: str, setting: str, split: str, res
         conversations=conversation(question, response),
         distortions_a=list(distortions_a), distortions_b=list(distortions_b),
         multi_distortion=max(len(distortions_a), len(distortions_b)) > 1,
-        verdict=verdict, source_record_id=source_record_id, provenance=provenance,
+        verdict=verdict, quality=quality, source_record_id=source_record_id,
+        provenance=provenance,
     )
 
 

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any, Literal, Optional
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, \
-    model_validator
+from pydantic import (BaseModel, ConfigDict, Field, ValidationError, field_validator,
+                      model_validator)
 
 from iqa_datagen.secrecy import SECRET_NAME, check_url_has_no_secret
 
@@ -58,9 +58,22 @@ class TasksConfig(_Section):
     # wins) or "assistant" pairs (two sampled distortions, the assistant model's verdict).
     rating_source: Literal["library", "assistant"] = "library"
     comparison: int = Field(1, ge=0)
+    quality_scoring: int = Field(1, ge=0)
+    score_scale: Literal["five", "seven"] = "five"  # level words of quality_scoring answers
+    # Cut points between levels on the common 0-100 score scale (levels - 1 increasing
+    # values); None: equal bins.
+    score_cuts: Optional[list[float]] = None
     pristine_share: float = Field(0.05, ge=0, le=1)
     multi_share: float = Field(0.5, ge=0, le=1)
     distortions: Optional[list[str]] = None  # restrict to these names (plugins included)
+
+    @model_validator(mode="after")
+    def _cuts_fit_the_scale(self) -> "TasksConfig":
+        if self.score_cuts is not None:
+            from iqa_datagen.generators.mos.scale import check_cuts, scale_levels
+
+            check_cuts(self.score_cuts, len(scale_levels(self.score_scale)))
+        return self
 
 
 class SplitConfig(_Section):
@@ -78,6 +91,9 @@ class MosSource(_Section):
     tie_margin: float = Field(0.0, ge=0)
     max_pairs_per_reference: Optional[int] = Field(None, ge=1)
     options: dict[str, Any] = Field(default_factory=dict)
+    # How the source's scores were collected, where its adapter does not know (quality_scoring).
+    protocol: Optional[Literal["single_stimulus", "double_stimulus", "2afc"]] = None
+    raters: Optional[int] = Field(None, ge=1)
 
     @field_validator("kind")
     @classmethod

@@ -11,13 +11,18 @@ from typing import Literal, Optional
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"  # 1.1: quality scores (quality_scoring)
 SCHEMA_VERSION_KEY = b"iqa_datagen.schema_version"
 
 Setting = Literal["full_reference", "no_reference"]
 ResponseKind = Literal["templated", "detailed"]
 
 SETTINGS: tuple[str, ...] = ("full_reference", "no_reference")
+# Level words of the quality scales, lowest first (``seven`` is the labeller's standard).
+SCORE_SCALES: dict[str, tuple[str, ...]] = {
+    "five": ("bad", "poor", "fair", "good", "excellent"),
+    "seven": ("very bad", "poor", "bad", "fair", "good", "excellent", "perfect"),
+}
 
 
 class _Model(BaseModel):
@@ -58,6 +63,44 @@ class Verdict(_Model):
     overruled: bool = False  # the LLM explicitly disagreed with a stated verdict
 
 
+class ScoreProtocol(_Model):
+    """How a quality score was obtained: the rating method, how many ratings, on which scale."""
+
+    # single_stimulus / double_stimulus / 2afc (human studies), model (an LLM labeller);
+    # None where the source does not say or no study was run (library scores).
+    method: Optional[Literal["single_stimulus", "double_stimulus", "2afc", "model"]] = None
+    raters: Optional[int] = Field(default=None, ge=1)  # ratings behind the score, where known
+    original_scale: str  # the source's own scale and direction, in words
+
+
+class QualityScore(_Model):
+    """An image's quality on a level scale (quality_scoring records)."""
+
+    scale: Literal["five", "seven"]
+    score: float  # 1 .. number of levels
+    level: str  # the level word the answer gives
+    score_std: Optional[float] = Field(default=None, ge=0)  # on the same scale, where known
+    distribution: list[float] = Field(default_factory=list)  # share per level (lowest first)
+    score_source: str  # "mos:<dataset>", "raw_ratings", "labeller" or "library"
+    protocol: ScoreProtocol
+    # labeller only: share of its repeated whole-image answers that differ from the most common
+    instability: Optional[float] = Field(default=None, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "QualityScore":
+        levels = SCORE_SCALES[self.scale]
+        if self.level not in levels:
+            raise ValueError(f"level {self.level!r} is not on the {self.scale} scale {levels}")
+        if not 1.0 <= self.score <= len(levels):
+            raise ValueError(f"score {self.score} is outside 1..{len(levels)}")
+        if self.distribution and (len(self.distribution) != len(levels)
+                                  or abs(sum(self.distribution) - 1.0) > 1e-6):
+            raise ValueError(f"distribution must hold {len(levels)} shares summing to 1")
+        if not self.score_source.startswith(("mos:", "raw_ratings", "labeller", "library")):
+            raise ValueError(f"unknown score_source {self.score_source!r}")
+        return self
+
+
 class Provenance(_Model):
     """Where a record came from and with which versions."""
 
@@ -92,6 +135,7 @@ class Record(_Model):
     distortions_b: list[DistortionLabel] = Field(default_factory=list)
     multi_distortion: bool = False
     verdict: Optional[Verdict] = None
+    quality: Optional[QualityScore] = None
     source_record_id: Optional[str] = None
     provenance: Provenance
 
@@ -140,6 +184,12 @@ _LABEL = pa.struct([("category", pa.string()), ("name", pa.string()), ("level", 
 _TURN = pa.struct([("from", pa.string()), ("value", pa.string())])
 _VERDICT = pa.struct([("winner", pa.string()), ("confidence", pa.float32()),
                       ("source", pa.string()), ("overruled", pa.bool_())])
+_PROTOCOL = pa.struct([("method", pa.string()), ("raters", pa.int32()),
+                       ("original_scale", pa.string())])
+_QUALITY = pa.struct([("scale", pa.string()), ("score", pa.float32()), ("level", pa.string()),
+                      ("score_std", pa.float32()), ("distribution", pa.list_(pa.float32())),
+                      ("score_source", pa.string()), ("protocol", _PROTOCOL),
+                      ("instability", pa.float32())])
 _PROVENANCE = pa.struct([
     ("source", pa.string()), ("generator", pa.string()), ("generator_version", pa.string()),
     ("prompt_version", pa.string()), ("package_version", pa.string()), ("seed", pa.int64()),
@@ -175,6 +225,16 @@ _HF_FEATURES = {
                 "confidence": {"dtype": "float32", "_type": "Value"},
                 "source": {"dtype": "string", "_type": "Value"},
                 "overruled": {"dtype": "bool", "_type": "Value"}},
+    "quality": {"scale": {"dtype": "string", "_type": "Value"},
+                "score": {"dtype": "float32", "_type": "Value"},
+                "level": {"dtype": "string", "_type": "Value"},
+                "score_std": {"dtype": "float32", "_type": "Value"},
+                "distribution": [{"dtype": "float32", "_type": "Value"}],
+                "score_source": {"dtype": "string", "_type": "Value"},
+                "protocol": {"method": {"dtype": "string", "_type": "Value"},
+                             "raters": {"dtype": "int32", "_type": "Value"},
+                             "original_scale": {"dtype": "string", "_type": "Value"}},
+                "instability": {"dtype": "float32", "_type": "Value"}},
     "source_record_id": {"dtype": "string", "_type": "Value"},
     "provenance": {k: {"dtype": t, "_type": "Value"} for k, t in [
         ("source", "string"), ("generator", "string"), ("generator_version", "string"),
@@ -206,6 +266,7 @@ def arrow_schema() -> pa.Schema:
         pa.field("distortions_b", pa.list_(_LABEL), nullable=False),
         pa.field("multi_distortion", pa.bool_(), nullable=False),
         pa.field("verdict", _VERDICT),
+        pa.field("quality", _QUALITY),
         pa.field("source_record_id", pa.string()),
         pa.field("provenance", _PROVENANCE, nullable=False),
     ]

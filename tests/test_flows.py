@@ -39,7 +39,7 @@ def test_build_makes_every_task_and_setting_with_manifest_and_card(built):
     made = {(task, setting) for split in counts.values() for task, settings in split.items()
             for setting, c in settings.items() if c["total"] > 0}
     tasks = ("distortion_identification", "instant_rating", "assessment_reasoning",
-             "comparison_reasoning", "qa_expansion")
+             "comparison_reasoning", "quality_scoring", "qa_expansion")
     assert made == {(t, s) for t in tasks for s in ("full_reference", "no_reference")}
     for setting in ("full_reference", "no_reference"):  # single and paired distortions
         for kind in ("single", "multi"):
@@ -217,7 +217,7 @@ def test_instant_rating_judged_by_the_assistant_where_no_mos_exists(tmp_path):
     out = tmp_path / "judged"
     summary = build_dataset(out=str(out), config=tiny(
         tasks={"rating_source": "assistant", "comparison": 0, "assessment": 0,
-               "identification": 0, "instant_rating": 2},
+               "identification": 0, "instant_rating": 2, "quality_scoring": 0},
         assistant={"enabled": True, "epochs": 1, "pairs_per_reference": 4},
         expansion={"mode": "off"}))
     assert summary["assistant"]["trained"]

@@ -33,8 +33,8 @@ from iqa_datagen.generators import image_stats
 from iqa_datagen import storage
 from iqa_datagen.seeding import rng_for
 from iqa_datagen.tasks import TASKS
-from iqa_datagen.schemas import (DistortionLabel, ImageField, Provenance, Record, SchemaVersionError,
-                     Turn, Verdict, arrow_schema)
+from iqa_datagen.schemas import (DistortionLabel, ImageField, Provenance, QualityScore, Record,
+                                 SchemaVersionError, ScoreProtocol, Turn, Verdict, arrow_schema)
 
 SETTINGS = ("full_reference", "no_reference")
 SPLITS = ("train", "test")
@@ -104,6 +104,11 @@ def make_record(task: str, setting: str, split: str, multi: bool, k: int,
         distortions_a=labels_a, distortions_b=labels_b if paired else [],
         multi_distortion=multi,
         verdict=Verdict(winner="B", confidence=0.7, source="mos:kadid10k") if paired else None,
+        quality=QualityScore(scale="five", score=2.5 + k, level="fair", score_std=0.25,
+                             distribution=[0.0, 0.25, 0.5, 0.25, 0.0], score_source="raw_ratings",
+                             protocol=ScoreProtocol(method="single_stimulus", raters=4,
+                                                    original_scale="1-5, higher is better"))
+        if task == "quality_scoring" else None,
         source_record_id="asse-fu-train-sd-0" if task == "qa_expansion" else None,
         provenance=Provenance(source="builtin", generator="offline", generator_version="1",
                               prompt_version="p3" if task not in TEMPLATED else None,
@@ -143,8 +148,8 @@ def assert_same_row(row: dict, record: Record) -> None:
 def test_round_trip_field_by_field_with_pyarrow(dataset, records):
     by_id = {r.id: r for r in records}
     files = storage.list_data_files(dataset)
-    # 2 splits × 10 task-settings, 4 records each, 3 rows per shard → 2 shards per group
-    assert len(files) == 40
+    # 2 splits × 12 task-settings, 4 records each, 3 rows per shard → 2 shards per group
+    assert len(files) == 48
     seen = []
     for path in files:
         assert re.fullmatch(r"[a-z_]+-(full|no)_reference-0000[01]\.parquet", path.name)
@@ -152,7 +157,7 @@ def test_round_trip_field_by_field_with_pyarrow(dataset, records):
         assert meta.num_rows <= 3
         assert all(meta.row_group(i).num_rows <= 2 for i in range(meta.num_row_groups))
         assert meta.row_group(0).column(0).compression == "ZSTD"
-        assert pq.read_schema(path).metadata[b"iqa_datagen.schema_version"] == b"1.0"
+        assert pq.read_schema(path).metadata[b"iqa_datagen.schema_version"] == b"1.1"
         for row in pq.read_table(path).to_pylist():
             assert row["split"] == path.parent.name
             assert path.name.startswith(f"{row['task']}-{row['setting']}-")
@@ -358,9 +363,9 @@ def test_manifest_counts_checksums_and_no_secrets(dataset, records):
     cell = manifest["counts"]["train"]["comparison_reasoning"]["no_reference"]
     assert cell == {"single": 2, "multi": 2, "total": 4}
     assert manifest["totals"]["rows"] == len(records)
-    assert manifest["totals"]["by_distortion_count"] == {"single": 40, "multi": 40}
+    assert manifest["totals"]["by_distortion_count"] == {"single": 48, "multi": 48}
     v = manifest["versions"]
-    assert v["schema"] == "1.0" and v["prompt_versions"] == ["p3"]
+    assert v["schema"] == "1.1" and v["prompt_versions"] == ["p3"]
     assert v["generators"] == {"offline": {"1": len(records)}} and "pyarrow" in v["libraries"]
     listed = {f["path"]: f for f in manifest["files"]}
     files = storage.list_data_files(dataset)
@@ -406,10 +411,15 @@ def test_card_counts_plots_and_image_statistics(dataset, records, images):
             assert im.format == "PNG" and im.size[0] > 100
     plots = {p.name for p in (dataset / "stats").glob("*.png")}
     assert plots == {f"image_{n}.png" for n in image_stats.CARD_STATS} | {
-        "distortions.png", "response_words.png"}
+        "distortions.png", "response_words.png", "quality_scores.png"}
 
     stats = storage.dataset_stats(dataset, image_cap=1000)
     assert stats == json.loads((dataset / "stats" / "stats.json").read_text())
+    # Quality scores per source: 2 splits × 2 settings × 2 distortion counts × 2 references.
+    scores = stats["quality_scores"]["raw_ratings"]
+    assert scores["records"] == 16 and scores["levels"] == {"fair": 16}
+    assert scores["mean_score"] == 3.0 and scores["records_with_distribution"] == 16
+    assert "## Quality scores" in text and "| raw_ratings | 16 | five | 3.00 |" in text
     # every record sampled (cap > rows); two distinct images A → exact statistics
     assert stats["images"]["rows_sampled"] == len(records)
     assert stats["images"]["distinct_images"] == 2
@@ -446,7 +456,7 @@ def _check_image_paths(out: Path, paths: list[str]) -> None:
 def test_llava_export(dataset, records, tmp_path):
     out = tmp_path / "llava"
     summary = storage.export_dataset(dataset, "llava", out)
-    assert summary["files"] == {"llava_test.json": 40, "llava_train.json": 40}
+    assert summary["files"] == {"llava_test.json": 48, "llava_train.json": 48}
     by_id = {r.id: r for r in records}
     distinct = {sha(b) for r in records
                 for b in (r.image_ref and r.image_ref.bytes, r.image_a.bytes,

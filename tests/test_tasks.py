@@ -52,9 +52,11 @@ def clean_check(monkeypatch):
 
 def test_the_registry_orders_tasks_and_names_the_known_ones():
     assert TASKS.names() == ("distortion_identification", "assessment_reasoning",
-                             "instant_rating", "comparison_reasoning", "qa_expansion")
+                             "instant_rating", "comparison_reasoning", "quality_scoring",
+                             "qa_expansion")
     assert [t.name for t in TASKS.sampled()] == ["distortion_identification", "instant_rating",
-                                                 "assessment_reasoning", "comparison_reasoning"]
+                                                 "quality_scoring", "assessment_reasoning",
+                                                 "comparison_reasoning"]
     with pytest.raises(UnknownTaskError, match="unknown task 'nope'; known: distortion_ident"):
         TASKS.get("nope")
     with pytest.raises(UnknownTaskError, match="expected one of"):
@@ -83,7 +85,8 @@ def test_a_new_task_is_one_class_and_its_registration(clean_check, tmp_path):
     config = load_config(None, {"references.short_side": 64, "references.limit": 2,
                                 "assistant.enabled": False, "llm.mode": "off",
                                 "tasks.identification": 0, "tasks.instant_rating": 0,
-                                "tasks.assessment": 0, "tasks.comparison": 0})
+                                "tasks.assessment": 0, "tasks.comparison": 0,
+                                "tasks.quality_scoring": 0})
     refs = discover(config)
     with ShardRunner(config, tmp_path, registry=build_registry()) as runner:
         report = runner.run(Shard(0, tuple(refs)))

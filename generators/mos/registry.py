@@ -88,3 +88,8 @@ def load_mos_pairs(kind: str, root: Path, seed: int, tie_margin: float = 0.0,
         return found.loader(Path(root), seed, tie_margin=tie_margin, **opts)
     return make_pairs(load_mos(kind, root, **opts), seed, tie_margin=tie_margin,
                       max_pairs_per_reference=max_pairs_per_reference)
+
+
+def canonical_kind(kind: str) -> str:
+    """The registered name ``kind`` stands for (aliases resolved, case ignored)."""
+    return _canonical(kind)

@@ -24,12 +24,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Optional, Sequence
 
-from .types import MosEntry
+from iqa_datagen.schemas import SCORE_SCALES as SCALES
 
-SCALES: dict[str, tuple[str, ...]] = {
-    "five": ("bad", "poor", "fair", "good", "excellent"),
-    "seven": ("very bad", "poor", "bad", "fair", "good", "excellent", "perfect"),
-}
+from .types import MosEntry
 
 
 def scale_levels(scale: str) -> tuple[str, ...]:

@@ -277,3 +277,57 @@ COMPARISON: tuple[str, ...] = (
     "Study Image A and Image B[ alongside the reference] and reason out which one is of better "
     "quality.",
 )
+
+
+@dataclass(frozen=True)
+class ScoringEntry:
+    question: str
+    answer: str  # holds ``{level}``, the level word
+
+
+SCORING: tuple[ScoringEntry, ...] = (
+    ScoringEntry("How would you rate the quality of this image[ given the reference]?",
+                 "The quality of this image is {level}."),
+    ScoringEntry("What is the overall quality of the evaluated image[ compared with the "
+                 "reference]?", "The evaluated image has {level} quality."),
+    ScoringEntry("Rate the image's quality[ against its reference].",
+                 "I would rate its quality as {level}."),
+    ScoringEntry("How good does this image look[ next to the reference]?",
+                 "Its quality looks {level}."),
+    ScoringEntry("Give a quality rating for the image[, using the reference as a guide].",
+                 "My rating for this image is {level}."),
+    ScoringEntry("On a quality scale, where does this image fall[ relative to the reference]?",
+                 "This image falls at {level} on the quality scale."),
+    ScoringEntry("Judge the visual quality of the image[ in comparison with the reference].",
+                 "Its visual quality is {level}."),
+    ScoringEntry("What quality level would you give this picture[, judging against the "
+                 "reference]?", "I would give it a quality level of {level}."),
+    ScoringEntry("How would a careful viewer score the quality of this image[ with the "
+                 "reference at hand]?", "A careful viewer would score its quality as {level}."),
+    ScoringEntry("Score the perceptual quality of the evaluated image[ with respect to the "
+                 "reference].", "The perceptual quality of the evaluated image is {level}."),
+    ScoringEntry("How acceptable is the quality of this image[ when set beside the "
+                 "reference]?", "Its quality is {level}."),
+    ScoringEntry("Which quality level best describes this image[, taking the reference into "
+                 "account]?", "The level that best describes it is {level}."),
+    ScoringEntry("Assign this image a quality grade[ by comparing it with the reference].",
+                 "I assign it the grade {level}."),
+    ScoringEntry("In one word, how is the quality of the image[ measured against its "
+                 "reference]?", "In one word, its quality is {level}."),
+    ScoringEntry("What is your verdict on the image quality[ relative to the reference image]?",
+                 "My verdict is that the image quality is {level}."),
+    ScoringEntry("How high is the quality of this photo[ compared to the reference]?",
+                 "The quality of this photo is {level}."),
+    ScoringEntry("Evaluate the image and state its quality level[, with the reference as the "
+                 "baseline].", "The image's quality level is {level}."),
+    ScoringEntry("Would you call the quality of this image bad, good or something in "
+                 "between[, given its reference]?", "I would call its quality {level}."),
+    ScoringEntry("How does the image score for technical quality[ against the reference]?",
+                 "For technical quality the image scores {level}."),
+    ScoringEntry("Place the quality of the evaluated image on the scale[, using the reference "
+                 "for comparison].", "The evaluated image sits at {level}."),
+    ScoringEntry("Looking at the image[ and its reference], how would you grade its quality?",
+                 "I would grade its quality as {level}."),
+    ScoringEntry("What quality would you assign to this image overall[, in light of the "
+                 "reference]?", "Overall, I would assign it {level} quality."),
+)

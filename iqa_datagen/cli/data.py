@@ -39,6 +39,12 @@ def cmd_stats(args: argparse.Namespace) -> int:
             if row["distortion"] == "all":
                 print(f"  mean words  {row['task']:<27} {row['response_kind']:<9} "
                       f"{row['mean']:6.1f} (sd {row['std']:.1f}, {row['rows']} responses)")
+        for source, row in (stats.get("quality_scores") or {}).items():
+            inst = row.get("instability")
+            extra = f", instability mean {inst['mean']:.3f} max {inst['max']:.3f}" if inst else ""
+            levels = ", ".join(f"{k} {v}" for k, v in sorted(row["levels"].items()))
+            print(f"  scores      {source:<27} {row['records']} records, mean "
+                  f"{row['mean_score']:.2f} ({levels}){extra}")
         if build.get("rejects") is not None:
             print(f"  rejects at build: {build['rejects']}")
         if args.verify:

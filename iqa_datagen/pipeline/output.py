@@ -104,7 +104,9 @@ def prepare_output(out_dir: Path | str, config: BuildConfig, catalogue: list[str
         state = {}
     out.mkdir(parents=True, exist_ok=True)
     write_state(out, {"content": content, "catalogue": state.get("catalogue", sorted(catalogue)),
-                      "extensions": state.get("extensions", [])})
+                      "extensions": state.get("extensions", []),
+                      **({"review_filters": state["review_filters"]}
+                         if state.get("review_filters") else {})})
     clean_incomplete(out)
     return out
 
@@ -174,6 +176,8 @@ def finalize(out_dir: Path | str, config: BuildConfig, summary: Optional[dict] =
                       "quarantine_dir": QUARANTINE_DIR,
                       "catalogue": state.get("catalogue", []),
                       "extensions": state.get("extensions", [])}
+    if state.get("review_filters"):  # records dropped after review (iqa_datagen.review.drop)
+        manifest_extra["review_filters"] = state["review_filters"]
     manifest_extra.update(extra or {})
     manifest = write_manifest(out, config, manifest_extra)
     write_card(out, title=config.name, seed=config.seed)

@@ -20,6 +20,7 @@ from iqa_datagen.tasks import TASKS
 from .layout import (CARD_NAME, DATA_DIR, MANIFEST_NAME, STATS_DIR, atomic_write_bytes,
                      atomic_write_text, ordered_splits)
 from .manifest import read_manifest
+from .quality_stats import LIBRARY_NOTE, plot_scores, quality_table
 from .stats import DEFAULT_IMAGE_CAP, MAX_HIST_WORDS, PERCENTILES, collect_stats
 
 SETTING_TITLES = {"full_reference": "full-reference", "no_reference": "no-reference"}
@@ -259,6 +260,22 @@ def _provenance_section(dataset_dir: Path, stats: dict) -> list[str]:
     return lines
 
 
+def _quality_section(summary: dict, plot: str | None) -> list[str]:
+    if not summary:
+        return []
+    lines = ["## Quality scores", "",
+             "Quality-scoring records by where their score came from: `mos:<dataset>` (published "
+             "scores, z-scored within their dataset), `raw_ratings` (individual ratings kept as a "
+             "level distribution), `labeller` (zero-shot LLM scores; instability is the share "
+             "of its repeated answers that differ from the most common one) and `library` "
+             "(the distortion library).", "", quality_table(summary), ""]
+    if "library" in summary:
+        lines += [LIBRARY_NOTE, ""]
+    if plot:
+        lines += [f"![Quality scores]({STATS_DIR}/{plot})", ""]
+    return lines
+
+
 def render_card(dataset_dir: Path, stats: dict, plots: dict, title: str) -> str:
     counts = stats["counts"]
     splits = ordered_splits(counts)
@@ -283,7 +300,9 @@ def render_card(dataset_dir: Path, stats: dict, plots: dict, title: str) -> str:
         "`response_kind` (templated / detailed), `reference_id`, `reference_group` (references that always share a split), `sample_key`, `image_ref`, `image_a`, "
         "`image_b` (PNG images), `question`, `response`, `conversations` (LLaVA-style turns), "
         "`distortions_a`, `distortions_b` (category, name, level 1–5, grade), "
-        "`multi_distortion`, `verdict` (paired tasks), `source_record_id`, `provenance`.", "",
+        "`multi_distortion`, `verdict` (paired tasks), `quality` (quality scoring: scale, score, "
+        "level, score_std, distribution, score_source, protocol, instability), "
+        "`source_record_id`, `provenance`.", "",
         "## Counts", "",
         "Records per task and setting; `single / multi` distortion where it applies.", "",
         counts_table(counts, splits), "",
@@ -305,6 +324,7 @@ def render_card(dataset_dir: Path, stats: dict, plots: dict, title: str) -> str:
     for name, file in plots["images"].items():
         body.append(f"![{STAT_TITLES.get(name, name)}]({STATS_DIR}/{file})")
     body.append("")
+    body += _quality_section(stats.get("quality_scores") or {}, plots.get("quality"))
     body += _provenance_section(dataset_dir, stats)
     return front_matter(splits, title, total) + "\n" + "\n".join(body)
 
@@ -319,6 +339,7 @@ def write_card(dataset_dir: Path | str, *, title: str = "iqa-datagen descriptive
         "images": plot_image_histograms(raw["image_values"], folder),
         "distortions": plot_distortions(stats["distortions"], folder),
         "response_words": plot_response_lengths(raw["response_word_hists"], folder),
+        "quality": plot_scores(raw.get("quality_hists") or {}, folder),
     }
     atomic_write_text(folder / "stats.json", json.dumps(stats, indent=1) + "\n", durable=False)
     return atomic_write_text(dataset_dir / CARD_NAME, render_card(dataset_dir, stats, plots, title))

@@ -22,13 +22,14 @@ from iqa_datagen.generators.vocabulary import GRADE_SCALES, grade_scale
 from iqa_datagen.seeding import rng_for
 
 from .counts import count_batch, nest_counts, totals
+from .quality_stats import QualityTally
 from .reader import data_files, iter_batches
 
 DEFAULT_IMAGE_CAP = 2000
 MAX_HIST_WORDS = 400  # response-length histograms clip here
 PERCENTILES = (5, 25, 50, 75, 95)
 _TEXT_COLUMNS = ["split", "task", "setting", "multi_distortion", "response_kind", "response",
-                 "distortions_a", "distortions_b", "reference_id", "provenance"]
+                 "distortions_a", "distortions_b", "reference_id", "provenance", "quality"]
 
 
 def word_count(text: str) -> int:
@@ -70,6 +71,7 @@ def _text_pass(dataset_dir: Path) -> tuple[dict, dict]:
     references: dict[str, set] = defaultdict(set)
     generators: Counter = Counter()
     prompt_versions: set = set()
+    quality = QualityTally()
     for batch in iter_batches(dataset_dir, _TEXT_COLUMNS, batch_size=1024):
         counts.update(count_batch(batch))
         cols = {name: batch.column(name).to_pylist() for name in _TEXT_COLUMNS}
@@ -93,6 +95,7 @@ def _text_pass(dataset_dir: Path) -> tuple[dict, dict]:
                     names[label["name"]] += 1
             if not cols["distortions_a"][i]:
                 pristine["image_a"] += 1
+            quality.add(cols["quality"][i])
     stats = {
         "counts": nest_counts(counts),
         "totals": totals(counts),
@@ -115,9 +118,10 @@ def _text_pass(dataset_dir: Path) -> tuple[dict, dict]:
         },
         "generators": dict(sorted(generators.items())),
         "prompt_versions": sorted(prompt_versions),
+        "quality_scores": quality.summary(),
     }
     hists = {key: lengths[key].hist for key in lengths if key[2] == "all"}
-    return stats, {"response_word_hists": hists}
+    return stats, {"response_word_hists": hists, "quality_hists": quality.hists()}
 
 
 def decode_png(data: bytes) -> np.ndarray:

@@ -13,12 +13,13 @@ from .base import (REFERENCE_WORDS, BriefTask, DerivedTask, DetailedTask, Pendin
 from .comparison import ComparisonReasoning
 from .expansion import QAExpansion
 from .identification import Identification
+from .quality import QualityScoring
 from .rating import InstantRating
 from .registry import ENTRY_POINT_GROUP, TaskRegistry, UnknownTaskError
 
 TASKS = TaskRegistry()
 for _task in (Identification, AssessmentReasoning, InstantRating, ComparisonReasoning,
-              QAExpansion):
+              QualityScoring, QAExpansion):
     TASKS.register(_task)
 
 
