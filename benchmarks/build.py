@@ -17,7 +17,8 @@ Throughput rows (``--repeat`` copies, ``--workers`` processes each):
 
 ``brief/s`` and ``records/s`` count from the moment the workers are ready (imported and warmed
 on one reference) until the last shard is written; start-up (process spawn, imports, warm-up) is
-its own column and is included in ``e2e brief/s``; ``finalize`` is timed on its own line. Peak RSS rows: full builds of 1×, 4×, 16× the references with a small
+its own column and is included in ``e2e brief/s``; ``finalize`` is timed on its own line.
+Peak RSS rows: full builds of 1×, 4×, 16× the references with a small
 ``run.shard_size`` (many shards at 16×, as in real builds); the peak is per process (the largest
 of the build's processes, from ``wait4`` on the child, which covers its workers), with the sum of
 the main and worker peaks beside it. Optionally (``--assistant-rss``) one more 1× build trains

@@ -122,7 +122,7 @@ class Server:
                 break
             except OSError:
                 if time.monotonic() > deadline or self.proc.poll() is not None:
-                    raise RuntimeError("browse did not start")
+                    raise RuntimeError("browse did not start") from None
                 time.sleep(0.1)
 
     def get(self, path: str, params: dict | None = None) -> tuple[float, bytes]:

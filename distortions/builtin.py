@@ -65,7 +65,8 @@ _ENTRIES = [
      _levels("gamma", [0.80, 0.70, 0.60, 0.45, 0.30]), False, "RGB ← RGB^γ."),
     # darken
     ("darken_shift_hsv", "darken", brightness.shift_hsv,
-     _levels("amount", [-0.1, -0.2, -0.3, -0.4, -0.5]), False, "Subtract from V in HSV; only the RGB result is clipped."),
+     _levels("amount", [-0.1, -0.2, -0.3, -0.4, -0.5]), False,
+     "Subtract from V in HSV; only the RGB result is clipped."),
     ("darken_shift_rgb", "darken", brightness.shift_rgb,
      _levels("amount", [-0.10, -0.15, -0.20, -0.27, -0.35]), False, "Subtract from all RGB channels."),
     ("darken_gamma_hsv", "darken", brightness.gamma_hsv,
@@ -100,7 +101,8 @@ _ENTRIES = [
     ("quantize_median", "quantize", quantize.median, _levels("colours", [20, 15, 10, 6, 3]), False,
      "Per-channel median-cut palette."),
     ("quantize_otsu", "quantize", quantize.otsu, _levels("classes", [15, 11, 8, 5, 3]), False,
-     "Per channel, multi-level Otsu thresholds on a 30-bin histogram (scikit-image's threshold_multiotsu); class k maps to v_min + k·(v_max − v_min)/classes."),
+     "Per channel, multi-level Otsu thresholds on a 30-bin histogram (scikit-image's "
+     "threshold_multiotsu); class k maps to v_min + k·(v_max − v_min)/classes."),
 ]
 
 

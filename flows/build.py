@@ -1,5 +1,8 @@
 """``build_dataset``: reference images → a finished Parquet dataset, as a Prefect flow.
 
+The steps are ``iqa_datagen.pipeline.run``'s plain functions; this module only maps them to
+Prefect tasks, retries and task runners (``pipeline.build`` runs them without Prefect).
+
 Steps: discover references and split them → train the assistant on the training split → shard
 tasks (distort, brief records, assistant verdicts, detailed responses, QA expansion, Parquet
 part) → MOS instant-rating tasks → manifest and dataset card. Each shard is a resumable part:
@@ -16,25 +19,17 @@ from typing import Optional
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from iqa_datagen.distortions.registry import build_registry
+from iqa_datagen.config import BuildConfig
 from iqa_datagen.flows.common import resolve_config, submit_all
 from iqa_datagen.flows.runners import task_runner_for
-from iqa_datagen.config import BuildConfig, ConfigError
-from iqa_datagen.pipeline.assistant_step import train_for_build, verdicter_from
-from iqa_datagen.pipeline.references import Reference, Shard, discover, make_shards
-from iqa_datagen.pipeline.shard import ShardReport, ShardRunner, finished_report, write_unit
-
-MOS_PART_PREFIX = "mos-"
-SHARD_PART_PREFIX = "shard-"
+from iqa_datagen.pipeline import run as steps
+from iqa_datagen.pipeline.references import Reference, Shard
 
 
 @task(name="train-assistant", cache_policy=NO_CACHE)
 def train_assistant_task(config: dict, references: list[Reference], out: str,
                          mos_items: list) -> dict:
-    cfg = BuildConfig.model_validate(config)
-    mos_pairs = [item.pair for item in mos_items
-                 if item.split == "train" and hasattr(item, "pair")] or None
-    return train_for_build(cfg, references, out, mos_pairs, build_registry(cfg.plugins))
+    return steps.train_assistant(BuildConfig.model_validate(config), references, out, mos_items)
 
 
 def _retry_unless_unavailable(task, task_run, state) -> bool:
@@ -54,41 +49,23 @@ def _retry_unless_unavailable(task, task_run, state) -> bool:
 @task(name="build-shard", cache_policy=NO_CACHE, retry_condition_fn=_retry_unless_unavailable)
 def build_shard(config: dict, shard: Shard, out: str, checkpoint: Optional[str],
                 part: Optional[str] = None, key_prefix: str = "") -> dict:
-    """One shard of references, end to end, written as one part (or skipped when done).
-
-    ``extend`` passes its own part name and a key prefix that keeps its samples apart.
-    """
+    """One shard of references (``pipeline.run.run_shard``)."""
     from iqa_datagen.flows.runners import tasks_per_process
 
     cfg = BuildConfig.model_validate(config)
-    verdicter = verdicter_from(checkpoint, cfg.assistant.device) if checkpoint else None
-    with ShardRunner(cfg, out, verdicter, key_prefix=key_prefix,
-                     tasks_at_once=tasks_per_process(cfg.run)) as runner:
-        return runner.run(shard, part=part).to_dict()
+    return steps.run_shard(cfg, shard, out, checkpoint, part, key_prefix,
+                           tasks_per_process(cfg.run))
 
 
 @task(name="build-mos-shard", cache_policy=NO_CACHE)
 def build_mos_shard(config: dict, items: list, part: str, out: str) -> dict:
-    """Records of a chunk of MOS pairs (instant rating) and rated images (quality scoring),
-    written as one part."""
-    from iqa_datagen.pipeline.mos import mos_records
-
-    cfg = BuildConfig.model_validate(config)
-    done = finished_report(out, part)
-    if done is not None:
-        return done.to_dict()
-    names = build_registry(cfg.plugins).category_names()
-    report = ShardReport(part=part)
-    write_unit(out, part, mos_records(cfg, items, report, names), report, cfg, [])
-    return report.to_dict()
+    """Instant-rating records of a chunk of MOS pairs (``pipeline.run.run_mos_chunk``)."""
+    return steps.run_mos_chunk(BuildConfig.model_validate(config), items, part, out)
 
 
 @task(name="finalize-dataset", cache_policy=NO_CACHE)
 def finalize_task(config: dict, out: str, summary: dict, extra: dict) -> dict:
-    from iqa_datagen.pipeline.output import finalize
-
-    manifest = finalize(out, BuildConfig.model_validate(config), summary, extra)
-    return {"totals": manifest["totals"], "files": len(manifest["files"])}
+    return steps.finalize(out, BuildConfig.model_validate(config), summary, extra)
 
 
 @flow(name="build-shards")
@@ -105,22 +82,6 @@ def run_shards(config: dict, shards: list[Shard], mos_chunks: list[tuple[str, li
     return reports
 
 
-def plan(cfg: BuildConfig) -> tuple[list[Reference], list[Shard], list, list[tuple[str, list]]]:
-    """References, their shards, MOS pairs and their chunks: cheap (names only, no pixels)."""
-    from iqa_datagen.pipeline.mos import collect_mos
-
-    refs = discover(cfg)
-    mos_items = collect_mos(cfg) if cfg.mos else []
-    if not refs and not mos_items:
-        where = cfg.references.folder or "the built-in set"
-        raise ConfigError(f"references.folder={where}: no image files found, and no MOS source")
-    shards = make_shards(refs, cfg.run.shard_size)
-    size = cfg.run.shard_size
-    mos_chunks = [(f"{MOS_PART_PREFIX}{i // size:05d}", mos_items[i:i + size])
-                  for i in range(0, len(mos_items), size)]
-    return refs, shards, mos_items, mos_chunks
-
-
 @flow(name="build-dataset")
 def build_dataset(out: str = "dataset", config: Optional[dict] = None,
                   config_path: Optional[str] = None, resume: bool = True,
@@ -131,37 +92,24 @@ def build_dataset(out: str = "dataset", config: Optional[dict] = None,
     neither: defaults); ``{date}``/``{datetime}`` in ``out`` are filled in (UTC).
     """
     from iqa_datagen.pipeline.generation import check_server, uses_llm
-    from iqa_datagen.pipeline.output import (BuildIncomplete, expand_out, prepare_output,
-                                             remove_stale_parts, summarize)
+    from iqa_datagen.pipeline.output import BuildIncomplete, expand_out
 
     started = time.perf_counter()
     out = expand_out(out)
     cfg = resolve_config(config, config_path)
-    registry = build_registry(cfg.plugins)  # fail early, here, on a broken plugin
-    prepare_output(out, cfg, registry.names(), resume=resume, overwrite=overwrite)
-    refs, shards, mos_items, mos_chunks = plan(cfg)
+    plan = steps.start(out, cfg, resume, overwrite)
     config_json = cfg.model_dump(mode="json")
     if uses_llm(cfg):  # before any request, and before the assistant trains
         from iqa_datagen.pipeline.plan import build_plan
 
         print(build_plan(cfg).llm_line(), file=sys.stderr, flush=True)
         check_server(cfg)
-
-    assistant = None
-    judged = cfg.tasks.comparison > 0 or (cfg.tasks.rating_source == "assistant"
-                                          and cfg.tasks.instant_rating > 0 and not cfg.mos)
-    if cfg.assistant.enabled and judged and refs:
-        assistant = train_assistant_task(config_json, refs, out, mos_items)
+    assistant = (train_assistant_task(config_json, plan.references, out, plan.mos_items)
+                 if plan.needs_assistant() else None)
     checkpoint = assistant["checkpoint"] if assistant else None
-
     runner = run_shards.with_options(task_runner=task_runner_for(cfg.run))
-    reports = runner(config_json, shards, mos_chunks, out, checkpoint, progress)
-    remove_stale_parts(out, [s.name for s in shards] + [p for p, _ in mos_chunks],
-                       (SHARD_PART_PREFIX, MOS_PART_PREFIX))
-    summary = summarize([ShardReport.from_dict(r) for r in reports], cfg)
-    summary["assistant"] = assistant
-    summary["splits"] = {s: sum(r.split == s for r in refs) for s in ("train", "test")}
-    summary["seconds"] = round(time.perf_counter() - started, 2)
+    reports = runner(config_json, plan.shards, plan.mos_chunks, out, checkpoint, progress)
+    summary = steps.summary_of(out, plan, reports, assistant, started)
     final = finalize_task(config_json, out, summary, {})
     summary["rows"] = final["totals"]
     summary["out"] = str(out)

@@ -31,5 +31,5 @@ def prefect_server():
     """A throwaway Prefect server and database for the flow tests (nothing touches ~/.prefect)."""
     from prefect.testing.utilities import prefect_test_harness
 
-    with prefect_test_harness(server_startup_timeout=60):
+    with prefect_test_harness(server_startup_timeout=300):  # a loaded 2-core CI machine is slow
         yield

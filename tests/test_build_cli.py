@@ -20,7 +20,7 @@ from PIL import Image
 
 from flowkit import file_digests, fingerprint, tiny
 
-pytestmark = pytest.mark.usefixtures("prefect_server")
+pytestmark = [pytest.mark.usefixtures("prefect_server"), pytest.mark.slow]
 SECRET = "sk-test-" + secrets.token_hex(12)  # made at run time, never a literal
 
 

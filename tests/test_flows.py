@@ -12,7 +12,7 @@ import pytest
 
 from flowkit import file_digests, fingerprint, tiny
 
-pytestmark = pytest.mark.usefixtures("prefect_server")
+pytestmark = [pytest.mark.usefixtures("prefect_server"), pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
@@ -62,6 +62,17 @@ def test_build_loads_with_hf_datasets_and_images_decode(built):
     row = ds["train"][0]
     assert row["image_a"].size[0] > 0 and min(row["image_a"].size) == 96
     assert ds["train"].num_rows + ds["test"].num_rows == built[1]["records_total"]
+
+
+def test_plain_python_build_gives_the_flows_dataset(built, tmp_path):
+    """pipeline.build runs the same steps without Prefect: the same records, the same summary."""
+    from iqa_datagen import pipeline
+
+    out, summary = built
+    plain = pipeline.build(tiny(), out=str(tmp_path / "plain"))
+    assert fingerprint(tmp_path / "plain") == fingerprint(out)
+    assert plain["records_total"] == summary["records_total"]
+    assert plain["rows"] == summary["rows"] and plain["shards"] == summary["shards"]
 
 
 def test_no_reference_group_in_two_splits(built):

@@ -100,7 +100,7 @@ def test_happy_path_assessment_comparison_and_expansion(server, tmp_path):
     detailed = LLMDetailedGenerator(config)
     results = detailed.generate(requests)
     assert [r.key for r in results] == ["assess-0", "compare-1"]
-    for request, result in zip(requests, results):
+    for result in results:
         assert result.text and not result.reject_reasons and result.attempts == 1
         assert result.generator == "llm:fake-model" and result.prompt_version == PROMPT_VERSION
         assert result.prompt_tokens > 0 and result.completion_tokens > 0 and not result.cached

@@ -1,7 +1,6 @@
 """Extending the catalogue from outside the project: module paths and entry points."""
 
 import json
-import sys
 
 import numpy as np
 import pytest

@@ -121,7 +121,7 @@ def test_demo_style_build_has_scores_in_both_settings_and_exports(tmp_path):
     got = [x for x in ds if x["task"] == "quality_scoring"]
     assert len(got) == len(rows) and got[0]["quality"]["level"] in FIVE
     for fmt in ("llava", "depictqa"):
-        summary = export_dataset(out, fmt, tmp_path / fmt)
+        export_dataset(out, fmt, tmp_path / fmt)
         items = [json.loads(p.read_text()) for p in (tmp_path / fmt).rglob("*.json")]
         flat = [i for group in items for i in (group if isinstance(group, list) else [])]
         ids = {i["id"] for i in flat}

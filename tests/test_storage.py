@@ -33,10 +33,10 @@ from iqa_datagen.generators import image_stats
 from iqa_datagen import storage
 from iqa_datagen.seeding import rng_for
 from iqa_datagen.tasks import TASKS
-from iqa_datagen.schemas import (DistortionLabel, ImageField, Provenance, QualityScore, Record,
-                                 SchemaVersionError, ScoreProtocol, Turn, Verdict, arrow_schema)
+from iqa_datagen.schemas import (SETTINGS, DistortionLabel, ImageField, Provenance, QualityScore,
+                                 Record, SchemaVersionError, ScoreProtocol, Turn, Verdict,
+                                 arrow_schema)
 
-SETTINGS = ("full_reference", "no_reference")
 SPLITS = ("train", "test")
 SIZE = (40, 56)  # height, width of the test images
 PAIRED = {"instant_rating", "comparison_reasoning"}

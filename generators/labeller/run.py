@@ -196,10 +196,11 @@ def _score(item: _Prepared, answers: list[list[int]], reasons: list[list[str]],
     return label
 
 
-def label_images(images: str | Path, llm: LLMConfig, config: LabelConfig = LabelConfig(),
+def label_images(images: str | Path, llm: LLMConfig, config: Optional[LabelConfig] = None,
                  progress: Optional[Callable[[int, int], None]] = None) -> dict:
     """Label every image under ``images``; returns ``{"labels": [ImageLabel], "usage": ...,
     "seconds": ...}`` with final scores filled in (see ``aggregate``)."""
+    config = config or LabelConfig()
     root = Path(images)
     paths = list_images(root)
     if not paths:

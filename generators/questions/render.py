@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
-SETTINGS = ("full_reference", "no_reference")
+from iqa_datagen.schemas import SETTINGS  # re-exported: the one definition
 
 _CLAUSE = re.compile(r"\[([^\[\]]*)\]")
 _COUNT_WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five"}

@@ -282,7 +282,7 @@ class DatasetView:
             return sum(self._file(i).count_rows(filter=expr) for i in range(len(self.files)))
         return sum(len(ids) for _, ids in self._matches(q, marks))
 
-    @functools.lru_cache(maxsize=16)
+    @functools.lru_cache(maxsize=16)  # noqa: B019 - one index per served dataset, kept for its life
     def _positions(self, index: int) -> tuple[dict[str, int], np.ndarray]:
         """{id: row} of one file and its row groups' first rows (the id column only)."""
         pf = pq.ParquetFile(self.files[index])

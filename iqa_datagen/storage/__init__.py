@@ -26,7 +26,8 @@ __all__ = [
     "FileInfo", "PartInfo", "SchemaVersionError", "ShardWriter", "StorageError",
     "build_manifest", "check_file", "clean_incomplete", "count_rows", "data_files",
     "dataset_stats", "export_dataset", "is_secret_key", "iter_batches", "list_data_files",
-    "list_parts", "list_splits", "open_dataset", "part_done", "part_files", "remove_part", "rewrite_part", "read_manifest", "read_part",
+    "list_parts", "list_splits", "open_dataset", "part_done", "part_files", "remove_part",
+    "rewrite_part", "read_manifest", "read_part",
     "read_records", "read_table", "redact", "verify_manifest", "write_card", "write_manifest",
     "write_part", "write_records",
 ]

@@ -297,7 +297,8 @@ def render_card(dataset_dir: Path, stats: dict, plots: dict, title: str) -> str:
         "```", "",
         "## Records", "",
         "Columns: `id`, `task`, `setting` (full_reference / no_reference), `split`, "
-        "`response_kind` (templated / detailed), `reference_id`, `reference_group` (references that always share a split), `sample_key`, `image_ref`, `image_a`, "
+        "`response_kind` (templated / detailed), `reference_id`, `reference_group` (references "
+        "that always share a split), `sample_key`, `image_ref`, `image_a`, "
         "`image_b` (PNG images), `question`, `response`, `conversations` (LLaVA-style turns), "
         "`distortions_a`, `distortions_b` (category, name, level 1–5, grade), "
         "`multi_distortion`, `verdict` (paired tasks), `quality` (quality scoring: scale, score, "

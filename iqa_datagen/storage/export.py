@@ -172,8 +172,3 @@ def export_dataset(dataset_dir: Path | str, fmt: str, out_dir: Path | str, *,
                       durable=False)
     return summary
 
-
-def iter_json_items(paths: Iterable[Path]) -> Iterable[dict]:
-    """Items of exported JSON lists (small helper for checks and tests)."""
-    for path in paths:
-        yield from json.loads(Path(path).read_text(encoding="utf-8"))

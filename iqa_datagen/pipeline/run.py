@@ -1,0 +1,157 @@
+"""A build as plain steps, with no orchestrator: plan it, train the assistant when a task needs
+its verdicts, make each shard and MOS chunk, then finish (stale parts, summary, manifest, card).
+
+``build`` runs the steps one after another in this process; ``flows.build.build_dataset`` runs
+the same steps as Prefect tasks (retries, threads or Dask). Both give the same dataset.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Optional
+
+from iqa_datagen.config import BuildConfig, ConfigError, load_config
+from iqa_datagen.distortions.registry import build_registry
+from iqa_datagen.pipeline.references import Reference, Shard, discover, make_shards
+
+MOS_PART_PREFIX = "mos-"
+SHARD_PART_PREFIX = "shard-"
+
+
+@dataclass
+class BuildPlan:
+    """What a build will make: cheap to compute (names only, no pixels)."""
+
+    config: BuildConfig
+    references: list[Reference]
+    shards: list[Shard]
+    mos_items: list
+    mos_chunks: list[tuple[str, list]]  # (part name, MOS items)
+
+    @property
+    def parts(self) -> list[str]:
+        return [s.name for s in self.shards] + [part for part, _ in self.mos_chunks]
+
+    def needs_assistant(self) -> bool:
+        """The assistant is trained when a kept sample needs its verdict: comparisons, or
+        instant-rating pairs judged by it when no MOS source gives them."""
+        tasks = self.config.tasks
+        judged = tasks.comparison > 0 or (tasks.rating_source == "assistant"
+                                          and tasks.instant_rating > 0 and not self.config.mos)
+        return self.config.assistant.enabled and judged and bool(self.references)
+
+
+def plan(config: BuildConfig) -> BuildPlan:
+    """References, their shards, MOS pairs and their chunks of ``run.shard_size``."""
+    from iqa_datagen.pipeline.mos import collect_mos
+
+    refs = discover(config)
+    mos_items = collect_mos(config) if config.mos else []
+    if not refs and not mos_items:
+        where = config.references.folder or "the built-in set"
+        raise ConfigError(f"references.folder={where}: no image files found, and no MOS source")
+    size = config.run.shard_size
+    chunks = [(f"{MOS_PART_PREFIX}{i // size:05d}", mos_items[i:i + size])
+              for i in range(0, len(mos_items), size)]
+    return BuildPlan(config, refs, make_shards(refs, size), mos_items, chunks)
+
+
+def start(out: str, config: BuildConfig, resume: bool = True, overwrite: bool = False) -> BuildPlan:
+    """Check the plugins, prepare (or resume) the output folder, and plan the build."""
+    from iqa_datagen.pipeline.output import prepare_output
+
+    registry = build_registry(config.plugins)  # fail early, here, on a broken plugin
+    prepare_output(out, config, registry.names(), resume=resume, overwrite=overwrite)
+    return plan(config)
+
+
+def train_assistant(config: BuildConfig, references: list[Reference], out: str,
+                    mos_items: list) -> dict:
+    """Train (or find) the build's assistant on its training split and its registry."""
+    from iqa_datagen.pipeline.assistant_step import train_for_build
+
+    mos_pairs = [item.pair for item in mos_items
+                 if item.split == "train" and hasattr(item, "pair")] or None
+    return train_for_build(config, references, out, mos_pairs, build_registry(config.plugins))
+
+
+def run_shard(config: BuildConfig, shard: Shard, out: str, checkpoint: Optional[str],
+              part: Optional[str] = None, key_prefix: str = "", tasks_at_once: int = 1) -> dict:
+    """One shard of references, end to end, written as one part (or skipped when done);
+    ``extend`` passes its own part name and a key prefix that keeps its samples apart."""
+    from iqa_datagen.pipeline.assistant_step import verdicter_from
+    from iqa_datagen.pipeline.shard import ShardRunner
+
+    verdicter = verdicter_from(checkpoint, config.assistant.device) if checkpoint else None
+    with ShardRunner(config, out, verdicter, key_prefix=key_prefix,
+                     tasks_at_once=tasks_at_once) as runner:
+        return runner.run(shard, part=part).to_dict()
+
+
+def run_mos_chunk(config: BuildConfig, items: list, part: str, out: str) -> dict:
+    """Records of a chunk of MOS pairs (instant rating) and rated images (quality scoring),
+    written as one part."""
+    from iqa_datagen.pipeline.mos import mos_records
+    from iqa_datagen.pipeline.shard import ShardReport, finished_report, write_unit
+
+    done = finished_report(out, part)
+    if done is not None:
+        return done.to_dict()
+    names = build_registry(config.plugins).category_names()
+    report = ShardReport(part=part)
+    write_unit(out, part, mos_records(config, items, report, names), report, config, [])
+    return report.to_dict()
+
+
+def summary_of(out: str, build: BuildPlan, reports: list[dict], assistant: Optional[dict],
+               started: float) -> dict:
+    """Remove parts no longer planned and summarise what the shard reports say."""
+    from iqa_datagen.pipeline.output import remove_stale_parts, summarize
+    from iqa_datagen.pipeline.shard import ShardReport
+
+    remove_stale_parts(out, build.parts, (SHARD_PART_PREFIX, MOS_PART_PREFIX))
+    summary = summarize([ShardReport.from_dict(r) for r in reports], build.config)
+    summary["assistant"] = assistant
+    summary["splits"] = {s: sum(r.split == s for r in build.references) for s in ("train", "test")}
+    summary["seconds"] = round(time.perf_counter() - started, 2)
+    return summary
+
+
+def finalize(out: str, config: BuildConfig, summary: dict, extra: dict) -> dict:
+    """Write the manifest and the dataset card; the totals and the number of files."""
+    from iqa_datagen.pipeline.output import finalize as write_manifest_and_card
+
+    manifest = write_manifest_and_card(out, config, summary, extra)
+    return {"totals": manifest["totals"], "files": len(manifest["files"])}
+
+
+def build(config: BuildConfig | dict | str | Path | None = None, out: str = "dataset",
+          resume: bool = True, overwrite: bool = False) -> dict:
+    """Build the dataset of ``config`` (a BuildConfig, a dict of its fields, a config file, or
+    None for the defaults) in ``out``, step by step in this process; returns the summary."""
+    from iqa_datagen.pipeline.output import expand_out
+
+    started = time.perf_counter()
+    out = expand_out(out)
+    config = _config(config)
+    steps = start(out, config, resume, overwrite)
+    assistant = (train_assistant(config, steps.references, out, steps.mos_items)
+                 if steps.needs_assistant() else None)
+    checkpoint = assistant["checkpoint"] if assistant else None
+    reports = [run_shard(config, s, out, checkpoint) for s in steps.shards]
+    reports += [run_mos_chunk(config, items, part, out) for part, items in steps.mos_chunks]
+    summary = summary_of(out, steps, reports, assistant, started)
+    final = finalize(out, config, summary, {})
+    summary["rows"] = final["totals"]
+    summary["out"] = str(out)
+    return summary
+
+
+def _config(config: Any) -> BuildConfig:
+    if isinstance(config, BuildConfig):
+        return config
+    if isinstance(config, dict):
+        return BuildConfig.model_validate(config)
+    return load_config(config)
