@@ -73,7 +73,7 @@ def test_llm_on_with_nothing_listening_fails_fast_naming_the_cause(tmp_path, mon
     elapsed = time.monotonic() - started
     err = capsys.readouterr().err
     assert code == 6 and elapsed < 60, (code, elapsed, err)
-    line = [ln for ln in err.splitlines() if "error:" in ln]
+    line = [ln for ln in err.splitlines() if ln.startswith("iqa-datagen build: error:")]
     assert len(line) == 1 and "connection error" in line[0].lower(), err
     assert "LLM: " in err and "requests" in err  # the estimate came first
     assert SECRET not in err
