@@ -46,6 +46,8 @@ class ReferencesConfig(_Section):
     builtin_repeat: int = Field(1, ge=1)  # the demo set repeated (distinct samples each copy)
     short_side: Optional[int] = Field(224, ge=32)
     limit: Optional[int] = Field(None, ge=1)
+    # Larger images are quarantined from their header, never decoded (decompression bombs).
+    max_pixels: Optional[int] = Field(150_000_000, ge=1)  # = images.MAX_PIXELS
 
 
 class TasksConfig(_Section):

@@ -50,7 +50,8 @@ def train_for_build(config: BuildConfig, references: list[Reference], out_dir: P
     images = []
     for ref in train_refs:
         try:
-            images.append(load_reference(ref, config.references.short_side))
+            images.append(load_reference(ref, config.references.short_side,
+                                         config.references.max_pixels))
         except (ValueError, OSError):
             continue  # quarantined and reported by the shard that owns the reference
     if not images and not mos_pairs:

@@ -211,7 +211,8 @@ class ShardRunner:
 
     def _load(self, ref: Reference, report: ShardReport):
         try:
-            return load_reference(ref, self.config.references.short_side)
+            refs = self.config.references
+            return load_reference(ref, refs.short_side, refs.max_pixels)
         except ImageError as exc:
             report.quarantined.append({"reference": ref.name, "source": ref.source,
                                        "reason": exc.reason})
