@@ -426,3 +426,44 @@ def test_raw_to_mos_bad_input():
         raw_to_mos([[3.0, 3.0], [2.0, 2.0]])
     with pytest.raises(ValueError, match="rescale"):
         raw_to_mos([[1.0, 2.0], [2.0, 1.0]], rescale="log")
+
+
+# -- Scores outside each dataset's documented scale -----------------------------------------------
+
+def _scale_case(kind: str, root: Path, score: float) -> Path:
+    if kind == "tid2013":
+        return make_tid2013(root, [(5.1, "i01_01_1.bmp"), (score, "i01_01_2.bmp")])
+    if kind == "pipal":
+        return make_pipal(root, {"A0001": [("A0001_00_00.bmp", 1434.5),
+                                           ("A0001_02_07.bmp", score)]})
+    if kind == "csiq":
+        return make_csiq(root, [("1600", "noise", 1, 0.1), ("1600", "noise", 2, score)])
+    if kind == "kadid10k":
+        return make_kadid(root, [("I01_01_01.png", "I01.png", 4.0),
+                                 ("I01_01_02.png", "I01.png", score)])
+    if kind == "livemd":
+        return make_livemd(root, {"Part 1": (["a.bmp", "b.bmp"], ["r.bmp"], [1, 1],
+                                             [20.0, score])})
+    return make_generic_csv(root, [("r.png", "a.png", 3, "true"), ("r.png", "b.png", score,
+                                                                     "true")])
+
+
+@pytest.mark.parametrize("kind, good, bad", [
+    ("tid2013", 8.9, 12.5), ("pipal", 1850.0, -99999), ("csiq", 0.95, 5.0),
+    ("kadid10k", 1.0, 5.5), ("livemd", 99.0, 250.0), ("csv", -99999, 1e300)])
+def test_scores_outside_the_documented_scale_are_refused(tmp_path, kind, good, bad):
+    assert len(load_mos(kind, _scale_case(kind, tmp_path / "good", good))) == 2
+    with pytest.raises(MosFormatError, match="outside the .*scale") as err:
+        load_mos(kind, _scale_case(kind, tmp_path / "bad", bad))
+    assert err.value.line is not None or err.value.entry is not None
+
+
+@pytest.mark.parametrize("kind", ["tid2013", "pipal", "csiq", "kadid10k", "csv"])
+@pytest.mark.parametrize("text", ["nan", "inf", "-inf"])
+def test_non_finite_scores_are_refused_by_every_adapter(tmp_path, kind, text):
+    root = _scale_case(kind, tmp_path / "d", 1.5)
+    files = [root] if root.is_file() else list(root.rglob("*"))
+    for label in [p for p in files if p.suffix in (".txt", ".csv")]:
+        label.write_text(label.read_text().replace("1.5", text))
+    with pytest.raises(MosFormatError, match="not finite"):
+        load_mos(kind, root)
