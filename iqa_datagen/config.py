@@ -184,8 +184,10 @@ class AssistantSection(_Section):
     enabled: bool = True
     checkpoint: Optional[str] = None  # a trained model to use; else trained during the build
     epochs: int = Field(4, ge=1)
-    pairs_per_reference: int = Field(24, ge=2)
-    confidence_threshold: float = Field(0.0, ge=0, le=1)
+    pairs_per_reference: int = Field(24, ge=2)  # same-distortion level pairs per reference
+    cross_pairs_per_reference: int = Field(24, ge=0)  # panel-labelled cross-distortion pairs
+    no_reference: bool = True  # also train the no-reference model (assistant/no_reference/)
+    confidence_threshold: float = Field(0.0, ge=0, le=1)  # less sure verdicts: pair dropped
     device: Literal["auto", "cpu", "cuda"] = "auto"
 
 

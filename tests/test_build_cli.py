@@ -274,7 +274,7 @@ def test_cli_resplit_extend_and_train_assistant_print_their_summaries(tmp_path):
     code, stdout = _cli("train-assistant", "--data", str(out), "--out", str(tmp_path / "a"),
                         "--distortions", "blur_gaussian,noise_gaussian_rgb", "--epochs", "1",
                         "--pairs-per-reference", "4")
-    assert code == 0 and "held-out accuracy" in stdout
+    assert code == 0 and "held-out references" in stdout and "panel unanimous" in stdout
     code, stdout = _cli("train-assistant", "--data", str(out), "--out", str(tmp_path / "a"),
                         "--distortions", "blur_gaussian,noise_gaussian_rgb", "--epochs", "1",
                         "--pairs-per-reference", "4", "--json")

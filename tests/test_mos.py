@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fixtures_mos import (make_bapps, make_csiq, make_generic_csv, make_kadid, make_livemd,
-                          make_pipal, make_tid2013)
+                          make_mdid2013, make_pipal, make_tid2013)
 from iqa_datagen.generators.mos import (MosEntry, MosFormatError, MosPair, bt500_rejections,
                             load_bapps_pairs, load_mos, load_mos_pairs, make_pairs, mos_kinds,
                             raw_to_mos)
@@ -216,6 +216,38 @@ def test_raw_ratings_csv_gives_mos(tmp_path):
     path.write_text(path.read_text() + "ref.png,d1.png,s1,2\n")
     with pytest.raises(MosFormatError, match=r"ratings\.csv:11: subject 's1' rates"):
         load_mos("raw_csv", path)
+
+
+def _gradient(seed: int, size: int = 48) -> np.ndarray:
+    yy, xx = np.mgrid[0:size, 0:size]
+    return np.stack([(xx * 5 + seed * 40) % 256, (yy * 5) % 256, ((xx + yy) * 3) % 256],
+                    -1).astype(np.uint8)
+
+
+@pytest.mark.parametrize("mat", [True, False])
+def test_mdid2013_reads_references_images_and_dmos(tmp_path, mat):
+    root, dmos = make_mdid2013(tmp_path / "MDID2013", [_gradient(1), _gradient(2)], mat=mat)
+    for where in (root, tmp_path):  # the folder itself or its parent
+        entries = load_mos("mdid", where)
+        assert len(entries) == 54 and [e.score for e in entries] == pytest.approx(dmos)
+        assert entries[0].reference.name == "org001.png" and entries[26].reference.name == "org001.png"
+        assert entries[27].reference.name == "org002.png" and entries[53].distorted.name == "img054.png"
+        assert all(not e.higher_is_better and e.dataset == "mdid2013" for e in entries)
+    pairs = load_mos_pairs("mdid2013", root, seed=0, max_pairs_per_reference=5)
+    assert len(pairs) == 10 and all(p.image_a.parent == root for p in pairs)
+
+
+def test_mdid2013_errors_name_the_file(tmp_path):
+    root, _ = make_mdid2013(tmp_path, [_gradient(1)], mat=False)
+    (root / "img005.png").unlink()
+    with pytest.raises(FileNotFoundError, match=r"img005\.png .*MDID_dmos\.txt \(entry 5\)"):
+        load_mos("mdid2013", root)
+    (root / "MDID_dmos.txt").write_text("1\n2\n")
+    with pytest.raises(MosFormatError, match="2 DMOS values; expected a multiple of 27"):
+        load_mos("mdid2013", root)
+    (root / "MDID_dmos.txt").unlink()
+    with pytest.raises(FileNotFoundError, match="no MDID_dmos.mat or MDID_dmos.txt"):
+        load_mos("mdid2013", root)
 
 
 def test_dispatcher(tmp_path):

@@ -253,6 +253,7 @@ def _provenance_section(dataset_dir: Path, stats: dict) -> list[str]:
         lines.append(f"- Record schema {SCHEMA_VERSION} (no manifest.json yet).")
     gens = ", ".join(f"{g} ({_fmt(n)})" for g, n in stats["generators"].items())
     lines.append(f"- Responses by generator: {gens or 'none'}.")
+    lines += _verdict_lines(stats.get("verdict_sources", []))
     if stats["prompt_versions"]:
         lines.append(f"- Prompt versions: {', '.join(stats['prompt_versions'])}.")
     lines += [f"- Config, versions and the sha256 of every data file: [`{MANIFEST_NAME}`]"
@@ -274,6 +275,29 @@ def _quality_section(summary: dict, plot: str | None) -> list[str]:
     if plot:
         lines += [f"![Quality scores]({STATS_DIR}/{plot})", ""]
     return lines
+
+
+VERDICT_SOURCES = {
+    "library_levels": "one distortion at two levels from the library; the lower level is better",
+    "assistant": "the build's full-reference assistant model (its confidence is in the record)",
+    "ssim": "SSIM against the reference (no assistant model was used)",
+}
+
+
+def _verdict_lines(rows: list[dict]) -> list[str]:
+    """Where the 'which image is better' fact of each paired record came from."""
+    if not rows:
+        return []
+    lines = ["- Verdicts (which image of a pair is better) by source:", "",
+             "| task | setting | source | records |", "| --- | --- | --- | --- |"]
+    lines += [f"| {r['task']} | {r['setting']} | `{r['source']}` | {_fmt(r['records'])} |"
+              for r in rows]
+    lines.append("")
+    for src in sorted({r["source"] for r in rows}):
+        what = (f"human judgements of the MOS dataset {src[4:]}" if src.startswith("mos:")
+                else VERDICT_SOURCES.get(src, "see the build's assistant/ folder"))
+        lines.append(f"  - `{src}`: {what}.")
+    return lines + [""]
 
 
 def render_card(dataset_dir: Path, stats: dict, plots: dict, title: str) -> str:

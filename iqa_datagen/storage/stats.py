@@ -29,7 +29,8 @@ DEFAULT_IMAGE_CAP = 2000
 MAX_HIST_WORDS = 400  # response-length histograms clip here
 PERCENTILES = (5, 25, 50, 75, 95)
 _TEXT_COLUMNS = ["split", "task", "setting", "multi_distortion", "response_kind", "response",
-                 "distortions_a", "distortions_b", "reference_id", "provenance", "quality"]
+                 "distortions_a", "distortions_b", "reference_id", "provenance", "quality",
+                 "verdict"]
 
 
 def word_count(text: str) -> int:
@@ -70,6 +71,7 @@ def _text_pass(dataset_dir: Path) -> tuple[dict, dict]:
     pristine: Counter = Counter()
     references: dict[str, set] = defaultdict(set)
     generators: Counter = Counter()
+    verdicts: Counter = Counter()
     prompt_versions: set = set()
     quality = QualityTally()
     for batch in iter_batches(dataset_dir, _TEXT_COLUMNS, batch_size=1024):
@@ -84,6 +86,8 @@ def _text_pass(dataset_dir: Path) -> tuple[dict, dict]:
             references[cols["split"][i]].add(cols["reference_id"][i])
             prov = cols["provenance"][i]
             generators[prov["generator"]] += 1
+            if cols["verdict"][i]:
+                verdicts[(task, cols["setting"][i], cols["verdict"][i]["source"])] += 1
             if prov.get("prompt_version"):
                 prompt_versions.add(prov["prompt_version"])
             for side in ("distortions_a", "distortions_b"):
@@ -117,6 +121,8 @@ def _text_pass(dataset_dir: Path) -> tuple[dict, dict]:
             "records_with_pristine_image_a": pristine["image_a"],
         },
         "generators": dict(sorted(generators.items())),
+        "verdict_sources": [{"task": t, "setting": st, "source": src, "records": n}
+                            for (t, st, src), n in sorted(verdicts.items())],
         "prompt_versions": sorted(prompt_versions),
         "quality_scores": quality.summary(),
     }
