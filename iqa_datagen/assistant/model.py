@@ -68,6 +68,9 @@ class QualityNet(nn.Module):
             raise ValueError("panel metrics need the reference: only a full_reference model uses them")
         self.setting = setting
         self.panel = nn.Linear(len(PANEL_NAMES), 1) if panel else None
+        if self.panel is not None:  # start as the panel's own judgement: better metrics, better
+            nn.init.constant_(self.panel.weight, PANEL_PRIOR)
+            nn.init.zeros_(self.panel.bias)
         self.features = FeatureExtractor(channels)
         per_stage = 3 if setting == "full_reference" else 2
         self.head = nn.Sequential(
@@ -132,6 +135,12 @@ class QualityNet(nn.Module):
         panel = None if self.panel is None else torch.cat([panel_a, panel_b])
         scores = self.score(torch.cat([a, b]), ref, panel)
         return scores[:n] - scores[n:]
+
+
+# Initial weight of each (scaled) panel value in the score: a 0.1 gap in SSIM, or 4 dB of PSNR,
+# starts as a logit of 0.5 per metric, so training refines the panel's verdict instead of
+# having to discover that higher metric values mean better images.
+PANEL_PRIOR = 5.0
 
 
 def panel_features(values: torch.Tensor) -> torch.Tensor:
