@@ -54,8 +54,9 @@ def panel_scores(reference: np.ndarray, images: Sequence[np.ndarray]) -> np.ndar
         return np.zeros((0, len(PANEL)))
     for i, img in enumerate(images):
         if img.shape != reference.shape:
-            raise ValueError(f"panel: image {i} is {img.shape} but the reference is "
-                             f"{reference.shape}; full-reference metrics need aligned images")
+            raise ValueError(f"image {i} is {img.shape[1]}×{img.shape[0]} but the reference is "
+                             f"{reference.shape[1]}×{reference.shape[0]}; full-reference "
+                             "comparison needs aligned images of one size")
     with torch.inference_mode():
         dist = _tensor(images)
         ref = _tensor([reference]).expand_as(dist).contiguous()
@@ -104,7 +105,11 @@ def with_panel(pairs: Sequence, load) -> list:
         if todo:
             ref = load(p.reference, f"pairs[{i}].reference")
             arrays = [load(img, f"pairs[{i}].image") for img in todo]
-            for img, row in zip(todo, panel_scores(ref, arrays)):
+            try:
+                rows = panel_scores(ref, arrays)
+            except ValueError as exc:
+                raise ValueError(f"pairs[{i}]: {exc}") from None
+            for img, row in zip(todo, rows):
                 cache[key(img)] = row
         out.append(replace(p, info=dict(p.info, a_panel=cache[key(p.image_a)].tolist(),
                                          b_panel=cache[key(p.image_b)].tolist())))
