@@ -23,6 +23,8 @@ from iqa_datagen.secrecy import SECRET_NAME, check_url_has_no_secret
 
 
 class _Section(BaseModel):
+    # Field descriptions are the documentation of the config: `build --help` and
+    # `build --write-config` show them.
     model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
 
     @model_validator(mode="before")
@@ -42,32 +44,41 @@ class _Section(BaseModel):
 class ReferencesConfig(_Section):
     """Where reference images come from and how they are prepared."""
 
-    folder: Optional[str] = None  # None → the built-in demo set (skimage.data)
-    builtin_repeat: int = Field(1, ge=1)  # the demo set repeated (distinct samples each copy)
-    short_side: Optional[int] = Field(224, ge=32)
-    limit: Optional[int] = Field(None, ge=1)
-    # Larger images are quarantined from their header, never decoded (decompression bombs).
-    max_pixels: Optional[int] = Field(150_000_000, ge=1)  # = images.MAX_PIXELS
+    folder: Optional[str] = Field(
+        None, description="folder of reference images (searched recursively); unset: the "
+                          "built-in demo set")
+    builtin_repeat: int = Field(
+        1, ge=1, description="copies of the demo set (each copy a distinct variant)")
+    short_side: Optional[int] = Field(
+        224, ge=32, description="resize references so the short side is at most this (px)")
+    limit: Optional[int] = Field(None, ge=1, description="use only the first N references")
+    max_pixels: Optional[int] = Field(
+        150_000_000, ge=1, description="larger images are quarantined from their header, "
+                                       "never decoded (decompression bombs)")
 
 
 class TasksConfig(_Section):
     """How many samples of each task per reference image (both settings are always made)."""
 
-    identification: int = Field(4, ge=0)
-    assessment: int = Field(1, ge=0)
-    instant_rating: int = Field(3, ge=0)
-    # Where no MOS source is given: "library" pairs (one distortion at two levels, the lower
-    # wins) or "assistant" pairs (two sampled distortions, the assistant model's verdict).
-    rating_source: Literal["library", "assistant"] = "library"
-    comparison: int = Field(1, ge=0)
-    quality_scoring: int = Field(1, ge=0)
-    score_scale: Literal["five", "seven"] = "five"  # level words of quality_scoring answers
-    # Cut points between levels on the common 0-100 score scale (levels - 1 increasing
-    # values); None: equal bins.
-    score_cuts: Optional[list[float]] = None
-    pristine_share: float = Field(0.05, ge=0, le=1)
-    multi_share: float = Field(0.5, ge=0, le=1)
-    distortions: Optional[list[str]] = None  # restrict to these names (plugins included)
+    identification: int = Field(4, ge=0, description="distortion identification samples")
+    assessment: int = Field(1, ge=0, description="assessment reasoning samples")
+    instant_rating: int = Field(3, ge=0, description="instant rating (which is better) pairs")
+    rating_source: Literal["library", "assistant"] = Field(
+        "library", description="without MOS: library (one distortion at two levels, the lower "
+                               "wins) or assistant (two distortions, the model's verdict)")
+    comparison: int = Field(1, ge=0, description="comparison reasoning pairs")
+    quality_scoring: int = Field(1, ge=0, description="quality scoring (level word) samples")
+    score_scale: Literal["five", "seven"] = Field(
+        "five", description="level words of quality scoring answers")
+    score_cuts: Optional[list[float]] = Field(
+        None, description="cut points between levels on the common 0-100 score scale "
+                          "(levels - 1 increasing values); unset: equal bins")
+    pristine_share: float = Field(0.05, ge=0, le=1,
+                                  description="share of samples left undistorted")
+    multi_share: float = Field(0.5, ge=0, le=1,
+                               description="share of distorted samples with several distortions")
+    distortions: Optional[list[str]] = Field(
+        None, description="use only these distortions (plugins included)")
 
     @model_validator(mode="after")
     def _cuts_fit_the_scale(self) -> "TasksConfig":
@@ -79,23 +90,31 @@ class TasksConfig(_Section):
 
 
 class SplitConfig(_Section):
-    """Split by reference image; optional out-of-distribution split (SPEC §2)."""
+    """Split by reference image; optional out-of-distribution split."""
 
-    test_fraction: float = Field(0.2, ge=0, lt=1)
-    seed: Optional[int] = None  # defaults to the build seed
-    ood: bool = False
+    test_fraction: float = Field(0.2, ge=0, lt=1, description="share of references in test")
+    seed: Optional[int] = Field(None, description="split seed; unset: the build seed")
+    ood: bool = Field(False, description="hold some distortions out of training entirely")
 
 
 class MosSource(_Section):
-    kind: str  # a registered MOS kind (``generators.mos.mos_kinds()``, plugins included)
-    root: str
-    split: Optional[str] = None  # force every pair of this source into one split
-    tie_margin: float = Field(0.0, ge=0)
-    max_pairs_per_reference: Optional[int] = Field(None, ge=1)
-    options: dict[str, Any] = Field(default_factory=dict)
-    # How the source's scores were collected, where its adapter does not know (quality_scoring).
-    protocol: Optional[Literal["single_stimulus", "double_stimulus", "2afc"]] = None
-    raters: Optional[int] = Field(None, ge=1)
+    """A human-rated (MOS) dataset, for instant-rating pairs and quality scoring."""
+
+    kind: str = Field(description="a registered MOS kind: kadid10k, pipal, bapps, tid2013, "
+                                  "livemd, csiq, csv, labeller or a plugin's")
+    root: str = Field(description="its folder (or the CSV file)")
+    split: Optional[str] = Field(None, description="force every pair of this source into one "
+                                                   "split")
+    tie_margin: float = Field(0.0, ge=0, description="pairs closer than this in score are "
+                                                     "skipped")
+    max_pairs_per_reference: Optional[int] = Field(None, ge=1,
+                                                   description="cap on pairs per reference")
+    options: dict[str, Any] = Field(default_factory=dict,
+                                    description="extra options of the dataset's reader")
+    protocol: Optional[Literal["single_stimulus", "double_stimulus", "2afc"]] = Field(
+        None, description="how the scores were collected, where the reader does not know")
+    raters: Optional[int] = Field(None, ge=1, description="raters per image, where the reader "
+                                                          "does not know")
 
     @field_validator("kind")
     @classmethod
@@ -109,28 +128,37 @@ class MosSource(_Section):
 class LLMSection(_Section):
     """LLM use; the server and key come from OPENAI_BASE_URL / OPENAI_API_KEY."""
 
-    # "on" writes detailed responses (and, with expansion.mode llm, QA pairs) with an LLM;
-    # "off" uses the offline writers. Only the config or a flag turns it on: a key in the
-    # environment alone never makes a free build into paid calls.
-    mode: Literal["on", "off"] = "off"
-    # When the server cannot serve the build: "fail" stops with the cause (finished shards
-    # kept), "offline" writes those samples with the offline writer, "skip" leaves them out.
-    on_failure: Literal["fail", "offline", "skip"] = "fail"
-    model: str = "gpt-4o"
-    temperature: float = Field(0.7, ge=0, le=2)
-    max_tokens: int = Field(400, ge=16)
-    concurrency: int = Field(8, ge=1)  # in flight per process, shared by its shard tasks
-    timeout: float = Field(60.0, gt=0)
-    max_retries: int = Field(5, ge=0)
-    max_attempts: int = Field(3, ge=1)
-    request_deadline: float = Field(180.0, gt=0)  # seconds per request, retries included
-    breaker_failures: int = Field(5, ge=1)  # connection errors/timeouts in a row: stop
-    batch: bool = False  # OpenAI Batch API instead of live calls (half price, hours of latency)
-    batch_wait: Optional[float] = Field(None, ge=0)  # stop polling after this; a rerun collects
-    batch_poll_interval: float = Field(30.0, gt=0)
-    price_prompt_per_1k: float = Field(0.0025, ge=0)  # USD, for the cost estimate only
-    price_completion_per_1k: float = Field(0.01, ge=0)
-    base_url: Optional[str] = None  # overrides OPENAI_BASE_URL; never a key
+    # Only the config or a flag turns the LLM on: a key in the environment alone never makes
+    # a free build into paid calls.
+    mode: Literal["on", "off"] = Field(
+        "off", description="on: detailed responses (and, with expansion.mode llm, QA pairs) "
+                           "by the LLM; off: the offline writers")
+    on_failure: Literal["fail", "offline", "skip"] = Field(
+        "fail", description="when the server cannot serve the build: fail (finished shards "
+                            "kept), offline (those samples by the offline writer) or skip them")
+    model: str = Field("gpt-4o", description="model name on the server")
+    temperature: float = Field(0.7, ge=0, le=2, description="sampling temperature")
+    max_tokens: int = Field(400, ge=16, description="longest reply, in tokens")
+    concurrency: int = Field(8, ge=1, description="requests in flight per process, shared by "
+                                                  "its shard tasks")
+    timeout: float = Field(60.0, gt=0, description="seconds before a request is abandoned")
+    max_retries: int = Field(5, ge=0, description="retries of a failed request (rate limits, "
+                                                  "server errors)")
+    max_attempts: int = Field(3, ge=1, description="tries for a reply that passes validation")
+    request_deadline: float = Field(180.0, gt=0, description="seconds per request, retries "
+                                                             "included")
+    breaker_failures: int = Field(5, ge=1, description="connection errors or timeouts in a "
+                                                        "row that stop the LLM stage")
+    batch: bool = Field(False, description="OpenAI Batch API instead of live calls (half price, "
+                                           "hours of latency)")
+    batch_wait: Optional[float] = Field(None, ge=0, description="stop polling batches after "
+                                                                "this (s); a rerun collects")
+    batch_poll_interval: float = Field(30.0, gt=0, description="seconds between batch polls")
+    price_prompt_per_1k: float = Field(0.0025, ge=0, description="USD per 1K prompt tokens, "
+                                                                 "for the cost estimate")
+    price_completion_per_1k: float = Field(0.01, ge=0, description="USD per 1K completion "
+                                                                   "tokens, for the estimate")
+    base_url: Optional[str] = Field(None, description="overrides OPENAI_BASE_URL; never a key")
 
     @field_validator("mode", mode="before")
     @classmethod
@@ -166,43 +194,56 @@ def _writer(registry: str, special: str):
 class DetailedConfig(_Section):
     """Who writes assessment and comparison reasoning."""
 
-    # "auto": the LLM when it is enabled (llm.mode), else "offline"; or any registered writer
-    # (generators.writers.DETAILED_WRITERS: "llm", "offline", plugins).
-    writer: str = "auto"
+    writer: str = Field("auto", description="auto: the LLM when it is on, else offline; or a "
+                                            "registered writer (llm, offline, plugins)")
     _registered = field_validator("writer")(_writer("DETAILED_WRITERS", "auto"))
 
 
 class ExpansionConfig(_Section):
-    # "gt" (from the ground truth), "llm" (gt when the LLM is off), "off", or any registered
-    # expansion writer (generators.writers.EXPANSION_WRITERS).
-    mode: str = "gt"
-    k: int = Field(3, ge=1, le=10)
+    """Question-answer expansion of detailed responses."""
+
+    mode: str = Field("gt", description="gt: from the ground truth; llm: by the LLM (gt when "
+                                        "it is off); off; or a registered expansion writer")
+    k: int = Field(3, ge=1, le=10, description="questions per detailed response")
     _registered = field_validator("mode")(_writer("EXPANSION_WRITERS", "off"))
 
 
 class AssistantSection(_Section):
-    enabled: bool = True
-    checkpoint: Optional[str] = None  # a trained model to use; else trained during the build
-    epochs: int = Field(4, ge=1)
-    pairs_per_reference: int = Field(24, ge=2)  # same-distortion level pairs per reference
-    cross_pairs_per_reference: int = Field(24, ge=0)  # panel-labelled cross-distortion pairs
-    no_reference: bool = True  # also train the no-reference model (assistant/no_reference/)
-    confidence_threshold: float = Field(0.0, ge=0, le=1)  # less sure verdicts: pair dropped
-    device: Literal["auto", "cpu", "cuda"] = "auto"
+    """The assistant comparison model that judges comparison pairs."""
+
+    enabled: bool = Field(True, description="train and use the assistant model")
+    checkpoint: Optional[str] = Field(None, description="a trained model to use; unset: "
+                                                        "trained during the build")
+    epochs: int = Field(4, ge=1, description="training epochs")
+    pairs_per_reference: int = Field(24, ge=2, description="same-distortion level pairs per "
+                                                           "reference")
+    cross_pairs_per_reference: int = Field(24, ge=0, description="panel-labelled "
+                                                                 "cross-distortion pairs per "
+                                                                 "reference")
+    no_reference: bool = Field(True, description="also train the no-reference model "
+                                                 "(assistant/no_reference/)")
+    confidence_threshold: float = Field(0.0, ge=0, le=1,
+                                        description="drop verdicts less confident than this")
+    device: Literal["auto", "cpu", "cuda"] = Field("auto", description="where it runs")
 
 
 class OutputConfig(_Section):
-    rows_per_file: int = Field(2000, ge=1)
-    row_group_size: int = Field(128, ge=1)
+    """Parquet files of the dataset."""
+
+    rows_per_file: int = Field(2000, ge=1, description="records per Parquet file")
+    row_group_size: int = Field(128, ge=1, description="records per Parquet row group")
 
 
 class RunConfig(_Section):
-    shard_size: int = Field(100, ge=1)  # references per task run
-    executor: Literal["local", "dask"] = "local"
-    workers: Optional[int] = Field(None, ge=1)  # local threads; None → min(4, CPU count)
-    dask_address: Optional[str] = None  # None with executor=dask → a local cluster
-    dask_workers: int = Field(2, ge=1)
-    max_task_retries: int = Field(2, ge=0)
+    """Where and how the shard tasks run (does not change the dataset)."""
+
+    shard_size: int = Field(100, ge=1, description="references per task run")
+    executor: Literal["local", "dask"] = Field("local", description="local threads or Dask")
+    workers: Optional[int] = Field(None, ge=1, description="local threads; unset: min(4, CPUs)")
+    dask_address: Optional[str] = Field(None, description="a Dask scheduler; unset with "
+                                                          "executor=dask: a local cluster")
+    dask_workers: int = Field(2, ge=1, description="processes of the local Dask cluster")
+    max_task_retries: int = Field(2, ge=0, description="retries of a failed shard task")
 
 
 # How the LLM stage behaves when the server fails: a rerun may change them without making
@@ -213,13 +254,15 @@ RUN_ONLY_LLM_FIELDS = ("on_failure", "request_deadline", "breaker_failures")
 class BuildConfig(_Section):
     """Everything a dataset build needs; the same config and seed give the same dataset."""
 
-    seed: int = 0
-    name: str = "iqa-datagen-demo"
-    plugins: list[str] = Field(default_factory=list)
+    seed: int = Field(0, description="seed of every random draw")
+    name: str = Field("iqa-datagen-demo", description="dataset name (card and manifest)")
+    plugins: list[str] = Field(default_factory=list,
+                               description="modules that add distortions")
     references: ReferencesConfig = Field(default_factory=ReferencesConfig)
     tasks: TasksConfig = Field(default_factory=TasksConfig)
     split: SplitConfig = Field(default_factory=SplitConfig)
-    mos: list[MosSource] = Field(default_factory=list)
+    mos: list[MosSource] = Field(default_factory=list, description="MOS datasets for "
+                                                                   "instant-rating pairs")
     llm: LLMSection = Field(default_factory=LLMSection)
     detailed: DetailedConfig = Field(default_factory=DetailedConfig)
     expansion: ExpansionConfig = Field(default_factory=ExpansionConfig)
@@ -308,5 +351,32 @@ def _set_dotted(data: dict, dotted: str, value: Any) -> None:
 
 
 def dump_config(config: BuildConfig, path: str | Path) -> None:
-    """Write a config as YAML (what ``iqa-datagen build --write-config`` produces)."""
-    Path(path).write_text(yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False))
+    """Write a config as YAML (what ``iqa-datagen build --write-config`` produces), each section
+    and field with its description as a comment, so the file documents itself."""
+    Path(path).write_text(config_yaml(config))
+
+
+def config_yaml(model: BaseModel, indent: str = "") -> str:
+    """``model`` as commented YAML: a field's description above it, sections nested."""
+    lines = []
+    doc = (type(model).__doc__ or "").strip().splitlines()
+    if doc and not indent:
+        lines.append(f"# {doc[0]}")
+    for name, info in type(model).model_fields.items():
+        value = getattr(model, name)
+        if isinstance(value, BaseModel):
+            section_doc = (type(value).__doc__ or "").strip().splitlines()
+            lines.append("")
+            if section_doc:
+                lines.append(f"{indent}# {section_doc[0]}")
+            lines.append(f"{indent}{name}:")
+            lines.append(config_yaml(value, indent + "  ").rstrip("\n"))
+            continue
+        if info.description:
+            lines.append(f"{indent}# {info.description}")
+        data = value.model_dump(mode="json") if isinstance(value, BaseModel) else (
+            [v.model_dump(mode="json") if isinstance(v, BaseModel) else v for v in value]
+            if isinstance(value, list) else value)
+        text = yaml.safe_dump({name: data}, sort_keys=False, allow_unicode=True).rstrip()
+        lines += [indent + line for line in text.splitlines()]
+    return "\n".join(lines) + "\n"

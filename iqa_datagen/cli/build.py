@@ -8,6 +8,7 @@ flags can never drift from the config file format.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import types
 import typing
@@ -78,11 +79,31 @@ FIELD_PARSERS = {dotted: _parser_for(info.annotation)
 def add_config_flags(p: argparse.ArgumentParser) -> None:
     group = p.add_argument_group("config fields (override the config file; see README)")
     for dotted, info in _scalar_fields(BuildConfig):
-        hint = str(info.annotation).replace("typing.", "")
-        group.add_argument(f"--{dotted}", dest=f"cfg:{dotted}", metavar="VALUE",
+        kind = _kind(info.annotation)
+        group.add_argument(f"--{dotted}", dest=f"cfg:{dotted}", metavar=kind,
                            type=FIELD_PARSERS[dotted], default=argparse.SUPPRESS,
-                           help=f"{hint} (default: {info.default!r})"
-                           if info.default is not None else hint)
+                           help=_help(info))
+
+
+def _kind(annotation: Any) -> str:
+    """A short metavar for a field's type: INT, FLOAT, TEXT, BOOL, LIST or {a,b,c}."""
+    args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType) and len(args) == 1:
+        annotation = args[0]
+    if typing.get_origin(annotation) is typing.Literal:
+        return "{" + ",".join(map(str, typing.get_args(annotation))) + "}"
+    if typing.get_origin(annotation) is list:
+        return "LIST"
+    return {int: "INT", float: "FLOAT", bool: "BOOL", str: "TEXT"}.get(annotation, "VALUE")
+
+
+def _help(info) -> str:
+    text = info.description or ""
+    if info.is_required():
+        return text
+    default = info.get_default(call_default_factory=True)
+    shown = "unset" if default is None else json.dumps(default)
+    return f"{text} (default: {shown})".replace("%", "%%")
 
 
 def config_from_args(args: argparse.Namespace) -> BuildConfig:
