@@ -228,10 +228,12 @@ class AssistantSection(_Section):
 
 
 class OutputConfig(_Section):
-    """Parquet files of the dataset."""
+    """Parquet files of the dataset, and its card."""
 
     rows_per_file: int = Field(2000, ge=1, description="records per Parquet file")
     row_group_size: int = Field(128, ge=1, description="records per Parquet row group")
+    license: str = Field("unknown", description="the card's license (a Hugging Face id such "
+                                                "as cc-by-4.0); it follows your references'")
 
 
 class RunConfig(_Section):

@@ -180,7 +180,7 @@ def finalize(out_dir: Path | str, config: BuildConfig, summary: Optional[dict] =
         manifest_extra["review_filters"] = state["review_filters"]
     manifest_extra.update(extra or {})
     manifest = write_manifest(out, config, manifest_extra)
-    write_card(out, title=config.name, seed=config.seed)
+    write_card(out, title=config.name, seed=config.seed, license=config.output.license)
     return manifest
 
 
