@@ -79,6 +79,10 @@ class TasksConfig(_Section):
                                description="share of distorted samples with several distortions")
     distortions: Optional[list[str]] = Field(
         None, description="use only these distortions (plugins included)")
+    sample_share: float = Field(
+        1.0, gt=0, le=1, description="keep this share of the samples above (a seeded draw "
+                                     "per sample); extend uses it to keep new distortions as "
+                                     "frequent as existing ones")
 
     @model_validator(mode="after")
     def _cuts_fit_the_scale(self) -> "TasksConfig":

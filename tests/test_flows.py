@@ -192,7 +192,21 @@ def test_extend_appends_only_samples_of_the_new_distortions(built, tmp_path):
 
     again = extend_catalogue(str(out), plugins=["iqa_test_plugin"])
     assert again["shards_resumed"] == again["shards"]
+    assert again["records_added"] == 0 and summary["records_added"] == summary["records_total"]
     assert file_digests(out) == after
+
+    # By default each new distortion is about as frequent as a built-in one: a share
+    # (1 - pristine_share)·k/N of the samples the task counts ask for is made.
+    existing = json.loads((out / ".build.json").read_text())["catalogue"]
+    assert summary["share"] == round(0.95 * 2 / len(existing), 4)
+    # --share 1: every sample the task counts ask for; the smaller extension's parts replaced.
+    full = extend_catalogue(str(out), plugins=["iqa_test_plugin"], share=1.0)
+    assert full["share"] == 1.0 and full["records_added"] == full["records_total"]
+    # about 5% of the samples by default (a seeded draw per sample: loose bound on 8 refs)
+    assert 0 < summary["records_total"] <= 0.25 * full["records_total"]
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["totals"]["rows"] == built[1]["records_total"] + full["records_total"]
+    after = file_digests(out)
 
     # The extended dataset can still be re-split (its new categories are known).
     from iqa_datagen.flows import regenerate_splits

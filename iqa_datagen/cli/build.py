@@ -184,6 +184,10 @@ def add_parser(sub) -> None:
                    help="module that defines the new distortions (repeatable); installed "
                         "entry-point plugins are found without it")
     e.add_argument("--names", help="comma-separated: add only these new distortions")
+    e.add_argument("--share", type=float, metavar="FRACTION",
+                   help="share of the samples the build's task counts ask for that are made "
+                        "for the new distortions (default: each new distortion about as "
+                        "frequent as an existing one; 1: all of them)")
     _common(e)
     e.set_defaults(handler=cmd_extend)
     _add_retry_parser(sub)
@@ -244,9 +248,11 @@ def cmd_extend(args: argparse.Namespace) -> int:
     _require_dataset(args.dataset)
     from iqa_datagen.flows import extend_catalogue
 
+    if args.share is not None and not 0 < args.share <= 1:
+        raise ConfigError(f"extend --share {args.share}: must be in (0, 1]")
     names = [n.strip() for n in args.names.split(",")] if args.names else None
     summary = extend_catalogue(args.dataset, plugins=args.plugin, names=names,
-                               progress=not args.no_progress)
+                               progress=not args.no_progress, share=args.share)
     emit(args, summary, lambda: print_summary("extend", summary))
     return 0
 

@@ -27,6 +27,13 @@ def print_summary(what: str, s: dict) -> None:
         lines.append(f"  {task:<27} {n:>8} records")
     if "records_total" in s:
         lines.append(f"  {'total':<27} {s['records_total']:>8} records")
+    if "records_added" in s:
+        done = s.get("shards") and s.get("shards_resumed") == s.get("shards")
+        lines.append(f"  added       {s['records_added']} new records this run"
+                     + (" (nothing new: complete from an earlier run)" if done else ""))
+    if "share" in s:
+        lines.append(f"  share       {s['share']:g} of the samples the task counts ask for "
+                     "(--share)")
     totals = s.get("totals") or s.get("rows")
     if totals:
         splits = ", ".join(f"{k} {v}" for k, v in totals.get("by_split", {}).items())
