@@ -8,14 +8,25 @@ Every supported file ends up as a uint8 H×W×3 RGB array:
 - alpha (RGBA, LA, PA) is composited over a white background: transparent areas become white,
   which is what a viewer usually shows and avoids inventing dark edges;
 - CMYK, YCbCr, LAB and other modes go through Pillow's conversion to RGB.
-Files that are not images, are truncated, or are smaller than 32 px on a side are rejected with
-an ``ImageError`` that names the file and the reason, so a build can quarantine them and go on.
+Files that are not images, are truncated, are smaller than 32 px on a side or hold more pixels
+than a limit (checked from the header, before any pixel is decoded: a decompression bomb costs
+nothing) are rejected with an ``ImageError`` that names the file and the reason, so a build can
+quarantine them and go on.
+
+Given the size it will be resized to, a large image is decoded reduced: JPEG in draft mode (the
+decoder's own 1/2, 1/4, 1/8 scaling), other formats shrunk by an integer box filter right after
+decoding, in both cases to no less than twice the final short side, so the final bicubic resize
+sees enough detail while a 100-megapixel photograph never exists at full size as RGB arrays.
 """
 
 from __future__ import annotations
 
+import errno
 import io
 from dataclasses import dataclass, field
+import os
+import re
+import warnings
 from pathlib import Path
 
 import cv2
@@ -23,6 +34,8 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 MIN_SIDE = 32
+MAX_PIXELS = 150_000_000
+"""Default pixel limit of a reference (about 12 250 × 12 250): above it, quarantined unread."""
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".gif",
                             ".ppm", ".pgm", ".jp2"})
 
@@ -141,45 +154,108 @@ def _to_rgb(img: Image.Image) -> np.ndarray:
     return np.ascontiguousarray(arr)
 
 
-def decode_image(data: bytes, source: str = "<bytes>") -> np.ndarray:
-    """Decode encoded image bytes to uint8 RGB, or raise ImageError naming ``source``."""
-    return decode_with_info(data, source)[0]
+def decode_image(data: bytes, source: str = "<bytes>", short_side: int | None = None,
+                 max_pixels: int | None = MAX_PIXELS) -> np.ndarray:
+    """Decode encoded image bytes to uint8 RGB, or raise ImageError naming ``source``.
+
+    ``short_side``: the short side the caller will resize to; a much larger image is decoded
+    reduced (see module docstring). ``max_pixels``: larger images are refused from the header.
+    """
+    return decode_with_info(data, source, short_side, max_pixels)[0]
 
 
-def decode_with_info(data: bytes, source: str = "<bytes>") -> tuple[np.ndarray, SourceInfo]:
+def decode_with_info(data: bytes, source: str = "<bytes>", short_side: int | None = None,
+                     max_pixels: int | None = MAX_PIXELS) -> tuple[np.ndarray, SourceInfo]:
     """``decode_image`` plus what the file was (its size, colour mode, rotation and camera)."""
     if not data:
         raise ImageError(source, "file is empty")
+    return _decode(io.BytesIO(data), source, short_side, max_pixels)
+
+
+def _decode(fp, source: str, short_side: int | None, max_pixels: int | None
+            ) -> tuple[np.ndarray, SourceInfo]:
     try:
-        with Image.open(io.BytesIO(data)) as img:
-            img.load()  # forces a full decode: truncated files fail here
-            camera = camera_settings(img)
-            colour = _colour_step(img)
-            rotated = _orientation(img) not in (0, 1)
-            arr = _to_rgb(ImageOps.exif_transpose(img))
+        with warnings.catch_warnings():
+            # Our own limit decides; Pillow's warning below its hard limit is noise here.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(fp) as img:
+                _check_pixels(img.size, source, max_pixels)
+                # What the file was, before any reduced decode: its upright size and so on.
+                rotated = _orientation(img) not in (0, 1)
+                width, height = img.size[::-1] if _orientation(img) in (5, 6, 7, 8) else img.size
+                if short_side:
+                    img.draft(None, _keep_size(img.size, short_side))  # JPEG only; else no-op
+                img.load()  # forces a full decode: truncated files fail here
+                camera = camera_settings(img)
+                colour = _colour_step(img)
+                if short_side:
+                    img = _reduce(img, short_side)
+                img = ImageOps.exif_transpose(img)
+                arr = _to_rgb(img)
+    except Image.DecompressionBombError as exc:  # over Pillow's own hard limit, from the header
+        found = re.search(r"\((\d+) pixels\)", str(exc))
+        size = f"{int(found.group(1)) / 1e6:.0f} megapixels" if found else "too many pixels"
+        raise ImageError(source, f"too large: {size}, over Pillow's decompression-bomb limit of "
+                                 f"{2 * Image.MAX_IMAGE_PIXELS / 1e6:.0f}; not decoded") from None
     except UnidentifiedImageError:
         raise ImageError(source, "not an image file Pillow can identify") from None
     except (OSError, SyntaxError, ValueError) as exc:
+        if isinstance(exc, ImageError):
+            raise
         raise ImageError(source, f"cannot be decoded ({exc})") from None
     h, w = arr.shape[:2]
     if min(h, w) < MIN_SIDE:
         raise ImageError(source, f"too small: {w}×{h} px, need at least {MIN_SIDE} px on each side")
-    return arr, SourceInfo(width=w, height=h, colour=colour, exif_rotated=rotated, camera=camera)
+    return arr, SourceInfo(width=width, height=height, colour=colour, exif_rotated=rotated,
+                           camera=camera)
 
 
-def load_image(path: str | Path) -> np.ndarray:
-    """Read and convert one image file (see module docstring)."""
-    return load_with_info(path)[0]
+def _check_pixels(size: tuple[int, int], source: str, max_pixels: int | None) -> None:
+    w, h = size
+    if max_pixels and w * h > max_pixels:
+        raise ImageError(source, f"too large: {w}×{h} px = {w * h / 1e6:.0f} megapixels, over "
+                                 f"the limit of {max_pixels / 1e6:g} (references.max_pixels); "
+                                 "not decoded")
 
 
-def load_with_info(path: str | Path) -> tuple[np.ndarray, SourceInfo]:
+def _keep_size(size: tuple[int, int], short_side: int) -> tuple[int, int]:
+    """The smallest size to decode to: twice the final short side (aspect kept)."""
+    w, h = size
+    scale = min(1.0, 2 * short_side / max(1, min(w, h)))
+    return max(1, int(np.ceil(w * scale))), max(1, int(np.ceil(h * scale)))
+
+
+def _reduce(img: Image.Image, short_side: int) -> Image.Image:
+    """Integer box reduction keeping at least twice ``short_side`` (no-op when not worth it)."""
+    factor = min(img.size) // (2 * short_side)
+    if factor < 2 or img.mode not in _REDUCIBLE_MODES:
+        return img
+    return img.reduce(factor)
+
+
+_REDUCIBLE_MODES = frozenset({"L", "LA", "RGB", "RGBA", "RGBa", "La", "CMYK", "YCbCr", "I", "F",
+                              "I;16"})
+
+
+def load_image(path: str | Path, short_side: int | None = None,
+               max_pixels: int | None = MAX_PIXELS) -> np.ndarray:
+    """Read and convert one image file (see module docstring); the file is streamed to the
+    decoder, never read whole into memory."""
+    return load_with_info(path, short_side, max_pixels)[0]
+
+
+def load_with_info(path: str | Path, short_side: int | None = None,
+                   max_pixels: int | None = MAX_PIXELS) -> tuple[np.ndarray, SourceInfo]:
     """``load_image`` plus what the file was (see ``SourceInfo``)."""
     path = Path(path)
     try:
-        data = path.read_bytes()
+        if path.stat().st_size == 0:
+            raise ImageError(str(path), "file is empty")
+        fp = open(path, "rb")
     except OSError as exc:
         raise ImageError(str(path), f"cannot be read ({exc.strerror or exc})") from None
-    return decode_with_info(data, str(path))
+    with fp:
+        return _decode(fp, str(path), short_side, max_pixels)
 
 
 def resize_short_side(image: np.ndarray, short_side: int | None) -> np.ndarray:
@@ -215,11 +291,70 @@ def encode_png(image: np.ndarray) -> bytes:
 
 
 def list_images(folder: str | Path) -> list[Path]:
-    """Image files under ``folder`` (recursive), sorted for a stable order."""
+    """Image files under ``folder`` (recursive, through folder links), sorted for a stable order."""
+    return scan_images(folder)[0]
+
+
+def scan_images(folder: str | Path) -> tuple[list[Path], dict[Path, str]]:
+    """Image files under ``folder`` and the entries that cannot be read, with the reason.
+
+    Links to folders are followed once: a link back to a folder above it (a loop) or to a folder
+    already listed is reported instead of walked, as are links to image files that loop or
+    point nowhere, so nothing under the folder is skipped without a word.
+    """
     folder = Path(folder)
     if not folder.is_dir():
         raise ImageError(str(folder), "is not a folder")
-    return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+    files: list[Path] = []
+    problems: dict[Path, str] = {}
+    seen: dict[tuple[int, int], Path] = {}
+
+    def walk(path: Path, above: tuple[tuple[int, int], ...]) -> None:
+        st = path.stat()
+        key = (st.st_dev, st.st_ino)
+        if key in above:
+            problems[path] = f"symlink loop: links back to {seen[key]}, a folder above it"
+            return
+        if key in seen:
+            problems[path] = f"folder link to {seen[key]}, already listed; not read twice"
+            return
+        seen[key] = path
+        for entry in sorted(os.scandir(path), key=lambda e: e.name):
+            child = Path(entry.path)
+            try:
+                is_dir = entry.is_dir()
+                is_file = not is_dir and entry.is_file()
+            except OSError:  # a link that resolves to itself: ELOOP
+                is_dir = is_file = False
+            if is_dir:
+                walk(child, above + (key,))
+            elif is_file:
+                if child.suffix.lower() in IMAGE_SUFFIXES:
+                    files.append(child)
+            elif entry.is_symlink() and (child.suffix.lower() in IMAGE_SUFFIXES
+                                         or _loops(child)):
+                problems[child] = _broken_link_reason(child)
+
+    walk(folder, ())
+    return sorted(files), problems
+
+
+def _loops(path: Path) -> bool:
+    try:
+        path.stat()
+    except OSError as exc:
+        return exc.errno == errno.ELOOP
+    return False
+
+
+def _broken_link_reason(path: Path) -> str:
+    try:
+        path.stat()
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "symlink loop: the link resolves to itself"
+        return f"broken link to {os.readlink(path)} ({exc.strerror or exc})"
+    return "link to something that is not a file"
 
 
 BUILTIN_REFERENCES: tuple[str, ...] = ("astronaut", "coffee", "chelsea", "rocket",

@@ -12,6 +12,7 @@ makes even those send no request twice.
 
 from __future__ import annotations
 
+import sys
 import time
 from typing import Optional
 
@@ -31,7 +32,21 @@ def train_assistant_task(config: dict, references: list[Reference], out: str,
     return steps.train_assistant(BuildConfig.model_validate(config), references, out, mos_items)
 
 
-@task(name="build-shard", cache_policy=NO_CACHE)
+def _retry_unless_unavailable(task, task_run, state) -> bool:
+    """Retry a failed shard task, except when the LLM is unavailable: retrying would only
+    wait for the same cause again (the build stops and says why instead)."""
+    from iqa_datagen.generators.llm.transport import LLMUnavailable
+
+    try:
+        state.result()
+    except LLMUnavailable:
+        return False
+    except BaseException:
+        return True
+    return True
+
+
+@task(name="build-shard", cache_policy=NO_CACHE, retry_condition_fn=_retry_unless_unavailable)
 def build_shard(config: dict, shard: Shard, out: str, checkpoint: Optional[str],
                 part: Optional[str] = None, key_prefix: str = "") -> dict:
     """One shard of references (``pipeline.run.run_shard``)."""
@@ -76,13 +91,19 @@ def build_dataset(out: str = "dataset", config: Optional[dict] = None,
     ``config`` is a dict of BuildConfig fields, ``config_path`` a YAML/TOML file (give one or
     neither: defaults); ``{date}``/``{datetime}`` in ``out`` are filled in (UTC).
     """
-    from iqa_datagen.pipeline.output import expand_out
+    from iqa_datagen.pipeline.generation import check_server, uses_llm
+    from iqa_datagen.pipeline.output import BuildIncomplete, expand_out
 
     started = time.perf_counter()
     out = expand_out(out)
     cfg = resolve_config(config, config_path)
     plan = steps.start(out, cfg, resume, overwrite)
     config_json = cfg.model_dump(mode="json")
+    if uses_llm(cfg):  # before any request, and before the assistant trains
+        from iqa_datagen.pipeline.plan import build_plan
+
+        print(build_plan(cfg).llm_line(), file=sys.stderr, flush=True)
+        check_server(cfg)
     assistant = (train_assistant_task(config_json, plan.references, out, plan.mos_items)
                  if plan.needs_assistant() else None)
     checkpoint = assistant["checkpoint"] if assistant else None
@@ -92,4 +113,11 @@ def build_dataset(out: str = "dataset", config: Optional[dict] = None,
     final = finalize_task(config_json, out, summary, {})
     summary["rows"] = final["totals"]
     summary["out"] = str(out)
+    if summary["failed"] and cfg.llm.on_failure != "skip":
+        first = summary["missing"][0]
+        raise BuildIncomplete(
+            f"{summary['failed']} sample(s) could not be written by the LLM (first: "
+            f"{first['key']}: {first['error']}); the {summary['records_total']} records made are "
+            f"kept in {out}: rerun the same command to ask for exactly the missing ones, or set "
+            f"llm.on_failure offline|skip")
     return summary

@@ -20,20 +20,22 @@ from iqa_datagen.pipeline.references import Shard
 
 @flow(name="extend-catalogue")
 def extend_catalogue(dataset: str, plugins: Optional[list[str]] = None,
-                     names: Optional[list[str]] = None, progress: bool = False) -> dict:
+                     names: Optional[list[str]] = None, progress: bool = False,
+                     share: Optional[float] = None) -> dict:
     """Add the samples of the distortions that ``plugins`` (module paths, or installed entry
-    points) bring and ``dataset`` lacks; ``names`` restricts to some of them."""
+    points) bring and ``dataset`` lacks; ``names`` restricts to some of them; ``share``: of the
+    references that get them (default: each new distortion as frequent as an existing one)."""
     from pathlib import Path
 
     from iqa_datagen.pipeline.assistant_step import ASSISTANT_DIR
     from iqa_datagen.pipeline.extend import plan_extension, record_extension
-    from iqa_datagen.pipeline.output import finalize, summarize
+    from iqa_datagen.pipeline.output import finalize, remove_stale_parts, summarize
     from iqa_datagen.pipeline.references import discover, make_shards
     from iqa_datagen.pipeline.shard import ShardReport
     from iqa_datagen.storage import clean_incomplete
 
     started = time.perf_counter()
-    base, ext = plan_extension(dataset, list(plugins or []), names)
+    base, ext = plan_extension(dataset, list(plugins or []), names, share)
     clean_incomplete(dataset)
     refs = discover(ext.config)
     shards = make_shards(refs, ext.config.run.shard_size)
@@ -46,8 +48,13 @@ def extend_catalogue(dataset: str, plugins: Optional[list[str]] = None,
     reports = _extend_shards.with_options(task_runner=task_runner_for(ext.config.run))(
         config_json, shards, [ext.part(s) for s in shards], ext.key_prefix, dataset,
         checkpoint, progress)
-    summary = summarize([ShardReport.from_dict(r) for r in reports], ext.config)
-    summary.update(tag=ext.tag, names=list(ext.names), plugins=list(ext.plugins))
+    remove_stale_parts(dataset, [ext.part(s) for s in shards], [ext.part_prefix])
+    shard_reports = [ShardReport.from_dict(r) for r in reports]
+    summary = summarize(shard_reports, ext.config)
+    summary.update(tag=ext.tag, names=list(ext.names), plugins=list(ext.plugins),
+                   share=round(ext.config.tasks.sample_share, 4),
+                   records_added=sum(sum(r.records.values()) for r in shard_reports
+                                     if not r.resumed))
     manifest = finalize(dataset, base, None, {"extension": summary})
     summary["totals"] = manifest["totals"]
     summary["seconds"] = round(time.perf_counter() - started, 2)

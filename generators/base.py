@@ -49,6 +49,9 @@ class DetailedResult:
     completion_tokens: int = 0
     cached: bool = False
     stable: Optional[bool] = None  # several samples asked: did their conclusions agree?
+    # Set when the writer could not be reached (no verdict on the response's merits): the
+    # sample is missing, not rejected, and a rerun asks for it again.
+    error: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,7 @@ class ExpansionResult:
     reject_reasons: list[str] = field(default_factory=list)
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    error: Optional[str] = None  # as DetailedResult.error
 
 
 class DetailedGenerator(Protocol):

@@ -19,42 +19,76 @@ import yaml
 from pydantic import (BaseModel, ConfigDict, Field, ValidationError, field_validator,
                       model_validator)
 
+from iqa_datagen.secrecy import SECRET_NAME, check_url_has_no_secret
+
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # Field descriptions are the documentation of the config: `build --help` and
+    # `build --write-config` show them.
+    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_secret_fields(cls, data: Any) -> Any:
+        """A key written into a config would be stored with the dataset: refuse it, pointing
+        to the environment variable (the message never repeats the value)."""
+        if isinstance(data, dict):
+            for name in data:
+                if name not in cls.model_fields and SECRET_NAME.search(str(name)):
+                    raise ValueError(f"{name!r} looks like a credential; configs never hold "
+                                     f"keys (they are stored with the dataset): set "
+                                     f"OPENAI_API_KEY in the environment instead")
+        return data
 
 
 class ReferencesConfig(_Section):
     """Where reference images come from and how they are prepared."""
 
-    folder: Optional[str] = None  # None → the built-in demo set (skimage.data)
-    builtin_repeat: int = Field(1, ge=1)  # the demo set repeated (distinct samples each copy)
-    short_side: Optional[int] = Field(224, ge=32)
-    limit: Optional[int] = Field(None, ge=1)
+    folder: Optional[str] = Field(
+        None, description="folder of reference images (searched recursively); unset: the "
+                          "built-in demo set")
+    builtin_repeat: int = Field(
+        1, ge=1, description="copies of the demo set (each copy a distinct variant)")
+    short_side: Optional[int] = Field(
+        224, ge=32, description="resize references so the short side is at most this (px)")
+    limit: Optional[int] = Field(None, ge=1, description="use only the first N references")
+    max_pixels: Optional[int] = Field(
+        150_000_000, ge=1, description="larger images are quarantined from their header, "
+                                       "never decoded (decompression bombs)")
 
 
 class TasksConfig(_Section):
     """How many samples of each task per reference image (both settings are always made)."""
 
-    identification: int = Field(4, ge=0)
-    assessment: int = Field(1, ge=0)
-    instant_rating: int = Field(3, ge=0)
-    # Where no MOS source is given: "library" pairs (one distortion at two levels, the lower
-    # wins) or "assistant" pairs (two sampled distortions, the assistant model's verdict).
-    rating_source: Literal["library", "assistant"] = "library"
-    comparison: int = Field(1, ge=0)
-    quality_scoring: int = Field(1, ge=0)
-    score_scale: Literal["five", "seven"] = "five"  # level words of quality_scoring answers
-    # Cut points between levels on the common 0-100 score scale (levels - 1 increasing
-    # values); None: equal bins.
-    score_cuts: Optional[list[float]] = None
-    pristine_share: float = Field(0.05, ge=0, le=1)
-    multi_share: float = Field(0.5, ge=0, le=1)
-    distortions: Optional[list[str]] = None  # restrict to these names (plugins included)
+    identification: int = Field(4, ge=0, description="distortion identification samples")
+    assessment: int = Field(1, ge=0, description="assessment reasoning samples")
+    instant_rating: int = Field(3, ge=0, description="instant rating (which is better) pairs")
+    rating_source: Literal["library", "assistant"] = Field(
+        "library", description="without MOS: library (one distortion at two levels, the lower "
+                               "wins) or assistant (two distortions, the model's verdict)")
+    comparison: int = Field(1, ge=0, description="comparison reasoning pairs")
+    quality_scoring: int = Field(1, ge=0, description="quality scoring (level word) samples")
+    score_scale: Literal["five", "seven"] = Field(
+        "five", description="level words of quality scoring answers")
+    score_cuts: Optional[list[float]] = Field(
+        None, description="cut points between levels on the common 0-100 score scale "
+                          "(levels - 1 increasing values); unset: equal bins")
+    pristine_share: float = Field(0.05, ge=0, le=1,
+                                  description="share of samples left undistorted")
+    multi_share: float = Field(0.5, ge=0, le=1,
+                               description="share of distorted samples with several distortions")
+    distortions: Optional[list[str]] = Field(
+        None, description="use only these distortions (plugins included)")
+    sample_share: float = Field(
+        1.0, gt=0, le=1, description="keep this share of the samples above (a seeded draw "
+                                     "per sample); extend uses it to keep new distortions as "
+                                     "frequent as existing ones")
     # Two-stage reasoning: each assessment / comparison sample also as a perception record
     # (images -> visible attributes, no verdict) and a text-only inference record (that
     # description -> the verdict). None: on for the built-in demo set, off for a folder.
-    two_stage: Optional[bool] = None
+    two_stage: Optional[bool] = Field(
+        None, description="also write perception + inference record chains for assessment "
+                          "and comparison samples (unset: on for the built-in images only)")
 
     @model_validator(mode="after")
     def _cuts_fit_the_scale(self) -> "TasksConfig":
@@ -66,27 +100,36 @@ class TasksConfig(_Section):
 
 
 class SplitConfig(_Section):
-    """Split by reference image; optional out-of-distribution split (SPEC §2)."""
+    """Split by reference image; optional out-of-distribution split."""
 
-    test_fraction: float = Field(0.2, ge=0, lt=1)
-    seed: Optional[int] = None  # defaults to the build seed
-    ood: bool = False
+    test_fraction: float = Field(0.2, ge=0, lt=1, description="share of references in test")
+    seed: Optional[int] = Field(None, description="split seed; unset: the build seed")
+    ood: bool = Field(False, description="hold some distortions out of training entirely")
 
 
 class MosSource(_Section):
-    kind: str  # a registered MOS kind (``generators.mos.mos_kinds()``, plugins included)
-    root: str
-    split: Optional[str] = None  # force every pair of this source into one split
-    tie_margin: float = Field(0.0, ge=0)
-    max_pairs_per_reference: Optional[int] = Field(None, ge=1)
-    options: dict[str, Any] = Field(default_factory=dict)
-    # How the source's scores were collected, where its adapter does not know (quality_scoring
-    # records' protocol and the rating in every MOS-derived record's context).
-    protocol: Optional[Literal["single_stimulus", "double_stimulus", "2afc"]] = None
-    raters: Optional[int] = Field(None, ge=1)  # ratings per image
-    # The rating method by its usual name (records' context.rating); known kinds fill it in.
-    rating_protocol: Optional[Literal["ACR", "DCR", "2AFC"]] = None
-    scale: Optional[str] = None  # e.g. "MOS 1..5"
+    """A human-rated (MOS) dataset, for instant-rating pairs and quality scoring."""
+
+    kind: str = Field(description="a registered MOS kind: kadid10k, pipal, bapps, tid2013, "
+                                  "livemd, csiq, csv, labeller or a plugin's")
+    root: str = Field(description="its folder (or the CSV file)")
+    split: Optional[str] = Field(None, description="force every pair of this source into one "
+                                                   "split")
+    tie_margin: float = Field(0.0, ge=0, description="pairs closer than this in score are "
+                                                     "skipped")
+    max_pairs_per_reference: Optional[int] = Field(None, ge=1,
+                                                   description="cap on pairs per reference")
+    options: dict[str, Any] = Field(default_factory=dict,
+                                    description="extra options of the dataset's reader")
+    protocol: Optional[Literal["single_stimulus", "double_stimulus", "2afc"]] = Field(
+        None, description="how the scores were collected, where the reader does not know")
+    raters: Optional[int] = Field(None, ge=1, description="raters per image, where the reader "
+                                                          "does not know")
+    rating_protocol: Optional[Literal["ACR", "DCR", "2AFC"]] = Field(
+        None, description="the rating method by its usual name (records' context.rating), "
+                          "where the reader does not know")
+    scale: Optional[str] = Field(None, description="the source's score and range, e.g. "
+                                                   "'MOS 1..5' (records' context.rating)")
 
     @field_validator("kind")
     @classmethod
@@ -100,27 +143,55 @@ class MosSource(_Section):
 class LLMSection(_Section):
     """LLM use; the server and key come from OPENAI_BASE_URL / OPENAI_API_KEY."""
 
-    mode: Literal["auto", "on", "off"] = "auto"  # auto: on when OPENAI_API_KEY is set
-    model: str = "gpt-4o"
-    temperature: float = Field(0.7, ge=0, le=2)
-    max_tokens: int = Field(400, ge=16)
-    concurrency: int = Field(8, ge=1)  # in flight per process, shared by its shard tasks
-    timeout: float = Field(60.0, gt=0)
-    max_retries: int = Field(5, ge=0)
-    max_attempts: int = Field(3, ge=1)
-    samples_per_request: int = Field(1, ge=1)  # >1: keep only samples whose conclusions agree
-    batch: bool = False  # OpenAI Batch API instead of live calls (half price, hours of latency)
-    batch_wait: Optional[float] = Field(None, ge=0)  # stop polling after this; a rerun collects
-    batch_poll_interval: float = Field(30.0, gt=0)
-    price_prompt_per_1k: float = Field(0.0025, ge=0)  # USD, for the cost estimate only
-    price_completion_per_1k: float = Field(0.01, ge=0)
-    base_url: Optional[str] = None  # overrides OPENAI_BASE_URL; never a key
+    # Only the config or a flag turns the LLM on: a key in the environment alone never makes
+    # a free build into paid calls.
+    mode: Literal["on", "off"] = Field(
+        "off", description="on: detailed responses (and, with expansion.mode llm, QA pairs) "
+                           "by the LLM; off: the offline writers")
+    on_failure: Literal["fail", "offline", "skip"] = Field(
+        "fail", description="when the server cannot serve the build: fail (finished shards "
+                            "kept), offline (those samples by the offline writer) or skip them")
+    model: str = Field("gpt-4o", description="model name on the server")
+    temperature: float = Field(0.7, ge=0, le=2, description="sampling temperature")
+    max_tokens: int = Field(400, ge=16, description="longest reply, in tokens")
+    concurrency: int = Field(8, ge=1, description="requests in flight per process, shared by "
+                                                  "its shard tasks")
+    timeout: float = Field(60.0, gt=0, description="seconds before a request is abandoned")
+    max_retries: int = Field(5, ge=0, description="retries of a failed request (rate limits, "
+                                                  "server errors)")
+    max_attempts: int = Field(3, ge=1, description="tries for a reply that passes validation")
+    samples_per_request: int = Field(1, ge=1, description="answers per detailed sample; over 1, "
+                                                          "kept only when their conclusions "
+                                                          "agree")
+    request_deadline: float = Field(180.0, gt=0, description="seconds per request, retries "
+                                                             "included")
+    breaker_failures: int = Field(5, ge=1, description="connection errors or timeouts in a "
+                                                        "row that stop the LLM stage")
+    batch: bool = Field(False, description="OpenAI Batch API instead of live calls (half price, "
+                                           "hours of latency)")
+    batch_wait: Optional[float] = Field(None, ge=0, description="stop polling batches after "
+                                                                "this (s); a rerun collects")
+    batch_poll_interval: float = Field(30.0, gt=0, description="seconds between batch polls")
+    price_prompt_per_1k: float = Field(0.0025, ge=0, description="USD per 1K prompt tokens, "
+                                                                 "for the cost estimate")
+    price_completion_per_1k: float = Field(0.01, ge=0, description="USD per 1K completion "
+                                                                   "tokens, for the estimate")
+    base_url: Optional[str] = Field(None, description="overrides OPENAI_BASE_URL; never a key")
+
+    @field_validator("mode", mode="before")
+    @classmethod
+    def _mode_words(cls, v):
+        """YAML reads an unquoted ``on``/``off`` as a boolean; older configs said ``auto``,
+        which now reads as ``off`` (a key in the environment no longer turns the LLM on)."""
+        if isinstance(v, bool):
+            return "on" if v else "off"
+        return "off" if v == "auto" else v
 
     @field_validator("base_url")
     @classmethod
     def _no_key_in_url(cls, v):
-        if v and ("api_key=" in v or "@" in v.split("//", 1)[-1].split("/", 1)[0]):
-            raise ValueError("base_url must not carry credentials; use OPENAI_API_KEY")
+        if v:
+            check_url_has_no_secret(v)
         return v
 
 
@@ -141,9 +212,8 @@ def _writer(registry: str, special: str):
 class DetailedConfig(_Section):
     """Who writes assessment and comparison reasoning."""
 
-    # "auto": the LLM when it is enabled (llm.mode), else "offline"; or any registered writer
-    # (generators.writers.DETAILED_WRITERS: "llm", "offline", plugins).
-    writer: str = "auto"
+    writer: str = Field("auto", description="auto: the LLM when it is on, else offline; or a "
+                                            "registered writer (llm, offline, plugins)")
     _registered = field_validator("writer")(_writer("DETAILED_WRITERS", "auto"))
 
 
@@ -156,47 +226,73 @@ class ViewingConfig(_Section):
 
 
 class ExpansionConfig(_Section):
-    # "gt" (from the ground truth), "llm" (gt when the LLM is off), "off", or any registered
-    # expansion writer (generators.writers.EXPANSION_WRITERS).
-    mode: str = "gt"
-    k: int = Field(3, ge=1, le=10)
+    """Question-answer expansion of detailed responses."""
+
+    mode: str = Field("gt", description="gt: from the ground truth; llm: by the LLM (gt when "
+                                        "it is off); off; or a registered expansion writer")
+    k: int = Field(3, ge=1, le=10, description="questions per detailed response")
     _registered = field_validator("mode")(_writer("EXPANSION_WRITERS", "off"))
 
 
 class AssistantSection(_Section):
-    enabled: bool = True
-    checkpoint: Optional[str] = None  # a trained model to use; else trained during the build
-    epochs: int = Field(4, ge=1)
-    pairs_per_reference: int = Field(24, ge=2)
-    confidence_threshold: float = Field(0.0, ge=0, le=1)
-    device: Literal["auto", "cpu", "cuda"] = "auto"
+    """The assistant comparison model that judges comparison pairs."""
+
+    enabled: bool = Field(True, description="train and use the assistant model")
+    checkpoint: Optional[str] = Field(None, description="a trained model to use; unset: "
+                                                        "trained during the build")
+    epochs: int = Field(4, ge=1, description="training epochs")
+    pairs_per_reference: int = Field(24, ge=2, description="same-distortion level pairs per "
+                                                           "reference")
+    cross_pairs_per_reference: int = Field(24, ge=0, description="panel-labelled "
+                                                                 "cross-distortion pairs per "
+                                                                 "reference")
+    no_reference: bool = Field(True, description="also train the no-reference model "
+                                                 "(assistant/no_reference/)")
+    confidence_threshold: float = Field(0.0, ge=0, le=1,
+                                        description="drop verdicts less confident than this")
+    device: Literal["auto", "cpu", "cuda"] = Field("auto", description="where it runs")
 
 
 class OutputConfig(_Section):
-    rows_per_file: int = Field(2000, ge=1)
-    row_group_size: int = Field(128, ge=1)
+    """Parquet files of the dataset, and its card."""
+
+    rows_per_file: int = Field(2000, ge=1, description="records per Parquet file")
+    row_group_size: int = Field(128, ge=1, description="records per Parquet row group")
+    license: str = Field("unknown", description="the card's license (a Hugging Face id such "
+                                                "as cc-by-4.0); it follows your references'")
 
 
 class RunConfig(_Section):
-    shard_size: int = Field(100, ge=1)  # references per task run
-    executor: Literal["local", "dask"] = "local"
-    workers: Optional[int] = Field(None, ge=1)  # local threads; None → min(4, CPU count)
-    dask_address: Optional[str] = None  # None with executor=dask → a local cluster
-    dask_workers: int = Field(2, ge=1)
-    max_task_retries: int = Field(2, ge=0)
+    """Where and how the shard tasks run (does not change the dataset)."""
+
+    shard_size: int = Field(100, ge=1, description="references per task run")
+    executor: Literal["local", "dask"] = Field("local", description="local threads or Dask")
+    workers: Optional[int] = Field(None, ge=1, description="local threads; unset: min(4, CPUs)")
+    dask_address: Optional[str] = Field(None, description="a Dask scheduler; unset with "
+                                                          "executor=dask: a local cluster")
+    dask_workers: int = Field(2, ge=1, description="processes of the local Dask cluster")
+    max_task_retries: int = Field(2, ge=0, description="retries of a failed shard task")
+
+
+# How the LLM stage behaves when the server fails: a rerun may change them without making
+# another dataset (a resumed build after an outage may switch to on_failure=offline).
+RUN_ONLY_LLM_FIELDS = ("on_failure", "request_deadline", "breaker_failures")
 
 
 class BuildConfig(_Section):
     """Everything a dataset build needs; the same config and seed give the same dataset."""
 
-    seed: int = 0
-    name: str = "iqa-datagen-demo"
-    plugins: list[str] = Field(default_factory=list)
+    seed: int = Field(0, description="seed of every random draw")
+    name: str = Field("iqa-datagen-demo", description="dataset name (card and manifest)")
+    plugins: list[str] = Field(default_factory=list,
+                               description="modules that add distortions")
     references: ReferencesConfig = Field(default_factory=ReferencesConfig)
     tasks: TasksConfig = Field(default_factory=TasksConfig)
     split: SplitConfig = Field(default_factory=SplitConfig)
-    mos: list[MosSource] = Field(default_factory=list)
-    viewing: ViewingConfig = Field(default_factory=ViewingConfig)
+    mos: list[MosSource] = Field(default_factory=list, description="MOS datasets for "
+                                                                   "instant-rating pairs")
+    viewing: ViewingConfig = Field(default_factory=ViewingConfig,
+                                   description="viewing conditions stated in each record")
     llm: LLMSection = Field(default_factory=LLMSection)
     detailed: DetailedConfig = Field(default_factory=DetailedConfig)
     expansion: ExpansionConfig = Field(default_factory=ExpansionConfig)
@@ -219,6 +315,8 @@ class BuildConfig(_Section):
         """The fields that decide the dataset's content (run/executor settings excluded)."""
         data = self.model_dump(mode="json")
         data.pop("run", None)
+        for name in RUN_ONLY_LLM_FIELDS:
+            data["llm"].pop(name, None)
         return data
 
 
@@ -253,7 +351,22 @@ def load_config(path: str | Path | None = None, overrides: dict[str, Any] | None
     try:
         return BuildConfig.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(f"{source}: invalid config:\n{exc}") from None
+        raise ConfigError(f"{source}: invalid config:\n{describe_errors(exc)}") from None
+
+
+def describe_errors(exc: ValidationError) -> str:
+    """One line per error, naming the field; the offending value is shown only when it is a
+    plain value of a field whose name does not look like a credential."""
+    lines = []
+    for err in exc.errors():
+        where = ".".join(map(str, err["loc"])) or "config"
+        value = err.get("input")
+        shown = ""
+        if isinstance(value, (str, int, float, bool)) and not SECRET_NAME.search(where) \
+                and not (isinstance(value, str) and "://" in value):
+            shown = f" (got {value!r})"
+        lines.append(f"  {where}: {err['msg']}{shown}")
+    return "\n".join(lines)
 
 
 def parse_override(text: str) -> tuple[str, Any]:
@@ -275,5 +388,32 @@ def _set_dotted(data: dict, dotted: str, value: Any) -> None:
 
 
 def dump_config(config: BuildConfig, path: str | Path) -> None:
-    """Write a config as YAML (what ``iqa-datagen build --write-config`` produces)."""
-    Path(path).write_text(yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False))
+    """Write a config as YAML (what ``iqa-datagen build --write-config`` produces), each section
+    and field with its description as a comment, so the file documents itself."""
+    Path(path).write_text(config_yaml(config))
+
+
+def config_yaml(model: BaseModel, indent: str = "") -> str:
+    """``model`` as commented YAML: a field's description above it, sections nested."""
+    lines = []
+    doc = (type(model).__doc__ or "").strip().splitlines()
+    if doc and not indent:
+        lines.append(f"# {doc[0]}")
+    for name, info in type(model).model_fields.items():
+        value = getattr(model, name)
+        if isinstance(value, BaseModel):
+            section_doc = (type(value).__doc__ or "").strip().splitlines()
+            lines.append("")
+            if section_doc:
+                lines.append(f"{indent}# {section_doc[0]}")
+            lines.append(f"{indent}{name}:")
+            lines.append(config_yaml(value, indent + "  ").rstrip("\n"))
+            continue
+        if info.description:
+            lines.append(f"{indent}# {info.description}")
+        data = value.model_dump(mode="json") if isinstance(value, BaseModel) else (
+            [v.model_dump(mode="json") if isinstance(v, BaseModel) else v for v in value]
+            if isinstance(value, list) else value)
+        text = yaml.safe_dump({name: data}, sort_keys=False, allow_unicode=True).rstrip()
+        lines += [indent + line for line in text.splitlines()]
+    return "\n".join(lines) + "\n"

@@ -113,3 +113,30 @@ def make_generic_csv(root: Path, rows: Sequence[Sequence[str]],
     path = root / name
     path.write_text(header + "\n" + "".join(",".join(map(str, r)) + "\n" for r in rows))
     return path
+
+
+def make_mdid2013(root: Path, references: Sequence[np.ndarray], mat: bool = True,
+                  size: int = 48) -> tuple[Path, list[float]]:
+    """A miniature MDID2013: ``orgNNN.png`` references, 27 ``imgNNN.png`` per reference in
+    reference order, DMOS in ``MDID_dmos.mat`` (or ``.txt``). Image k of a reference carries
+    Gaussian noise of strength rising with k, and its DMOS rises with it (lower is better), so
+    a sensible judge orders them. Returns the root and the DMOS values."""
+    root.mkdir(parents=True, exist_ok=True)
+    dmos, n = [], 0
+    for r, ref in enumerate(references, start=1):
+        ref = np.ascontiguousarray(ref[:size, :size])
+        Image.fromarray(ref).save(root / f"org{r:03d}.png")
+        rng = np.random.default_rng(r)
+        for k in range(27):
+            n += 1
+            sigma = 2.0 + 3.0 * k
+            img = np.clip(ref + rng.normal(0, sigma, ref.shape), 0, 255).astype(np.uint8)
+            Image.fromarray(img).save(root / f"img{n:03d}.png")
+            dmos.append(round(sigma / 100, 4))
+    if mat:
+        from scipy.io import savemat
+
+        savemat(root / "MDID_dmos.mat", {"MDID_dmos": np.array(dmos)[:, None]})
+    else:
+        (root / "MDID_dmos.txt").write_text("\n".join(str(d) for d in dmos) + "\n")
+    return root, dmos

@@ -19,6 +19,7 @@ import yaml
 from PIL import Image
 
 from flowkit import file_digests, fingerprint, tiny
+from test_images import bomb_png
 
 pytestmark = [pytest.mark.usefixtures("prefect_server"), pytest.mark.slow]
 SECRET = "sk-test-" + secrets.token_hex(12)  # made at run time, never a literal
@@ -184,13 +185,18 @@ def test_bad_images_are_quarantined_and_the_build_goes_on(tmp_path):
     (refs / "truncated.png").write_bytes(good[: len(good) // 3])
     (refs / "notes.jpg").write_text("not an image")
     _save(refs / "tiny.png", np.zeros((10, 12, 3), np.uint8))
+    bomb_png(refs / "bomb.png")
+    (refs / "loop.png").symlink_to("loop.png")
+    (refs / "sub").mkdir()
+    (refs / "sub" / "up").symlink_to("..")
 
     summary = build_dataset(out=str(tmp_path / "ds"), config=tiny(references={
         "folder": str(refs), "short_side": 64}))
     bad = {Path(q["source"]).name: q["reason"] for q in summary["quarantined"]}
-    assert set(bad) == {"truncated.png", "notes.jpg", "tiny.png"}
+    assert set(bad) == {"truncated.png", "notes.jpg", "tiny.png", "bomb.png", "loop.png", "up"}
     assert all(bad.values())
     assert "32" in bad["tiny.png"]
+    assert "too large" in bad["bomb.png"] and "symlink loop" in bad["loop.png"]
     names = {row["provenance"]["reference_name"]
              for p in (tmp_path / "ds" / "data").rglob("*.parquet")
              for row in pq.read_table(p, columns=["provenance"]).to_pylist()}
@@ -285,7 +291,7 @@ def test_cli_resplit_extend_and_train_assistant_print_their_summaries(tmp_path):
     code, stdout = _cli("train-assistant", "--data", str(out), "--out", str(tmp_path / "a"),
                         "--distortions", "blur_gaussian,noise_gaussian_rgb", "--epochs", "1",
                         "--pairs-per-reference", "4")
-    assert code == 0 and "held-out accuracy" in stdout
+    assert code == 0 and "held-out references" in stdout and "panel unanimous" in stdout
     code, stdout = _cli("train-assistant", "--data", str(out), "--out", str(tmp_path / "a"),
                         "--distortions", "blur_gaussian,noise_gaussian_rgb", "--epochs", "1",
                         "--pairs-per-reference", "4", "--json")

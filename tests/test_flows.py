@@ -288,7 +288,21 @@ def test_extend_appends_only_samples_of_the_new_distortions(built, tmp_path):
 
     again = extend_catalogue(str(out), plugins=["iqa_test_plugin"])
     assert again["shards_resumed"] == again["shards"]
+    assert again["records_added"] == 0 and summary["records_added"] == summary["records_total"]
     assert file_digests(out) == after
+
+    # By default each new distortion is about as frequent as a built-in one: a share
+    # (1 - pristine_share)·k/N of the samples the task counts ask for is made.
+    existing = json.loads((out / ".build.json").read_text())["catalogue"]
+    assert summary["share"] == round(0.95 * 2 / len(existing), 4)
+    # --share 1: every sample the task counts ask for; the smaller extension's parts replaced.
+    full = extend_catalogue(str(out), plugins=["iqa_test_plugin"], share=1.0)
+    assert full["share"] == 1.0 and full["records_added"] == full["records_total"]
+    # about 5% of the samples by default (a seeded draw per sample: loose bound on 8 refs)
+    assert 0 < summary["records_total"] <= 0.25 * full["records_total"]
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["totals"]["rows"] == built[1]["records_total"] + full["records_total"]
+    after = file_digests(out)
 
     # The extended dataset can still be re-split (its new categories are known).
     from iqa_datagen.flows import regenerate_splits
@@ -319,19 +333,44 @@ def test_train_assistant_flow_beats_chance(tmp_path):
 
 
 def test_instant_rating_judged_by_the_assistant_where_no_mos_exists(tmp_path):
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from iqa_datagen.assistant import load_assistant
     from iqa_datagen.flows import build_dataset
 
     out = tmp_path / "judged"
     summary = build_dataset(out=str(out), config=tiny(
         tasks={"rating_source": "assistant", "comparison": 0, "assessment": 0,
-               "identification": 0, "instant_rating": 2, "quality_scoring": 0},
-        assistant={"enabled": True, "epochs": 1, "pairs_per_reference": 4},
+               "identification": 0, "instant_rating": 3, "quality_scoring": 0},
+        assistant={"enabled": True, "epochs": 1, "pairs_per_reference": 4,
+                   "cross_pairs_per_reference": 6, "confidence_threshold": 0.6},
         expansion={"mode": "off"}))
-    assert summary["assistant"]["trained"]
+    assistant = summary["assistant"]
+    assert assistant["trained"] and assistant["no_reference_checkpoint"]
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["build"]["assistant"]["no_reference_checkpoint"] == assistant["no_reference_checkpoint"]
     rows = [r for p in (out / "data").rglob("*.parquet") for r in pq.read_table(p).to_pylist()]
     assert rows and {r["task"] for r in rows} == {"instant_rating"}
+    kept = len({r["id"] for r in rows if r["setting"] == "full_reference"})
+    assert kept + summary["dropped_low_confidence"] == 8 * 3
+    full = {}
     for r in rows:
-        assert r["verdict"]["source"] == "assistant" and 0.5 <= r["verdict"]["confidence"] <= 1
-        assert r["response"].endswith(f"Image {r['verdict']['winner']}") or \
-            f"Image {r['verdict']['winner']}" in r["response"]
+        v = r["verdict"]
+        assert v["source"] == "assistant" and 0.6 <= v["confidence"] <= 1
+        assert r["response"].endswith(f"Image {v['winner']}") or f"Image {v['winner']}" in r["response"]
         assert "winner by assistant" in r["provenance"]["notes"]
+        if r["setting"] == "full_reference":
+            full[r["image_a"]["path"]] = r
+    # The build's assistant/ folder reproduces exactly the verdicts the records state.
+    decode = lambda f: np.asarray(Image.open(io.BytesIO(f["bytes"])).convert("RGB"))
+    fr = list(full.values())
+    verdicts = load_assistant(out / "assistant").label(
+        [(decode(r["image_ref"]), decode(r["image_a"]), decode(r["image_b"])) for r in fr])
+    for r, (winner, conf) in zip(fr, verdicts):
+        assert (winner, conf) == (r["verdict"]["winner"], pytest.approx(r["verdict"]["confidence"]))
+    assert load_assistant(out / "assistant", setting="no_reference").setting == "no_reference"
+    card = (out / "README.md").read_text()
+    assert "| instant_rating | full_reference | `assistant` |" in card

@@ -113,3 +113,79 @@ def test_source_info_reports_size_colour_rotation_and_camera(tmp_path):
     gray = save(tmp_path / "g16.png", Image.fromarray(np.full((40, 50), 9000, np.uint16)))
     _, info = load_with_info(gray)
     assert info.camera == {} and not info.exif_rotated and info.colour.startswith("16-bit")
+
+
+def bomb_png(path, width=30000, height=30000):
+    """A PNG whose header claims ``width``×``height`` (a decompression bomb) in a few bytes."""
+    import struct
+    import zlib
+
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 64), (40, 90, 200)).save(buf, "PNG")
+    data = bytearray(buf.getvalue())
+    ihdr = bytearray(data[16:29])
+    ihdr[0:8] = struct.pack(">II", width, height)
+    data[16:29] = ihdr
+    data[29:33] = struct.pack(">I", zlib.crc32(b"IHDR" + bytes(ihdr)))
+    path.write_bytes(bytes(data))
+    return path
+
+
+def test_decompression_bomb_is_refused_from_its_header(tmp_path):
+    path = bomb_png(tmp_path / "bomb.png")
+    with pytest.raises(ImageError, match="too large: 900 megapixels.*not decoded"):
+        load_image(path)
+    with pytest.raises(ImageError, match="too large: 12000×12000 px.*not decoded"):
+        load_image(bomb_png(tmp_path / "big.png", 12000, 12000), max_pixels=100_000_000)
+    # the limit is the caller's: a modest image over a small limit is refused the same way
+    small = save(tmp_path / "s.png", Image.new("RGB", (100, 100)))
+    with pytest.raises(ImageError, match="references.max_pixels"):
+        load_image(small, max_pixels=5000)
+    assert load_image(small, max_pixels=10000).shape == (100, 100, 3)
+
+
+def test_bomb_reference_is_an_image_error_for_every_loader(tmp_path):
+    """Shards and assistant training both catch ImageError (a ValueError): none may crash."""
+    from iqa_datagen.config import BuildConfig
+    from iqa_datagen.distortions.images import MAX_PIXELS
+    from iqa_datagen.pipeline.references import discover, load_reference
+
+    bomb_png(tmp_path / "bomb.png")
+    cfg = BuildConfig.model_validate({"references": {"folder": str(tmp_path)}})
+    assert cfg.references.max_pixels == MAX_PIXELS
+    (ref,) = discover(cfg)
+    with pytest.raises(ValueError, match="too large"):
+        load_reference(ref, 224, cfg.references.max_pixels)
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG"])
+def test_large_images_are_decoded_reduced_and_still_resize_faithfully(tmp_path, fmt):
+    yy, xx = np.mgrid[0:2400, 0:3600]
+    arr = np.stack([(xx // 7) % 256, (yy // 5) % 256, ((xx + yy) // 11) % 256], -1)
+    arr = np.asarray(Image.fromarray(arr.astype(np.uint8)).resize((3600, 2400), Image.BOX))
+    path = save(tmp_path / f"big.{fmt.lower()}", Image.fromarray(arr), format=fmt, quality=95)
+    reduced = load_image(path, short_side=224)
+    # decoded at a fraction of its size, never below twice the final short side
+    assert 448 <= min(reduced.shape[:2]) < 2400
+    assert abs(reduced.shape[1] / reduced.shape[0] - 1.5) < 0.01
+    full = resize_short_side(load_image(path), 224)
+    small = resize_short_side(reduced, 224)
+    assert small.shape == full.shape
+    mse = np.mean((small.astype(float) - full.astype(float)) ** 2)
+    assert 10 * np.log10(255 ** 2 / max(mse, 1e-9)) > 25
+
+
+def test_symlink_loops_and_broken_links_are_listed_with_their_reason(tmp_path):
+    from iqa_datagen.distortions.images import scan_images
+
+    (tmp_path / "sub").mkdir()
+    save(tmp_path / "sub" / "a.png", Image.new("RGB", (40, 40)))
+    (tmp_path / "loop.png").symlink_to("loop.png")
+    (tmp_path / "gone.jpg").symlink_to("missing.jpg")
+    (tmp_path / "sub" / "up").symlink_to("..")
+    files, problems = scan_images(tmp_path)
+    assert files == [tmp_path / "sub" / "a.png"]
+    reasons = {p.name: r for p, r in problems.items()}
+    assert set(reasons) == {"loop.png", "gone.jpg", "up"}
+    assert "symlink loop" in reasons["loop.png"] and "symlink loop" in reasons["up"]
+    assert "broken link" in reasons["gone.jpg"]

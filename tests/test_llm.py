@@ -20,7 +20,8 @@ import pytest
 
 from iqa_datagen.generators.base import DetailedRequest, ExpansionRequest
 from iqa_datagen.generators.llm import (PROMPT_VERSION, BatchPendingError, LLMConfig, LLMConfigError,
-                            LLMDetailedGenerator, LLMExpansionGenerator, llm_configured,
+                            LLMDetailedGenerator, LLMExpansionGenerator, LLMUnavailable,
+                            llm_configured,
                             validate_assessment, validate_comparison, validate_expansion)
 from iqa_datagen.generators.llm.jobs import DetailedJob
 from iqa_datagen.generators.llm.transport import parse_retry_after
@@ -483,14 +484,15 @@ def test_api_key_never_reaches_logs_cache_results_or_reprs(server, tmp_path, cap
     batch_results = LLMDetailedGenerator(make_config(server, tmp_path / "b", batch=True)
                                          ).generate([comparison(9)])
     wrong_key = SECRET + "-WRONG"
-    wrong = LLMDetailedGenerator(make_config(server, tmp_path / "w", api_key=wrong_key)
-                                 ).generate([assessment(5)])
-    assert wrong[0].text is None and "HTTP 401" in wrong[0].reject_reasons[0]
+    with pytest.raises(LLMUnavailable) as wrong:  # a refused key stops the stage at once
+        LLMDetailedGenerator(make_config(server, tmp_path / "w", api_key=wrong_key)
+                             ).generate([assessment(5)])
+    assert "HTTP 401" in str(wrong.value)
     assert any(r.text is None for r in results)  # the 400 made it into a result's reasons
 
     texts = [rec.getMessage() for rec in caplog.records]
     assert any("Sending HTTP Request" in t for t in texts)  # openai's DEBUG lines were captured
-    texts += [repr(results), repr(expanded), repr(batch_results), repr(wrong), repr(config),
+    texts += [repr(results), repr(expanded), repr(batch_results), str(wrong.value), repr(config),
               str(config), repr(config.model_dump()), repr(detailed), repr(server),
               repr(detailed.usage)]
     for text in texts:
@@ -626,6 +628,98 @@ def test_validate_expansion_consistency():
                    ("Is Image B noisy?", "Yes, slightly."))
     reasons = validate_expansion(pair_q, 2, (BLUR,), (NOISE,), verdict, paired=True)[0]
     assert reasons == ["pair 0: names Image A as better, the verdict is Image B"]
+
+
+# ------------------------------------------------------------------ outages: stop, say why, never a reject
+
+def _closed_port_url() -> str:
+    import socket
+
+    with socket.socket() as sock:  # bound then closed: nothing listens there
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}/v1"
+
+
+@pytest.mark.parametrize("kind", ["401", "403"])
+def test_refused_key_stops_the_stage_at_once(server, tmp_path, kind):
+    key = SECRET + "-WRONG" if kind == "401" else server.api_key
+    if kind == "403":
+        server.script(["403"])
+    config = make_config(server, tmp_path, api_key=key, concurrency=1)
+    started = time.monotonic()
+    with pytest.raises(LLMUnavailable, match=f"HTTP {kind}") as caught:
+        LLMDetailedGenerator(config).generate(make_requests(6))
+    assert time.monotonic() - started < 5
+    assert "OPENAI_API_KEY" in str(caught.value) and "SECRET" not in str(caught.value)
+    sent = chat_count(server) + server.counts.get("unauthorized", 0)
+    assert sent == 1  # not retried, and no other request sent after it
+
+
+def test_nothing_listening_opens_the_circuit_quickly(tmp_path):
+    config = LLMConfig(base_url=_closed_port_url(), api_key=SECRET, model="m", timeout=2,
+                       max_retries=5, backoff_initial=0.01, backoff_max=0.05, concurrency=4,
+                       breaker_failures=5)
+    started = time.monotonic()
+    with pytest.raises(LLMUnavailable, match="5 connection errors or timeouts in a row"):
+        LLMDetailedGenerator(config).generate(make_requests(20))
+    assert time.monotonic() - started < 10
+
+
+def test_hanging_server_meets_the_deadline_then_the_breaker(server, tmp_path):
+    # One hanging request among answered ones: its deadline ends it (a failure, not a reject).
+    server.script([Behaviour("hang", seconds=5)] * 20)
+    config = make_config(server, tmp_path, timeout=0.2, max_retries=10, request_deadline=0.7,
+                         backoff_initial=0.01, concurrency=1, breaker_failures=100)
+    started = time.monotonic()
+    [result] = LLMDetailedGenerator(config).generate([assessment(0)])
+    assert time.monotonic() - started < 2
+    assert result.text is None and "deadline" in result.error and result.attempts == 1
+    # Many hanging requests: the breaker stops the stage after a few timeouts in a row.
+    config = make_config(server, tmp_path / "b", timeout=0.2, max_retries=5, concurrency=4,
+                         backoff_initial=0.01, breaker_failures=4)
+    started = time.monotonic()
+    with pytest.raises(LLMUnavailable, match="timeout"):
+        LLMDetailedGenerator(config).generate(make_requests(12))
+    assert time.monotonic() - started < 3
+
+
+def test_most_requests_failing_stops_the_stage(server, tmp_path):
+    server.script(["500"] * 30)
+    config = make_config(server, tmp_path, max_retries=0, concurrency=1,
+                         failure_min_requests=4)
+    with pytest.raises(LLMUnavailable, match=r"4 of 4 requests to the LLM failed .*HTTP 500"):
+        LLMDetailedGenerator(config).generate(make_requests(10))
+    assert chat_count(server) == 4
+
+
+def test_transport_failure_is_missing_not_rejected_and_offline_policy_goes_on(tmp_path):
+    config = LLMConfig(base_url=_closed_port_url(), api_key=SECRET, model="m", max_retries=0,
+                       concurrency=2, breaker_failures=2, on_failure="skip",
+                       cache_dir=str(tmp_path / "c"))
+    results = LLMDetailedGenerator(config).generate(make_requests(6))
+    assert all(r.text is None and r.error for r in results)  # none raised: the policy goes on
+    assert any("LLM unavailable" in r.error for r in results)
+    assert all(r.reject_reasons and r.attempts <= 1 for r in results)
+
+
+def test_server_urls_with_credentials_are_refused_without_echo():
+    from iqa_datagen.config import ConfigError, load_config
+    from iqa_datagen.secrecy import redact_url
+
+    token = "tok" + secrets.token_hex(8)
+    for url in (f"http://127.0.0.1:1/v1?api-key={token}", f"http://127.0.0.1:1/v1?token={token}",
+                f"http://user:{token}@127.0.0.1:1/v1"):
+        with pytest.raises(ConfigError, match="OPENAI_API_KEY") as caught:
+            load_config(None, {"llm.base_url": url})
+        assert token not in str(caught.value)
+        with pytest.raises(ValueError, match="credentials") as caught:
+            LLMConfig(api_key="k", base_url=url)
+        assert token not in str(caught.value)
+        assert token not in redact_url(url) and "127.0.0.1:1" in redact_url(url)
+    with pytest.raises(ConfigError, match="OPENAI_API_KEY") as caught:
+        load_config(None, {"llm.api_key": token})
+    assert token not in str(caught.value)
 
 
 def test_expansion_pair_questions_must_follow_the_labels(server, tmp_path):

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fixtures_mos import (make_bapps, make_csiq, make_generic_csv, make_kadid, make_livemd,
-                          make_pipal, make_tid2013)
+                          make_mdid2013, make_pipal, make_tid2013)
 from iqa_datagen.generators.mos import (MosEntry, MosFormatError, MosPair, bt500_rejections,
                             load_bapps_pairs, load_mos, load_mos_pairs, make_pairs, mos_kinds,
                             raw_to_mos)
@@ -216,6 +216,38 @@ def test_raw_ratings_csv_gives_mos(tmp_path):
     path.write_text(path.read_text() + "ref.png,d1.png,s1,2\n")
     with pytest.raises(MosFormatError, match=r"ratings\.csv:11: subject 's1' rates"):
         load_mos("raw_csv", path)
+
+
+def _gradient(seed: int, size: int = 48) -> np.ndarray:
+    yy, xx = np.mgrid[0:size, 0:size]
+    return np.stack([(xx * 5 + seed * 40) % 256, (yy * 5) % 256, ((xx + yy) * 3) % 256],
+                    -1).astype(np.uint8)
+
+
+@pytest.mark.parametrize("mat", [True, False])
+def test_mdid2013_reads_references_images_and_dmos(tmp_path, mat):
+    root, dmos = make_mdid2013(tmp_path / "MDID2013", [_gradient(1), _gradient(2)], mat=mat)
+    for where in (root, tmp_path):  # the folder itself or its parent
+        entries = load_mos("mdid", where)
+        assert len(entries) == 54 and [e.score for e in entries] == pytest.approx(dmos)
+        assert entries[0].reference.name == "org001.png" and entries[26].reference.name == "org001.png"
+        assert entries[27].reference.name == "org002.png" and entries[53].distorted.name == "img054.png"
+        assert all(not e.higher_is_better and e.dataset == "mdid2013" for e in entries)
+    pairs = load_mos_pairs("mdid2013", root, seed=0, max_pairs_per_reference=5)
+    assert len(pairs) == 10 and all(p.image_a.parent == root for p in pairs)
+
+
+def test_mdid2013_errors_name_the_file(tmp_path):
+    root, _ = make_mdid2013(tmp_path, [_gradient(1)], mat=False)
+    (root / "img005.png").unlink()
+    with pytest.raises(FileNotFoundError, match=r"img005\.png .*MDID_dmos\.txt \(entry 5\)"):
+        load_mos("mdid2013", root)
+    (root / "MDID_dmos.txt").write_text("1\n2\n")
+    with pytest.raises(MosFormatError, match="2 DMOS values; expected a multiple of 27"):
+        load_mos("mdid2013", root)
+    (root / "MDID_dmos.txt").unlink()
+    with pytest.raises(FileNotFoundError, match="no MDID_dmos.mat or MDID_dmos.txt"):
+        load_mos("mdid2013", root)
 
 
 def test_dispatcher(tmp_path):
@@ -426,3 +458,44 @@ def test_raw_to_mos_bad_input():
         raw_to_mos([[3.0, 3.0], [2.0, 2.0]])
     with pytest.raises(ValueError, match="rescale"):
         raw_to_mos([[1.0, 2.0], [2.0, 1.0]], rescale="log")
+
+
+# -- Scores outside each dataset's documented scale -----------------------------------------------
+
+def _scale_case(kind: str, root: Path, score: float) -> Path:
+    if kind == "tid2013":
+        return make_tid2013(root, [(5.1, "i01_01_1.bmp"), (score, "i01_01_2.bmp")])
+    if kind == "pipal":
+        return make_pipal(root, {"A0001": [("A0001_00_00.bmp", 1434.5),
+                                           ("A0001_02_07.bmp", score)]})
+    if kind == "csiq":
+        return make_csiq(root, [("1600", "noise", 1, 0.1), ("1600", "noise", 2, score)])
+    if kind == "kadid10k":
+        return make_kadid(root, [("I01_01_01.png", "I01.png", 4.0),
+                                 ("I01_01_02.png", "I01.png", score)])
+    if kind == "livemd":
+        return make_livemd(root, {"Part 1": (["a.bmp", "b.bmp"], ["r.bmp"], [1, 1],
+                                             [20.0, score])})
+    return make_generic_csv(root, [("r.png", "a.png", 3, "true"), ("r.png", "b.png", score,
+                                                                     "true")])
+
+
+@pytest.mark.parametrize("kind, good, bad", [
+    ("tid2013", 8.9, 12.5), ("pipal", 1850.0, -99999), ("csiq", 0.95, 5.0),
+    ("kadid10k", 1.0, 5.5), ("livemd", 99.0, 250.0), ("csv", -99999, 1e300)])
+def test_scores_outside_the_documented_scale_are_refused(tmp_path, kind, good, bad):
+    assert len(load_mos(kind, _scale_case(kind, tmp_path / "good", good))) == 2
+    with pytest.raises(MosFormatError, match="outside the .*scale") as err:
+        load_mos(kind, _scale_case(kind, tmp_path / "bad", bad))
+    assert err.value.line is not None or err.value.entry is not None
+
+
+@pytest.mark.parametrize("kind", ["tid2013", "pipal", "csiq", "kadid10k", "csv"])
+@pytest.mark.parametrize("text", ["nan", "inf", "-inf"])
+def test_non_finite_scores_are_refused_by_every_adapter(tmp_path, kind, text):
+    root = _scale_case(kind, tmp_path / "d", 1.5)
+    files = [root] if root.is_file() else list(root.rglob("*"))
+    for label in [p for p in files if p.suffix in (".txt", ".csv")]:
+        label.write_text(label.read_text().replace("1.5", text))
+    with pytest.raises(MosFormatError, match="not finite"):
+        load_mos(kind, root)

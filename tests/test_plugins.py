@@ -146,3 +146,32 @@ def test_shards_with_different_plugins_run_side_by_side_in_threads(tmp_path):
         assert rows and {d["name"] for r in rows for d in r["distortions_a"]} == {name}
         detailed = [r for r in rows if r["task"] == "assessment_reasoning"]
         assert detailed and all(phrase in r["response"].lower() for r in detailed)
+
+
+def test_readme_plugin_commands_run_as_written(tmp_path):
+    """The README's plugin example, run exactly as written from a checkout (here a folder with
+    the checkout's tests/ in it); the catalogue line must list and draw both distortions."""
+    import os
+    import shlex
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).parents[1]
+    lines = [line for line in (root / "README.md").read_text().splitlines()
+             if line.startswith("PYTHONPATH=tests/plugins iqa-datagen ")]
+    assert len(lines) == 2 and "extend dataset --plugin iqa_test_plugin" in lines[1]
+    (tmp_path / "tests").symlink_to(root / "tests")
+    words = shlex.split(lines[0])
+    env = {**os.environ, words[0].split("=")[0]: words[0].split("=", 1)[1]}
+    cli = [sys.executable, "-m", "iqa_datagen.cli"]
+    proc = subprocess.run(cli + words[2:], cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "(2 distortions × 5 levels)" in proc.stderr
+    assert (tmp_path / "plugin-sheet.png").stat().st_size > 0
+    # The extend line resolves its plugin the same way (checked up to needing a dataset).
+    words = shlex.split(lines[1])
+    proc = subprocess.run(cli + words[2:], cwd=tmp_path, env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 2 and "dataset: not a dataset folder" in proc.stderr

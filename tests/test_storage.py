@@ -569,3 +569,42 @@ def test_streaming_write_memory_does_not_grow_with_record_count(tmp_path, record
     assert py_big < 1.5 * py_small + 1_000_000, (py_small, py_big)
     assert arrow_big < 1.5 * arrow_small + 1_000_000, (arrow_small, arrow_big)
     assert py_big + arrow_big < total_big_data / 4
+
+
+def test_card_has_license_citation_no_reference_note_and_an_hf_extra(tmp_path, records):
+    """The card's license comes from the caller (``output.license``), it cites, says why
+    no-reference counts are lower, and `datasets` installs through a user-facing extra."""
+    import tomllib
+
+    from iqa_datagen import storage
+    from iqa_datagen.config import BuildConfig
+
+    dataset = tmp_path / "ds"
+    storage.write_records(dataset, records)
+    card = storage.write_card(dataset, image_cap=10, license="cc-by-4.0").read_text()
+    meta = yaml.safe_load(card.split("---")[1])
+    assert meta["license"] == "cc-by-4.0"
+    assert "## Citation" in card and "@article{you2024depictqawild" in card
+    assert "No-reference records are fewer" in card
+    assert BuildConfig().output.license == "unknown"
+    project = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())
+    assert any(d.startswith("datasets") for d in project["project"]["optional-dependencies"]["hf"])
+
+
+def test_response_length_plot_axis_covers_the_longest_and_clipped_responses(tmp_path,
+                                                                             monkeypatch):
+    from iqa_datagen.storage import card
+    from iqa_datagen.storage.stats import MAX_HIST_WORDS
+
+    figures = []
+    monkeypatch.setattr(card, "_save", lambda fig, path: figures.append(fig) or path.name)
+    short, clipped = np.zeros(MAX_HIST_WORDS + 1), np.zeros(MAX_HIST_WORDS + 1)
+    short[[3, 7]] = 5
+    clipped[[60, MAX_HIST_WORDS]] = [4, 1]  # one response of MAX_HIST_WORDS words or more
+    card.plot_response_lengths({("instant_rating", "templated", "all"): short,
+                                ("assessment_reasoning", "detailed", "all"): clipped}, tmp_path)
+    ax = figures[0].axes[0]
+    assert ax.get_xlim()[1] > MAX_HIST_WORDS
+    for line in ax.get_lines():  # every bin drawn with its right edge, last one back to 0
+        x, y = line.get_data()
+        assert y[-1] == 0 and x[-1] <= ax.get_xlim()[1]

@@ -11,10 +11,11 @@ from .config import LLMConfig, LLMConfigError, llm_configured
 from .engine import Usage
 from .generators import GENERATOR_VERSION, LLMDetailedGenerator, LLMExpansionGenerator
 from .prompts import PROMPT_VERSION
+from .transport import LLMUnavailable
 from .validation import validate_assessment, validate_comparison, validate_expansion
 
 __all__ = [
     "BatchPendingError", "GENERATOR_VERSION", "LLMConfig", "LLMConfigError",
-    "LLMDetailedGenerator", "LLMExpansionGenerator", "PROMPT_VERSION", "Usage",
+    "LLMDetailedGenerator", "LLMExpansionGenerator", "LLMUnavailable", "PROMPT_VERSION", "Usage",
     "llm_configured", "validate_assessment", "validate_comparison", "validate_expansion",
 ]

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Optional
+from typing import Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+
+from iqa_datagen.secrecy import check_url_has_no_secret, redact_url
 
 ENV_BASE_URL = "OPENAI_BASE_URL"
 ENV_API_KEY = "OPENAI_API_KEY"
@@ -24,7 +26,7 @@ class LLMConfigError(ValueError):
 class LLMConfig(BaseModel):
     """Server, sampling, concurrency, retry, cache and batch settings of the LLM generators."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
 
     base_url: Optional[str] = None  # None: the openai client's default (api.openai.com)
     api_key: SecretStr
@@ -48,6 +50,13 @@ class LLMConfig(BaseModel):
     batch_wait: Optional[float] = Field(None, ge=0)  # give up polling after this (rerun resumes)
     price_prompt_per_1k: float = Field(0.0025, ge=0)  # USD per 1K prompt tokens (cost estimate)
     price_completion_per_1k: float = Field(0.01, ge=0)  # USD per 1K completion tokens
+    # What an outage does: "fail" stops the stage, "offline" writes the failed samples with the
+    # offline writer, "skip" leaves them out (the shard stays incomplete, a rerun asks again).
+    on_failure: Literal["fail", "offline", "skip"] = "fail"
+    request_deadline: float = Field(180.0, gt=0)  # seconds per request, all retries included
+    breaker_failures: int = Field(5, ge=1)  # consecutive connection errors/timeouts: stop
+    failure_share: float = Field(0.5, gt=0, le=1)  # stop when more requests than this fail...
+    failure_min_requests: int = Field(10, ge=1)  # ...once this many have finished
 
     @field_validator("base_url")
     @classmethod
@@ -55,10 +64,9 @@ class LLMConfig(BaseModel):
         if value is None:
             return value
         if not value.startswith(("http://", "https://")):
-            raise ValueError(f"base_url {value!r} must start with http:// or https://")
-        host = value.split("//", 1)[1].split("/", 1)[0]
-        if "@" in host or "key=" in value.lower():
-            raise ValueError("base_url must not carry credentials; put the key in OPENAI_API_KEY")
+            raise ValueError(f"base_url {redact_url(value)!r} must start with http:// or "
+                             f"https://")
+        check_url_has_no_secret(value)
         return value.rstrip("/")
 
     @field_validator("api_key")

@@ -20,7 +20,7 @@ from typing import Any, Awaitable, Callable, Optional, Protocol, TypeVar
 from .batch import BatchRunner
 from .cache import ReplyCache
 from .config import LLMConfig
-from .transport import CallFailed, LiveTransport, Reply, make_client
+from .transport import CallFailed, LiveTransport, LLMUnavailable, Reply, make_client
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -57,6 +57,14 @@ class History:
 
     attempts: list[Attempt] = field(default_factory=list)
     accepted: Optional[Attempt] = None
+
+    @property
+    def failed(self) -> Optional[str]:
+        """Why the job got no verdict on its merits (a transport failure), else None: such a
+        sample is missing, not rejected, and a rerun asks for it again."""
+        if self.accepted is None and self.attempts and self.attempts[-1].error:
+            return self.attempts[-1].error
+        return None
 
     @property
     def prompt_tokens(self) -> int:
@@ -135,6 +143,7 @@ class Engine:
         self._loop: Optional[LoopThread] = None
         self._transport: Optional[LiveTransport] = None
         self._lock = threading.Lock()
+        self.outage: Optional[str] = None  # why the circuit is open (on_failure offline/skip)
 
     def run(self, jobs: list[Job]) -> list[History]:
         if not jobs:
@@ -162,7 +171,35 @@ class Engine:
             runner = BatchRunner(self.config, self._transport.client, self.cache)
             return await self._run_batch(jobs, runner)
         transport = self._transport
-        return list(await asyncio.gather(*(self._run_live(j, transport) for j in jobs)))
+        tasks = [asyncio.ensure_future(self._run_live(j, transport)) for j in jobs]
+        try:
+            return list(await asyncio.gather(*tasks))
+        except BaseException:  # e.g. LLMUnavailable: stop the other requests too
+            for t in tasks:
+                t.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
+
+    def _unavailable(self, err: LLMUnavailable) -> str:
+        """An outage: raise it (on_failure=fail) or open the circuit for the rest of the run."""
+        if self.config.on_failure == "fail":
+            if self._transport is not None and self._transport.stopped is None:
+                self._transport.stopped = err  # requests not yet sent are not sent
+            raise err
+        if self.outage is None:
+            self.outage = str(err)
+            log.warning("LLM unavailable, writing the rest with on_failure=%s: %s",
+                        self.config.on_failure, err)
+        return f"LLM unavailable: {self.outage}"
+
+    def _failed(self, message: str) -> None:
+        """Count a request without a reply; stop when most requests fail."""
+        self.usage.failures += 1
+        done = self.usage.requests + self.usage.failures
+        if (done >= self.config.failure_min_requests
+                and self.usage.failures > self.config.failure_share * done):
+            self._unavailable(LLMUnavailable(
+                f"{self.usage.failures} of {done} requests to the LLM failed (last: {message})"))
 
     def _account(self, reply: Reply, cached: bool) -> None:
         if cached:
@@ -197,13 +234,20 @@ class Engine:
                 def keep(reply: Reply, key: str = call.key) -> None:
                     self.cache.put(key, {**reply.to_entry(), "source": "live"})
 
+                if self.outage is not None:  # the circuit is open: do not even try
+                    history.attempts.append(Attempt(number, error=f"LLM unavailable: "
+                                                                  f"{self.outage}"))
+                    return history
                 try:
                     reply = await transport.complete(call.build_body,
                                                      keep if self.cache.enabled else None)
                 except CallFailed as err:
-                    self.usage.failures += 1
                     history.attempts.append(Attempt(number, error=str(err)))
+                    self._failed(str(err))
                     return history  # the server could not answer: a new seed will not help
+                except LLMUnavailable as err:
+                    history.attempts.append(Attempt(number, error=self._unavailable(err)))
+                    return history
                 cached = False
             self._account(reply, cached)
             if self._judge(job, Attempt(number, reply=reply, cached=cached), history):

@@ -72,7 +72,10 @@ class LLMDetailedGenerator(_LLMGenerator):
                 reject_reasons=reasons, attempts=sum(len(h.attempts) for h in samples),
                 prompt_tokens=sum(h.prompt_tokens for h in samples),
                 completion_tokens=sum(h.completion_tokens for h in samples),
-                cached=all(h.all_cached for h in samples), stable=stable))
+                cached=all(h.all_cached for h in samples), stable=stable,
+                # no sample accepted and one could not be asked: missing, asked again later
+                error=None if accepted else next((h.failed for h in samples if h.failed),
+                                                 None)))
         return results
 
 
@@ -91,5 +94,5 @@ class LLMExpansionGenerator(_LLMGenerator):
                 generator_version=GENERATOR_VERSION, prompt_version=PROMPT_VERSION,
                 reject_reasons=[] if accepted else history.reasons(),
                 prompt_tokens=history.prompt_tokens,
-                completion_tokens=history.completion_tokens))
+                completion_tokens=history.completion_tokens, error=history.failed))
         return results

@@ -4,7 +4,12 @@
   ``retry-after-ms``), capped by ``retry_after_max``; without a header, the backoff below.
 * 5xx, 408/409, timeouts, connection errors and unparseable bodies: jittered exponential backoff
   (tenacity's ``wait_exponential_jitter``), at most ``max_retries`` retries.
+* 401 and 403: the key is refused; nothing else will work, so the stage stops at once
+  (``LLMUnavailable``).
 * Any other 4xx: no retry; that request fails with a clear, key-free message, the batch goes on.
+* Every request has a total deadline (``request_deadline``, retries and waits included), and
+  ``breaker_failures`` connection errors or timeouts in a row open the circuit: the stage stops
+  with the cause instead of retrying against a server that is not there.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ import openai
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
 from tenacity.wait import wait_base, wait_exponential_jitter
 
-from .config import LLMConfig
+from .config import LLMConfig, redact_url
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +35,15 @@ _KEY_LIKE = re.compile(r"\b(?:sk|key|bearer)[-_ ][A-Za-z0-9_\-*.]{4,}", re.I)
 
 
 class CallFailed(Exception):
-    """A request got no usable reply (after retries where retrying made sense)."""
+    """A request got no usable reply (after retries where retrying made sense).
+
+    A transport failure, never a verdict on the reply: the sample is missing, not rejected.
+    """
+
+
+class LLMUnavailable(RuntimeError):
+    """The server cannot serve this stage (key refused, unreachable, most requests failing):
+    going on would only make a partial dataset. The message is one key-free line."""
 
 
 class MalformedReply(Exception):
@@ -159,6 +172,11 @@ def make_client(config: LLMConfig) -> openai.AsyncOpenAI:
                               base_url=config.base_url, timeout=config.timeout, max_retries=0)
 
 
+def where(config: LLMConfig) -> str:
+    """The server, for messages (credentials redacted)."""
+    return redact_url(config.base_url) or "the OpenAI API (OPENAI_BASE_URL unset)"
+
+
 class LiveTransport:
     """Sends chat completions with the retry policy; at most ``concurrency`` in flight."""
 
@@ -168,6 +186,8 @@ class LiveTransport:
         self.slots = asyncio.Semaphore(config.concurrency)  # requests in flight
         self.ready = asyncio.Semaphore(2 * config.concurrency)  # bodies built or in flight
         self.http_calls = 0  # HTTP attempts, retries included
+        self.outages_in_a_row = 0  # connection errors and timeouts since the last answer
+        self.stopped: Optional[LLMUnavailable] = None  # once set, nothing more is sent
 
     def retrying(self) -> AsyncRetrying:
         return AsyncRetrying(stop=stop_after_attempt(self.config.max_retries + 1),
@@ -189,7 +209,34 @@ class LiveTransport:
         walk over typed parameters and its model construction of the reply: together about a
         millisecond of event-loop time per request, which at 32 in flight is ~10% throughput.
         """
-        return await self.client.post("/chat/completions", body=body, cast_to=object)
+        secret = self.config.api_key.get_secret_value()
+        if self.stopped is not None:
+            raise self.stopped
+        try:
+            data = await self.client.post("/chat/completions", body=body, cast_to=object)
+        except openai.APIConnectionError as exc:  # refused, reset, DNS, timeout
+            self._outage(describe_error(exc, secret))
+            raise
+        except openai.APIStatusError as exc:
+            self.outages_in_a_row = 0
+            if exc.status_code in (401, 403):
+                self.stopped = LLMUnavailable(
+                    f"{where(self.config)} refused the key ({describe_error(exc, secret)}); "
+                    f"check OPENAI_API_KEY")
+                raise self.stopped from None
+            raise
+        self.outages_in_a_row = 0
+        return data
+
+    def _outage(self, message: str) -> None:
+        """Count a connection error or timeout; open the circuit after too many in a row."""
+        self.outages_in_a_row += 1
+        if self.stopped is None and self.outages_in_a_row >= self.config.breaker_failures:
+            self.stopped = LLMUnavailable(
+                f"{self.outages_in_a_row} connection errors or timeouts in a row from "
+                f"{where(self.config)} (last: {message})")
+        if self.stopped is not None:
+            raise self.stopped from None
 
     async def complete(self, build_body: Callable[[], dict],
                        keep: Optional[Callable[[Reply], None]] = None) -> Reply:
@@ -206,13 +253,19 @@ class LiveTransport:
             body = await asyncio.to_thread(build_body)
             async with self.slots:
                 try:
-                    async for attempt in self.retrying():
-                        with attempt:
-                            self.http_calls += 1
-                            reply = Reply.from_completion(await self._post(body))
+                    async with asyncio.timeout(self.config.request_deadline):
+                        async for attempt in self.retrying():
+                            with attempt:
+                                self.http_calls += 1
+                                reply = Reply.from_completion(await self._post(body))
                     if keep is not None:
                         await asyncio.to_thread(keep, reply)  # fsync stays off the loop
                     return reply
+                except TimeoutError:
+                    message = (f"deadline: no reply within {self.config.request_deadline:g} s "
+                               f"(retries included)")
+                    self._outage(message)
+                    raise CallFailed(message) from None
                 except Exception as exc:  # a failure is this request's, not the batch's
                     if not isinstance(exc, (openai.OpenAIError, MalformedReply,
                                             json.JSONDecodeError)):

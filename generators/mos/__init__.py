@@ -15,6 +15,7 @@ from .datasets import (KADID_DISTORTIONS, TID2013_DISTORTIONS, load_csiq, load_g
                        load_kadid10k, load_livemd, load_pipal, load_raw_ratings_csv,
                        load_tid2013)
 from .labeller import load_labeller_csv
+from .mdid2013 import load_mdid2013
 from .pairs import balanced_winner_positions, make_pairs
 from .ratings import MosResult, bt500_rejections, raw_to_mos
 from .registry import (MOS_KINDS, MosKind, load_mos, load_mos_pairs, mos_kind, mos_kinds,
@@ -27,7 +28,8 @@ __all__ = [
     "KADID_DISTORTIONS", "MOS_KINDS", "TID2013_DISTORTIONS", "MosEntry", "MosFormatError",
     "MosKind", "MosPair",
     "MosResult", "balanced_winner_positions", "bt500_rejections", "load_bapps_pairs",
-    "load_csiq", "load_generic_csv", "load_kadid10k", "load_labeller_csv", "load_livemd", "load_mos",
+    "load_csiq", "load_generic_csv", "load_kadid10k", "load_labeller_csv", "load_livemd",
+    "load_mdid2013", "load_mos",
     "load_mos_pairs", "load_pipal", "load_raw_ratings_csv", "load_tid2013", "make_pairs",
     "mos_kind", "mos_kinds", "raw_to_mos", "register_mos_kind", "SCALES", "DatasetStandard", "ScaledScore",
     "fit_standards", "scale_entries", "scale_entry", "scale_levels",

@@ -61,16 +61,35 @@ def require_file(path: Path, source: Path, line: Optional[int] = None,
         raise FileNotFoundError(f"image not found: {path} (listed in {where})")
 
 
+SANE_SCORE = 1e6
+"""Scores of a dataset without a documented scale must stay within ±SANE_SCORE: beyond it the
+file is broken (an overflow, a sentinel like -99999 is within it but 1e300 is not)."""
+
+
 def parse_score(text: str, source: Path, line: Optional[int] = None,
-                entry: Optional[int] = None, what: str = "score") -> float:
-    """A finite float, or a ``MosFormatError`` that names the file, the line and the text."""
+                entry: Optional[int] = None, what: str = "score",
+                scale: Optional[tuple[float, float, str]] = None) -> float:
+    """A finite float, within ``scale`` (low, high, dataset name) when given, else within
+    ±SANE_SCORE; or a ``MosFormatError`` that names the file, the line and the text."""
     try:
         value = float(str(text).strip())
     except ValueError:
         raise MosFormatError(source, f"{what} {text!r} is not a number", line, entry) from None
     if not math.isfinite(value):
         raise MosFormatError(source, f"{what} {text!r} is not finite", line, entry)
+    check_scale(value, source, line, entry, what, scale)
     return value
+
+
+def check_scale(value: float, source: Path, line: Optional[int] = None,
+                entry: Optional[int] = None, what: str = "score",
+                scale: Optional[tuple[float, float, str]] = None) -> None:
+    """Refuse a score outside its dataset's documented scale: a sign of another file or a
+    corrupt row, which would rank images wrongly if kept."""
+    low, high, name = scale or (-SANE_SCORE, SANE_SCORE, "any plausible")
+    if not low <= value <= high:
+        raise MosFormatError(source, f"{what} {value:g} outside the {name} scale "
+                                     f"{low:g}..{high:g}", line, entry)
 
 
 def parse_bool(text: str, source: Path, line: int, what: str) -> bool:

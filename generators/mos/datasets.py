@@ -14,7 +14,7 @@ from typing import Optional
 
 import numpy as np
 
-from ._files import (FolderIndex, csv_rows, parse_bool, parse_score, require_file,
+from ._files import (FolderIndex, check_scale, csv_rows, parse_bool, parse_score, require_file,
                      require_label_file)
 from .ratings import raw_to_mos
 from .types import MosEntry, MosFormatError
@@ -59,6 +59,16 @@ def _type_name(table: tuple[str, ...], code: str) -> Optional[str]:
     return table[index - 1] if 1 <= index <= len(table) else None
 
 
+SCALES: dict[str, tuple[float, float, str]] = {
+    "kadid10k": (1.0, 5.0, "KADID-10k DMOS"),     # mean degradation-category rating
+    "pipal": (0.0, 3000.0, "PIPAL Elo"),          # published ratings lie around 850..1900
+    "tid2013": (0.0, 9.0, "TID2013 MOS"),         # mean of pairwise-preference points
+    "csiq": (0.0, 1.0, "CSIQ DMOS"),
+    "livemd": (-5.0, 105.0, "LIVE-MD DMOS"),     # 0..100; realigned scores pass its ends a little
+}
+"""Documented score scale of each dataset (low, high, name): a score outside is refused."""
+
+
 # -- KADID-10k ------------------------------------------------------------------------------------
 
 def load_kadid10k(root: Path, *, label_file: str = "dmos.csv", images_dir: str = "images",
@@ -84,9 +94,7 @@ def load_kadid10k(root: Path, *, label_file: str = "dmos.csv", images_dir: str =
         ref_index = FolderIndex(root / "reference_images")
     entries = []
     for line, row in csv_rows(labels, ("dist_img", "ref_img", "dmos")):
-        score = parse_score(row["dmos"], labels, line, what="dmos")
-        if not 1.0 <= score <= 5.0:
-            raise MosFormatError(labels, f"dmos {score} outside KADID's 1..5 scale", line)
+        score = parse_score(row["dmos"], labels, line, what="dmos", scale=SCALES["kadid10k"])
         dist, ref = dist_index.path(row["dist_img"]), ref_index.path(row["ref_img"])
         parts = Path(row["dist_img"]).stem.split("_")
         distortion = _type_name(KADID_DISTORTIONS, parts[1]) if len(parts) >= 3 else None
@@ -129,7 +137,8 @@ def load_pipal(root: Path, *, label_dir: str = "Train_Label", ref_dir: str = "Tr
             fields = [f.strip() for f in text.split(",")]
             if len(fields) != 2 or not fields[0]:
                 raise MosFormatError(labels, f"expected 'image,score', got {text.strip()!r}", line)
-            name, score = fields[0], parse_score(fields[1], labels, line)
+            name, score = fields[0], parse_score(fields[1], labels, line,
+                                                 scale=SCALES["pipal"])
             if not name.lower().startswith(labels.stem.lower() + "_"):
                 raise MosFormatError(labels, f"image {name!r} does not belong to reference "
                                              f"{labels.stem!r}", line)
@@ -171,7 +180,7 @@ def load_tid2013(root: Path, *, label_file: str = "mos_with_names.txt",
         fields = text.split()
         if len(fields) != 2:
             raise MosFormatError(labels, f"expected 'score image', got {text.strip()!r}", line)
-        score = parse_score(fields[0], labels, line, what="MOS")
+        score = parse_score(fields[0], labels, line, what="MOS", scale=SCALES["tid2013"])
         match = _TID_NAME.match(Path(fields[1]).stem)
         if not match:
             raise MosFormatError(labels, f"image name {fields[1]!r} is not like "
@@ -268,6 +277,8 @@ def load_livemd(root: Path, *, include_reference_copies: bool = False,
             ref_name = ref_names[int(ref_idx) - 1]
             if name.lower() == ref_name.lower() and not include_reference_copies:
                 continue
+            check_scale(float(score), scores_path, entry=i, what="DMOS",
+                        scale=SCALES["livemd"])
             ref, dist = images.path(ref_name), images.path(name)
             if check_files:
                 require_file(ref, lists_path, entry=i)
@@ -319,7 +330,7 @@ def load_csiq(root: Path, *, label_file: str = "csiq.DMOS.csv", ref_dir: str = "
         level = parse_score(row["dst_lev"], labels, line, what="dst_lev")
         if level != int(level) or level < 1:
             raise MosFormatError(labels, f"dst_lev {row['dst_lev']!r} is not a level >= 1", line)
-        score = parse_score(row["dmos"], labels, line, what="dmos")
+        score = parse_score(row["dmos"], labels, line, what="dmos", scale=SCALES["csiq"])
         folder, tag = CSIQ_TYPES[dst_type]
         name = f"{image}.{tag}.{int(level)}.png"
         typed = by_type.setdefault(folder, FolderIndex(root / dist_dir / folder))

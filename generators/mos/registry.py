@@ -18,6 +18,7 @@ from .bapps import load_bapps_pairs
 from .datasets import (load_csiq, load_generic_csv, load_kadid10k, load_livemd, load_pipal,
                        load_raw_ratings_csv, load_tid2013)
 from .labeller import load_labeller_csv
+from .mdid2013 import load_mdid2013
 from .pairs import make_pairs
 from .types import MosEntry, MosPair
 
@@ -25,7 +26,7 @@ EntryLoader = Callable[..., list[MosEntry]]
 PairLoader = Callable[..., list[MosPair]]
 ENTRY_POINT_GROUP = "iqa_datagen.mos_kinds"
 ALIASES = {"kadid": "kadid10k", "kadid-10k": "kadid10k", "tid": "tid2013", "live-md": "livemd",
-           "live_md": "livemd", "bapps2afc": "bapps", "bapps_2afc": "bapps"}
+           "live_md": "livemd", "mdid": "mdid2013", "bapps2afc": "bapps", "bapps_2afc": "bapps"}
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ def _canonical(kind: str) -> str:
 MOS_KINDS: NamedRegistry[MosKind] = NamedRegistry("MOS kind", ENTRY_POINT_GROUP, _canonical)
 for _name, _loader in (("kadid10k", load_kadid10k), ("pipal", load_pipal),
                        ("tid2013", load_tid2013), ("livemd", load_livemd), ("csiq", load_csiq),
+                       ("mdid2013", load_mdid2013),
                        ("csv", load_generic_csv), ("raw_csv", load_raw_ratings_csv),
                        ("labeller", load_labeller_csv)):
     MOS_KINDS.register(_name, MosKind(_loader))

@@ -10,10 +10,23 @@ def _pct(x: Any) -> str:
     return "–" if x is None or x != x else f"{100 * x:.1f}%"
 
 
+def _share(s: dict[str, Any] | None) -> str:
+    return "–" if not s or not s.get("count") else f"{_pct(s['accuracy'])} of {s['count']}"
+
+
 def _metrics_section(name: str, m: dict[str, Any]) -> list[str]:
     lines = [f"### {name} ({m['pairs']} pairs, references never seen in training)", "",
-             f"- accuracy: {_pct(m['accuracy'])} (both orders {_pct(m['accuracy_both_orders'])})",
-             f"- accuracy on strong labels: {_pct(m['accuracy_strong'])}",
+             "What builds ask: which of two *different* sampled distortions is better (truth: the "
+             "metric panel's majority), and which of two levels of one distortion is.", "",
+             "| pairs | all | single distortions | with a paired plan |", "| --- | --- | --- | --- |",
+             f"| cross-distortion, panel unanimous | {_share(m['cross_unanimous']['all'])} | "
+             f"{_share(m['cross_unanimous']['single'])} | {_share(m['cross_unanimous']['multi'])} |",
+             f"| cross-distortion, panel majority | {_share(m['cross']['all'])} | "
+             f"{_share(m['cross']['single'])} | {_share(m['cross']['multi'])} |",
+             f"| same distortion, two levels | {_share(m['same_distortion'])} | | |",
+             f"| human MOS | {_share(m['mos'])} | | |", "",
+             f"- accuracy over all pairs: {_pct(m['accuracy'])} (both orders "
+             f"{_pct(m['accuracy_both_orders'])})",
              f"- order consistency: {_pct(m['order_consistency'])}",
              f"- mean confidence: {_pct(m['mean_confidence'])}; expected calibration error "
              f"{_pct(m['ece'])}", "",
@@ -25,6 +38,11 @@ def _metrics_section(name: str, m: dict[str, Any]) -> list[str]:
                      f"{_pct(b['accuracy'])} | {_pct(b['mean_confidence'])} |")
     lines += ["", "| category | pairs | accuracy |", "| --- | --- | --- |"]
     lines += [f"| {c} | {v['count']} | {_pct(v['accuracy'])} |" for c, v in m["by_category"].items()]
+    if m["category_pairs"]:
+        lines += ["", "Cross-distortion accuracy by category pair:", "",
+                  "| categories | pairs | accuracy |", "| --- | --- | --- |"]
+        lines += [f"| {c} | {v['count']} | {_pct(v['accuracy'])} |"
+                  for c, v in m["category_pairs"].items()]
     return lines + [""]
 
 
@@ -45,14 +63,21 @@ def write_model_card(report: Any, path: Path) -> None:
         f"{report.stopped_early}; time {report.seconds:.1f} s", "",
         "## Data", "",
         "Pairs are split by reference: validation and test references are never seen in training.",
-        "Same-distortion pairs (one distortion at two levels, the lower level wins) are strong "
-        "labels; cross-distortion pairs labelled by "
-        f"{cfg['weak_metric'].upper()} are weak labels (loss weight {cfg['weak_weight']}).", "",
-        "| split | references | pairs | strong | weak | MOS |", "| --- | --- | --- | --- | --- | --- |",
+        "Same-distortion pairs (one distortion at two levels, the lower level wins) weigh 1. "
+        "Cross-distortion pairs (two different plans from the build's sampler, single or paired "
+        "distortions) are labelled by a panel of full-reference metrics computed by torchmetrics "
+        "(PSNR, SSIM, MS-SSIM): a unanimous panel weighs "
+        f"{cfg['unanimous_weight']}, a 2-of-3 majority {cfg['majority_weight']}, a panel "
+        f"without a majority gives no pair. Human MOS pairs weigh {cfg['mos_weight']}."
+        + (" The model takes the panel's values as inputs besides its own features."
+           if cfg.get("panel_input") and report.setting == "full_reference" else ""), "",
+        "| split | references | pairs | same-distortion | panel-labelled (unanimous) | MOS |",
+        "| --- | --- | --- | --- | --- | --- |",
     ]
     for s in ("train", "val", "test"):
         lines.append(f"| {s} | {data['references'][s]} | {data['pairs'][s]} | "
-                     f"{data['strong_pairs'][s]} | {data['weak_pairs'][s]} | {data['mos_pairs'][s]} |")
+                     f"{data['strong_pairs'][s] - data['mos_pairs'][s]} | {data['weak_pairs'][s]} "
+                     f"({data['panel_unanimous'][s]}) | {data['mos_pairs'][s]} |")
     lines += ["", f"Distortions ({len(data['distortions'])}): "
               + (", ".join(f"`{n}`" for n in data["distortions"]) or "none (MOS only)")
               + f"; levels {cfg['levels']}.", "", "## Metrics", ""]
@@ -67,9 +92,9 @@ def write_model_card(report: Any, path: Path) -> None:
 
     lines += [json.dumps(cfg, indent=2), "```", "",
               "## Limits", "",
-              "- Trained on synthetic distortions of few references unless MOS pairs are given: "
-              "verdicts between different distortion types are less reliable than between levels "
-              "of one distortion.",
+              "- Without MOS pairs, cross-distortion truth is the metric panel's, not human "
+              "judgement: the model can only be as right as the panel (check it against human "
+              "data with `iqa-datagen evaluate-assistant --mos KIND:ROOT`).",
               "- Confidence is the model's probability; check the calibration table before "
               "using a threshold.", ""]
     path.write_text("\n".join(lines))

@@ -30,10 +30,14 @@ class AssistantConfig(BaseModel):
     distortions: Optional[list[str]] = None  # None: every name in the distortion catalogue
     levels: list[int] = Field(default_factory=lambda: [1, 2, 3, 4, 5])
     pairs_per_reference: Optional[int] = Field(60, ge=1)  # None: every same-distortion level pair
-    cross_pairs_per_reference: int = Field(0, ge=0)  # weak pairs labelled by a full-reference metric
-    weak_metric: Literal["psnr", "ssim"] = "psnr"
-    weak_margin: Optional[float] = Field(None, ge=0.0)  # skip closer weak pairs; None: 0.5 dB / 0.01 SSIM
-    weak_weight: float = Field(0.5, ge=0.0, le=1.0)  # loss weight of weak pairs (strong pairs: 1)
+    # Cross-distortion pairs: two plans drawn by the build's sampler (single and paired
+    # distortions), labelled by the full-reference metric panel (``panel.PANEL``).
+    cross_pairs_per_reference: int = Field(60, ge=0)
+    cross_pool: int = Field(24, ge=2)  # sampled variants per reference the cross pairs come from
+    multi_share: float = Field(0.5, ge=0.0, le=1.0)  # share of paired-distortion plans in the pool
+    unanimous_weight: float = Field(1.0, ge=0.0, le=1.0)  # loss weight of unanimous panel labels
+    majority_weight: float = Field(0.25, ge=0.0, le=1.0)  # 2-of-3 panel labels (0: leave them out)
+    mos_weight: float = Field(2.0, ge=0.0)  # human-judged pairs weigh most (library levels: 1)
     reference_short_side: Optional[int] = Field(192, ge=32)  # bicubic downscale of larger refs
     val_fraction: float = Field(0.125, gt=0.0, lt=1.0)
     test_fraction: float = Field(0.25, gt=0.0, lt=1.0)
@@ -41,6 +45,7 @@ class AssistantConfig(BaseModel):
     crop: int = Field(48, ge=16, le=512)  # fine-scale patch; the coarse scale sees a 2×crop window
     channels: list[int] = Field(default_factory=lambda: [16, 32, 48])
     hidden: int = Field(32, ge=4)
+    panel_input: bool = True  # full reference: fuse the metric panel's values into the score
     eval_crops: int = Field(4, ge=1, le=64)  # aligned windows averaged per image at inference
     backbone: Optional[str] = None  # local state_dict for the feature extractor (strict=False)
     # optimisation
@@ -97,11 +102,10 @@ class AssistantConfig(BaseModel):
             raise ValueError(f"AssistantConfig.distortions: unknown names {unknown}; known: {known}")
         return list(dict.fromkeys(self.distortions))
 
-    def weak_margin_value(self) -> float:
-        """The tie margin of weak pairs in the metric's own units."""
-        if self.weak_margin is not None:
-            return self.weak_margin
-        return 0.5 if self.weak_metric == "psnr" else 0.01
+    @property
+    def uses_panel(self) -> bool:
+        """Whether the model takes the panel's values (full reference with ``panel_input``)."""
+        return self.setting == "full_reference" and self.panel_input
 
     def fingerprint(self) -> str:
         """Hash of the fields that must match for a checkpoint to be resumed."""

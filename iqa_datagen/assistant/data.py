@@ -64,9 +64,9 @@ class PairWindows(Dataset):
     """Training samples: one random aligned window of (reference, A, B), label and weight."""
 
     def __init__(self, pairs: list[QualityPair], window: int, setting: str, seed: int,
-                 weak_weight: float):
-        self.pairs, self.window, self.setting = pairs, window, setting
-        self.seed, self.weak_weight, self.epoch = seed, weak_weight, 0
+                 panel: bool = False):
+        self.pairs, self.window, self.setting, self.panel = pairs, window, setting, panel
+        self.seed, self.epoch = seed, 0
 
     def set_epoch(self, epoch: int) -> None:
         self.epoch = epoch
@@ -86,8 +86,11 @@ class PairWindows(Dataset):
             "a": to_tensor([cut(a, y, x, self.window)])[0],
             "b": to_tensor([cut(b, y, x, self.window)])[0],
             "target": torch.tensor(1.0 if pair.winner == "A" else 0.0),
-            "weight": torch.tensor(1.0 if pair.kind == "strong" else self.weak_weight),
+            "weight": torch.tensor(float(pair.weight)),
         }
         if ref is not None:
             item["ref"] = to_tensor([cut(ref, y, x, self.window)])[0]
+        if self.panel:  # the model fuses the panel: every pair carries its values
+            item["panel_a"] = torch.tensor(pair.info["a_panel"], dtype=torch.float32)
+            item["panel_b"] = torch.tensor(pair.info["b_panel"], dtype=torch.float32)
         return item

@@ -98,6 +98,7 @@ def summarize(pairs: Sequence[QualityPair], verdicts_ab: Verdicts, verdicts_ba: 
     both_conf = [c for _, c in verdicts_ab] + [c for _, c in verdicts_ba]
     bins = calibration_bins(both_conf, both_correct)
     strong = [c for c, p in zip(correct, pairs) if p.kind == "strong"]
+    cross = [(c, p) for c, p in zip(correct, pairs) if p.source == "panel"]
     return {
         "pairs": len(pairs),
         "accuracy": accuracy(winners, truth),
@@ -109,7 +110,30 @@ def summarize(pairs: Sequence[QualityPair], verdicts_ab: Verdicts, verdicts_ba: 
         "ece": expected_calibration_error(bins),
         "by_category": accuracy_by_group([p.category for p in pairs], correct),
         "by_distortion": accuracy_by_group([_distortion_group(p) for p in pairs], correct),
+        "same_distortion": _share([c for c, p in zip(correct, pairs) if p.source == "library_levels"]),
+        "mos": _share([c for c, p in zip(correct, pairs) if p.source.startswith("mos:")]),
+        "cross": _cross_table(cross),
+        "cross_unanimous": _cross_table([(c, p) for c, p in cross if p.info.get("unanimous")]),
+        "category_pairs": accuracy_by_group([category_pair(p) for _, p in cross],
+                                            [c for c, _ in cross]),
     }
+
+
+def _share(hits: Sequence[bool]) -> dict[str, Any]:
+    return {"count": len(hits), "accuracy": float(np.mean(hits)) if hits else None}
+
+
+def _cross_table(cross: Sequence[tuple[bool, QualityPair]]) -> dict[str, Any]:
+    """Accuracy on cross-distortion pairs: all, single-distortion only, with a paired plan."""
+    return {"all": _share([c for c, _ in cross]),
+            "single": _share([c for c, p in cross if not p.info.get("multi")]),
+            "multi": _share([c for c, p in cross if p.info.get("multi")])}
+
+
+def category_pair(pair: QualityPair) -> str:
+    """'blur vs noise' (sorted, so both orders of a pair fall in one cell)."""
+    a, b = sorted((str(pair.info.get("a_categories")), str(pair.info.get("b_categories"))))
+    return f"{a} vs {b}"
 
 
 def _distortion_group(pair: QualityPair) -> str:

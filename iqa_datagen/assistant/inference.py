@@ -16,7 +16,8 @@ from .config import AssistantConfig
 from .data import cut, grid_positions, prepare, to_tensor
 from .evaluation import Verdicts, verdicts_from_logits
 from .model import QualityNet
-from .pairs import QualityPair
+from .pairs import QualityPair, load_image
+from .panel import with_panel
 from .runtime import autocast, resolve_device
 
 
@@ -42,26 +43,47 @@ class Assistant:
         return self.label([(image_ref, image_a, image_b)])[0]
 
     def logits(self, pairs: Iterable[Any], batch_size: int | None = None) -> np.ndarray:
-        """Logits of P(A better) for pairs (see ``as_pair`` for accepted forms)."""
+        """Logits of P(A better) for pairs (see ``as_pair`` for accepted forms): the difference
+        of the two images' scores."""
         pairs = [as_pair(p, i, self.setting) for i, p in enumerate(pairs)]
+        if self.config.uses_panel:
+            pairs = with_panel(pairs, load_image)
+        singles = [QualityPair("", p.reference, img, img, "A", "unlabelled",
+                               info={"a_panel": p.info.get(f"{side}_panel")})
+                   for side in ("a", "b") for p, img in
+                   zip(pairs, (p.image_a if side == "a" else p.image_b for p in pairs))]
+        s = self._scores(singles, batch_size)
+        return s[:len(pairs)] - s[len(pairs):]
+
+    def scores(self, items: Iterable[tuple[Any, Any]], batch_size: int | None = None) -> np.ndarray:
+        """Quality score of each (reference, image) item (reference None in NR): the mean over
+        the grid windows; a pair's logit is the difference of its two images' scores."""
+        pairs = [as_pair((ref, img, img), i, self.setting) for i, (ref, img) in enumerate(items)]
+        if self.config.uses_panel:
+            pairs = with_panel(pairs, load_image)
+        return self._scores(pairs, batch_size)
+
+    def _scores(self, pairs: list[QualityPair], batch_size: int | None) -> np.ndarray:
+        """Scores of each pair's image A (with its ``a_panel`` when the model fuses the panel)."""
         k = self.config.eval_crops
         per_batch = max(1, (batch_size or self.config.batch_size * 2) // k)
         out: list[np.ndarray] = []
         with torch.inference_mode():
             for start in range(0, len(pairs), per_batch):
                 chunk = pairs[start:start + per_batch]
-                refs, as_, bs = [], [], []
+                refs, ims, panel = [], [], []
                 for i, pair in enumerate(chunk):
-                    ref, a, b = prepare(pair, self.window, self.setting, f"pairs[{start + i}]")
-                    h, w = min(a.shape[0], b.shape[0]), min(a.shape[1], b.shape[1])
-                    for y, x in grid_positions(h, w, self.window, k):
-                        as_.append(cut(a, y, x, self.window))
-                        bs.append(cut(b, y, x, self.window))
+                    ref, a, _ = prepare(pair, self.window, self.setting, f"items[{start + i}]")
+                    for y, x in grid_positions(a.shape[0], a.shape[1], self.window, k):
+                        ims.append(cut(a, y, x, self.window))
                         if ref is not None:
                             refs.append(cut(ref, y, x, self.window))
+                        if self.config.uses_panel:
+                            panel.append(pair.info["a_panel"])
                 ref_t = to_tensor(refs).to(self.device) if refs else None
+                pt = torch.tensor(panel, dtype=torch.float32, device=self.device) if panel else None
                 with autocast(self.device):
-                    z = self.model(ref_t, to_tensor(as_).to(self.device), to_tensor(bs).to(self.device))
+                    z = self.model.score(to_tensor(ims).to(self.device), ref_t, pt)
                 out.append(z.float().reshape(len(chunk), k).mean(1).cpu().numpy())
         return np.concatenate(out) if out else np.zeros(0)
 
@@ -88,9 +110,16 @@ def as_pair(item: Any, index: int, setting: str) -> QualityPair:
     return QualityPair("", ref, a, b, "A", "unlabelled")
 
 
-def load_assistant(path: str | Path, device: str | None = None) -> Assistant:
-    """An Assistant from ``best.pt``/``checkpoint.pt`` (or a folder holding ``best.pt``)."""
+def load_assistant(path: str | Path, device: str | None = None,
+                   setting: str | None = None) -> Assistant:
+    """An Assistant from ``best.pt``/``checkpoint.pt`` or a folder holding ``best.pt``.
+
+    A build's ``assistant/`` folder holds the full-reference model (``best.pt``) and the
+    no-reference one under ``no_reference/``: ``setting`` picks between them.
+    """
     path = Path(path)
+    if path.is_dir() and setting is not None and (path / setting / "best.pt").is_file():
+        path = path / setting
     if path.is_dir():
         path = path / "best.pt"
     if not path.is_file():
@@ -102,7 +131,10 @@ def load_assistant(path: str | Path, device: str | None = None) -> Assistant:
     if not isinstance(state, dict) or "model" not in state or "config" not in state:
         raise ValueError(f"assistant checkpoint {path} lacks the 'model' and 'config' entries")
     config = AssistantConfig.model_validate(state["config"])
-    model = QualityNet(config.channels, config.hidden, config.setting)
+    if setting is not None and config.setting != setting:
+        raise ValueError(f"assistant checkpoint {path}: trained for {config.setting!r}, "
+                         f"not {setting!r}")
+    model = QualityNet(config.channels, config.hidden, config.setting, config.uses_panel)
     model.load_state_dict(state["model"])
     return Assistant(model, config, device)
 

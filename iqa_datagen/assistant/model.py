@@ -10,6 +10,11 @@ feature vector and a small head maps the vector to a score.
   of the feature mean and spread between reference and image;
 - no reference: per stage the mean and spread of f(dist) alone.
 
+In the full-reference setting with ``panel`` on, the score also takes the image's values of the
+metric panel (``panel.py``: PSNR, SSIM, MS-SSIM against the reference, computed by
+torchmetrics on the whole image) through a learned linear term, so the model fuses established
+metrics with what its own features see.
+
 Two images are compared Bradley–Terry style: P(A better) = sigmoid(s_A − s_B), which is
 antisymmetric in A and B by construction.
 """
@@ -19,6 +24,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 from torch.nn import functional as F
+
+from .panel import PANEL_NAMES
 
 
 class FeatureExtractor(nn.Module):
@@ -53,11 +60,17 @@ def _mean_std(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
 class QualityNet(nn.Module):
     """Scores images, against a reference (``full_reference``) or alone (``no_reference``)."""
 
-    def __init__(self, channels: list[int], hidden: int, setting: str):
+    def __init__(self, channels: list[int], hidden: int, setting: str, panel: bool = False):
         super().__init__()
         if setting not in ("full_reference", "no_reference"):
             raise ValueError(f"setting must be 'full_reference' or 'no_reference', got {setting!r}")
+        if panel and setting != "full_reference":
+            raise ValueError("panel metrics need the reference: only a full_reference model uses them")
         self.setting = setting
+        self.panel = nn.Linear(len(PANEL_NAMES), 1) if panel else None
+        if self.panel is not None:  # start as the panel's own judgement: better metrics, better
+            nn.init.constant_(self.panel.weight, PANEL_PRIOR)
+            nn.init.zeros_(self.panel.bias)
         self.features = FeatureExtractor(channels)
         per_stage = 3 if setting == "full_reference" else 2
         self.head = nn.Sequential(
@@ -103,15 +116,37 @@ class QualityNet(nn.Module):
                              f"{tuple(dist.shape)}")
         return ref
 
-    def score(self, dist: torch.Tensor, ref: torch.Tensor | None = None) -> torch.Tensor:
-        """Quality scores (higher is better) of a batch of N×3×2c×2c uint8 windows."""
-        return self.head(self._pooled(dist, self._check(dist, ref))).squeeze(1)
+    def score(self, dist: torch.Tensor, ref: torch.Tensor | None = None,
+              panel: torch.Tensor | None = None) -> torch.Tensor:
+        """Quality scores (higher is better) of a batch of N×3×2c×2c uint8 windows; ``panel``
+        holds the N images' panel values when the model uses them."""
+        s = self.head(self._pooled(dist, self._check(dist, ref))).squeeze(1)
+        if self.panel is not None:
+            if panel is None:
+                raise ValueError("this QualityNet fuses the metric panel: pass the images' panel values")
+            s = s + self.panel(panel_features(panel)).squeeze(1)
+        return s
 
-    def forward(self, ref: torch.Tensor | None, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    def forward(self, ref: torch.Tensor | None, a: torch.Tensor, b: torch.Tensor,
+                panel_a: torch.Tensor | None = None, panel_b: torch.Tensor | None = None
+                ) -> torch.Tensor:
         """Logit of P(A better than B) for a batch of aligned windows."""
         n = a.shape[0]
-        scores = self.score(torch.cat([a, b]), ref)
+        panel = None if self.panel is None else torch.cat([panel_a, panel_b])
+        scores = self.score(torch.cat([a, b]), ref, panel)
         return scores[:n] - scores[n:]
+
+
+# Initial weight of each (scaled) panel value in the score: a 0.1 gap in SSIM, or 4 dB of PSNR,
+# starts as a logit of 0.5 per metric, so training refines the panel's verdict instead of
+# having to discover that higher metric values mean better images.
+PANEL_PRIOR = 5.0
+
+
+def panel_features(values: torch.Tensor) -> torch.Tensor:
+    """Panel values on comparable scales: PSNR in units of 40 dB, the others as they are."""
+    scale = torch.tensor([40.0, 1.0, 1.0], dtype=values.dtype, device=values.device)
+    return values / scale
 
 
 def load_backbone(model: QualityNet, path: str) -> dict[str, list[str]]:

@@ -1,8 +1,9 @@
 """Labelled image pairs for the assistant: from the distortion library and from MOS datasets.
 
 Synthetic pairs take one reference and one distortion at two levels: the lower level is the
-better image (a *strong* label). Optional cross-distortion pairs compare two different
-distortions of one reference and are labelled by a full-reference metric (a *weak* label).
+better image (a *strong* label). Cross-distortion pairs compare two different sampled plans
+(single or paired distortions) of one reference and are labelled by a panel of full-reference
+metrics (``panel.py``); the panel's agreement sets the pair's weight.
 MOS pairs come from any iterable of objects with ``reference``, ``image_a``, ``image_b`` paths
 and a ``winner``. Every draw comes from ``rng_for(seed, ...)`` keyed on the reference's content
 id, so the same references and config always give the same pairs, in any input order.
@@ -20,6 +21,7 @@ import numpy as np
 from iqa_datagen.seeding import rng_for, stable_id
 
 from .config import AssistantConfig
+from .panel import panel_scores, panel_vote
 from .references import Reference, read_rgb
 
 ImageLike = Union[np.ndarray, str, Path]
@@ -32,8 +34,8 @@ class QualityPair:
     """Two versions of one reference and which one is better.
 
     ``category`` groups pairs in evaluation: the distortion category of a same-distortion pair,
-    ``"cross"`` for a metric-labelled pair, ``"mos:<dataset>"`` for a MOS pair.
-    ``kind`` is ``"strong"`` (library levels, MOS) or ``"weak"`` (metric-labelled).
+    ``"cross"`` for a panel-labelled pair, ``"mos:<dataset>"`` for a MOS pair.
+    ``kind`` is ``"strong"`` (library levels, MOS) or ``"weak"`` (panel-labelled).
     """
 
     reference_id: str
@@ -43,7 +45,8 @@ class QualityPair:
     winner: Winner
     category: str
     kind: Literal["strong", "weak"] = "strong"
-    source: str = "library_levels"
+    source: str = "library_levels"  # "panel" for metric-panel labels, "mos:<dataset>"
+    weight: float = 1.0  # loss weight in training
     info: dict[str, Any] = field(default_factory=dict)
 
     def swapped(self) -> "QualityPair":
@@ -86,17 +89,9 @@ class _Variants:
         return self._cache[key]
 
 
-def _metric(kind: str, ref: np.ndarray, img: np.ndarray) -> float:
-    from skimage.metrics import peak_signal_noise_ratio, structural_similarity
-
-    if kind == "psnr":
-        return float(peak_signal_noise_ratio(ref, img, data_range=255))
-    return float(structural_similarity(ref, img, channel_axis=2, data_range=255))
-
-
 def synthetic_pairs(references: Iterable[Reference], config: AssistantConfig,
                     registry=None) -> list[QualityPair]:
-    """Same-distortion level pairs (strong) and, if configured, cross-distortion pairs (weak),
+    """Same-distortion level pairs (strong) and cross-distortion pairs labelled by the panel,
     of the distortions in ``registry`` (default: the built-ins and installed plugins)."""
     from iqa_datagen.distortions import active_registry
     registry = registry or active_registry()
@@ -116,38 +111,85 @@ def synthetic_pairs(references: Iterable[Reference], config: AssistantConfig,
             better, worse = variants.get(name, lo), variants.get(name, hi)
             lo_first = bool(rng.integers(2))  # balance which side wins
             a, b, la, lb = (better, worse, lo, hi) if lo_first else (worse, better, hi, lo)
+            cat = category[name]
             pairs.append(QualityPair(
-                ref.id, ref.image, a, b, "A" if lo_first else "B", category[name],
+                ref.id, ref.image, a, b, "A" if lo_first else "B", cat,
                 info={"a_name": name, "a_level": la, "b_name": name, "b_level": lb,
-                      "reference_name": ref.name}))
-        pairs += _cross_pairs(ref, variants, names, category, config)
+                      "a_categories": cat, "b_categories": cat, "reference_name": ref.name}))
+        pairs += cross_pairs(ref, names, config, registry)
     return pairs
 
 
-def _cross_pairs(ref: Reference, variants: _Variants, names: list[str], category: dict[str, str],
-                 config: AssistantConfig) -> list[QualityPair]:
-    """Pairs of two different distortions labelled by PSNR/SSIM against the reference."""
-    if config.cross_pairs_per_reference == 0 or len(names) < 2:
+def plan_pool(ref: Reference, names: list[str], config: AssistantConfig, registry=None
+              ) -> list[tuple[Any, np.ndarray]]:
+    """``cross_pool`` distinct (plan, image) variants of one reference drawn by the build's
+    sampler (single distortions and allowed paired ones, never pristine)."""
+    from iqa_datagen.distortions.sampler import Sampler, SamplerConfig
+
+    sampler = Sampler(SamplerConfig(pristine_share=0.0, multi_share=config.multi_share,
+                                    names=tuple(names)), registry=registry)
+    rng = rng_for(config.seed, "assistant-pool", ref.id)
+    plans: list[Any] = []
+    for _ in range(20 * config.cross_pool):  # bounded: small catalogues have few distinct plans
+        if len(plans) == config.cross_pool:
+            break
+        plan = sampler.sample(rng, allow_pristine=False)
+        if plan not in plans:
+            plans.append(plan)
+    return [(plan, plan.apply(ref.image, rng_for(config.seed, "assistant-plan", ref.id, k),
+                              registry=registry))
+            for k, plan in enumerate(plans)]
+
+
+def plan_category(plan: Any) -> str:
+    """'blur' for a single distortion, 'blur+noise' for a paired plan (in applied order)."""
+    return "+".join(plan.categories) or "pristine"
+
+
+def cross_pairs(ref: Reference, names: list[str], config: AssistantConfig,
+                registry=None) -> list[QualityPair]:
+    """Pairs of two different sampled plans, labelled by the metric panel's majority.
+
+    A unanimous panel gives weight ``unanimous_weight``, a 2-of-3 majority ``majority_weight``
+    (a weight of 0 leaves those pairs out) and a panel without a majority no pair at all.
+    """
+    if config.cross_pairs_per_reference == 0:
         return []
+    pool = plan_pool(ref, names, config, registry)
+    if len(pool) < 2:
+        return []
+    scores = panel_scores(ref.image, [img for _, img in pool])
     rng = rng_for(config.seed, "assistant-cross", ref.id)
-    margin = config.weak_margin_value()
+    candidates = [(i, j) for i, j in itertools.combinations(range(len(pool)), 2)
+                  if not _same_distortion(pool[i][0], pool[j][0])]
+    order = rng.permutation(len(candidates))
     out: list[QualityPair] = []
-    for _ in range(4 * config.cross_pairs_per_reference):  # bounded retries for near-ties
+    for k in order:
         if len(out) == config.cross_pairs_per_reference:
             break
-        i, j = rng.choice(len(names), 2, replace=False)
-        la, lb = (int(x) for x in rng.choice(config.levels, 2))
-        a, b = variants.get(names[i], la), variants.get(names[j], lb)
-        qa = _metric(config.weak_metric, ref.image, a)
-        qb = _metric(config.weak_metric, ref.image, b)
-        if abs(qa - qb) < margin:
+        i, j = candidates[k]
+        if rng.integers(2):
+            i, j = j, i
+        winner, agreement, _ = panel_vote(scores[i], scores[j])
+        unanimous = agreement == 1.0
+        weight = config.unanimous_weight if unanimous else config.majority_weight
+        if winner is None or weight == 0.0:
             continue
+        (pa, a), (pb, b) = pool[i], pool[j]
         out.append(QualityPair(
-            ref.id, ref.image, a, b, "A" if qa > qb else "B", "cross", kind="weak",
-            source=f"metric:{config.weak_metric}",
-            info={"a_name": names[i], "a_level": la, "b_name": names[j], "b_level": lb,
-                  "a_metric": qa, "b_metric": qb, "reference_name": ref.name}))
+            ref.id, ref.image, a, b, winner, "cross", kind="weak", source="panel", weight=weight,
+            info={"a_name": "+".join(d.name for d in pa.distortions),
+                  "b_name": "+".join(d.name for d in pb.distortions),
+                  "a_categories": plan_category(pa), "b_categories": plan_category(pb),
+                  "multi": pa.multi or pb.multi, "panel_agreement": agreement,
+                  "unanimous": unanimous, "a_panel": scores[i].tolist(),
+                  "b_panel": scores[j].tolist(), "reference_name": ref.name}))
     return out
+
+
+def _same_distortion(a: Any, b: Any) -> bool:
+    """Two single plans of one distortion name are a level pair, not a cross pair."""
+    return (not a.multi and not b.multi and a.distortions[0].name == b.distortions[0].name)
 
 
 def mos_pairs_to_quality_pairs(mos_pairs: Iterable[Any]) -> list[QualityPair]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Iterable, Optional, Sequence
 
@@ -27,7 +28,9 @@ from .data import PairWindows
 from .evaluation import evaluate
 from .inference import Assistant
 from .model import QualityNet, load_backbone
-from .pairs import QualityPair, both_orders, mos_pairs_to_quality_pairs, split_pairs, synthetic_pairs
+from .pairs import (QualityPair, both_orders, load_image, mos_pairs_to_quality_pairs, split_pairs,
+                    synthetic_pairs)
+from .panel import with_panel
 from .references import load_references
 from .runtime import autocast, default_workers, deterministic, resolve_device
 
@@ -83,6 +86,8 @@ def _data_summary(splits: dict[str, list[QualityPair]], names: list[str]) -> dic
         "pairs": {s: len(ps) for s, ps in splits.items()},
         "strong_pairs": {s: count(ps, kind="strong") for s, ps in splits.items()},
         "weak_pairs": {s: count(ps, kind="weak") for s, ps in splits.items()},
+        "panel_unanimous": {s: sum(bool(p.info.get("unanimous")) for p in ps)
+                            for s, ps in splits.items()},
         "mos_pairs": {s: sum(p.source.startswith("mos:") for p in ps) for s, ps in splits.items()},
         "reference_ids": {s: sorted({p.reference_id for p in ps}) for s, ps in splits.items()},
     }
@@ -97,7 +102,7 @@ def build_pairs(config: AssistantConfig, references: Any = None,
         refs = load_references(references, config.reference_short_side)
         pairs += synthetic_pairs(refs, config, registry)
     if mos_pairs is not None:
-        pairs += mos_pairs_to_quality_pairs(mos_pairs)
+        pairs += [replace(p, weight=config.mos_weight) for p in mos_pairs_to_quality_pairs(mos_pairs)]
     if not pairs:
         raise ValueError("no training pairs: give references and/or mos_pairs")
     splits = split_pairs(pairs, config)
@@ -109,7 +114,7 @@ def build_pairs(config: AssistantConfig, references: Any = None,
 
 def _new_model(config: AssistantConfig) -> QualityNet:
     torch.manual_seed(derive_seed(config.seed, "assistant-init") % (2**63))
-    return QualityNet(config.channels, config.hidden, config.setting)
+    return QualityNet(config.channels, config.hidden, config.setting, config.uses_panel)
 
 
 def _validate(model: QualityNet, config: AssistantConfig, device: str,
@@ -125,7 +130,8 @@ def _validate(model: QualityNet, config: AssistantConfig, device: str,
 
 def train_assistant(config: AssistantConfig, references: Any = None, out_dir: str | Path = "assistant",
                     mos_pairs: Optional[Iterable[Any]] = None, resume: bool = True,
-                    max_seconds: Optional[float] = None, registry=None) -> TrainReport:
+                    max_seconds: Optional[float] = None, registry=None,
+                    splits: Optional[dict[str, list[QualityPair]]] = None) -> TrainReport:
     """Train (or resume) an assistant and evaluate its best weights on held-out references.
 
     ``references``: uint8 RGB arrays, a folder, ``None`` for the built-in demo images, or
@@ -133,17 +139,21 @@ def train_assistant(config: AssistantConfig, references: Any = None, out_dir: st
     ``best.pt`` (weights for ``load_assistant``), ``metrics.jsonl``, ``MODEL_CARD.md`` and
     ``report.json`` under ``out_dir``. ``max_seconds`` stops after the epoch that crosses it.
     ``registry``: the distortions to pair (default: the built-ins and installed plugins).
+    ``splits`` (from ``build_pairs``) reuses pairs already made, e.g. for the second setting.
     """
     started = time.perf_counter()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     device = resolve_device(config.device)
-    splits = build_pairs(config, references, mos_pairs, registry)
+    with deterministic(device, config.num_threads):  # the panel runs under the same threads
+        splits = splits or build_pairs(config, references, mos_pairs, registry)
+        if config.uses_panel:  # the panel's values of every image, computed once for all epochs
+            splits = {name: with_panel(pairs, load_image) for name, pairs in splits.items()}
     data = _data_summary(splits, config.distortion_names(registry) if references is not False
                          else [])
     fingerprint = stable_id(config.fingerprint(), json.dumps(data, sort_keys=True))
     train_set = PairWindows(both_orders(splits["train"]), 2 * config.crop, config.setting,
-                            config.seed, config.weak_weight)
+                            config.seed, config.uses_panel)
     workers = default_workers(device, config.num_workers)
 
     with deterministic(device, config.num_threads):
@@ -182,7 +192,8 @@ def train_assistant(config: AssistantConfig, references: Any = None, out_dir: st
             for batch in loader:
                 batch = {k: v.to(device, non_blocking=True) for k, v in batch.items()}
                 with autocast(device):
-                    logits = model(batch.get("ref"), batch["a"], batch["b"])
+                    logits = model(batch.get("ref"), batch["a"], batch["b"],
+                                   batch.get("panel_a"), batch.get("panel_b"))
                 losses = F.binary_cross_entropy_with_logits(logits.float(), batch["target"],
                                                             reduction="none")
                 loss = (losses * batch["weight"]).sum() / batch["weight"].sum().clamp_min(1e-8)
@@ -231,7 +242,7 @@ def train_assistant(config: AssistantConfig, references: Any = None, out_dir: st
 def load_assistant_weights(path: Path, config: AssistantConfig, device: str) -> Assistant:
     """The weights in ``path`` under ``config`` (the run's current settings)."""
     state = torch.load(path, map_location="cpu", weights_only=True)
-    model = QualityNet(config.channels, config.hidden, config.setting)
+    model = QualityNet(config.channels, config.hidden, config.setting, config.uses_panel)
     model.load_state_dict(state["model"])
     return Assistant(model, config, device)
 

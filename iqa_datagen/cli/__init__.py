@@ -1,6 +1,6 @@
-"""The ``iqa-datagen`` command line: build, resplit, extend, train-assistant, export, catalogue,
-stats, label, browse, filter. Each command is a thin layer over a Prefect flow or a library
-function; ``--json`` prints one machine-readable JSON object on the last line of stdout (logs and
+"""The ``iqa-datagen`` command line: build, resplit, extend, train-assistant, evaluate-assistant,
+export, catalogue, stats, label, browse, filter. Each command is a thin layer over a Prefect flow
+or a library function; ``--json`` prints one machine-readable JSON object on the last line of stdout (logs and
 progress go to stderr)."""
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ import logging
 import os
 import sys
 
-from iqa_datagen.cli import assistant, build, catalogue, data, label, review, serve
+from iqa_datagen.cli import assistant, build, catalogue, data, evaluate, label, review, serve
 
-SUBCOMMANDS = (build, catalogue, assistant, data, label, serve, review)
+SUBCOMMANDS = (build, catalogue, assistant, evaluate, data, label, serve, review)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -45,6 +45,12 @@ def main(argv: list[str] | None = None) -> int:
         if type(exc).__name__ == "BatchPendingError":  # LLM batches still running: not a failure
             print(f"iqa-datagen {args.command}: {exc}", file=sys.stderr)
             return 3
+        if type(exc).__name__ == "LLMConfigError":  # e.g. llm.mode on without OPENAI_API_KEY
+            print(f"iqa-datagen {args.command}: error: {exc}", file=sys.stderr)
+            return 2
+        if type(exc).__name__ in ("LLMUnavailable", "BuildIncomplete"):  # finished parts kept
+            print(f"iqa-datagen {args.command}: error: {exc}", file=sys.stderr)
+            return 6
         raise
     except KeyboardInterrupt:
         print(f"iqa-datagen {args.command}: interrupted; rerun the same command to resume",

@@ -11,7 +11,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     from iqa_datagen.flows import train_assistant
 
     config = {"setting": args.setting, "device": args.device, "seed": args.seed}
-    for key in ("epochs", "pairs_per_reference"):
+    for key in ("epochs", "pairs_per_reference", "cross_pairs_per_reference"):
         if getattr(args, key) is not None:
             config[key] = getattr(args, key)
     if args.distortions:
@@ -23,8 +23,15 @@ def cmd_train(args: argparse.Namespace) -> int:
         test = metrics["evaluation"].get("test", {})
         print(f"assistant ({metrics['setting']}) trained on {metrics['device']} in "
               f"{metrics['seconds']:.1f} s, {metrics['epochs_run']} epochs (best {metrics['best_epoch']})")
-        print(f"  held-out accuracy {test.get('accuracy')}, order consistency "
-              f"{test.get('order_consistency')}, pairs {test.get('pairs')}")
+        pct = lambda s: "–" if not s or s.get("accuracy") is None else \
+            f"{100 * s['accuracy']:.1f}% of {s['count']}"
+        cu = test.get("cross_unanimous", {})
+        print(f"  held-out references, {test.get('pairs')} pairs:")
+        print(f"    different distortions, panel unanimous: {pct(cu.get('all'))} (single "
+              f"{pct(cu.get('single'))}, with a paired plan {pct(cu.get('multi'))})")
+        print(f"    different distortions, all panel-labelled: {pct(test.get('cross', {}).get('all'))}")
+        print(f"    one distortion at two levels: {pct(test.get('same_distortion'))}")
+        print(f"    order consistency {test.get('order_consistency')}, ECE {test.get('ece')}")
         print(f"  checkpoint {args.out}/best.pt, model card {args.out}/MODEL_CARD.md")
 
     emit(args, metrics, human)
@@ -39,7 +46,9 @@ def add_parser(sub) -> None:
     p.add_argument("--setting", choices=["full_reference", "no_reference"],
                    default="full_reference")
     p.add_argument("--epochs", type=int)
-    p.add_argument("--pairs-per-reference", type=int)
+    p.add_argument("--pairs-per-reference", type=int, help="same-distortion level pairs")
+    p.add_argument("--cross-pairs-per-reference", type=int,
+                   help="cross-distortion pairs labelled by the metric panel")
     p.add_argument("--distortions", help="comma-separated distortion names (default: all)")
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     p.add_argument("--seed", type=int, default=0)

@@ -8,7 +8,9 @@ flags can never drift from the config file format.
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import types
 import typing
 from typing import Any
 
@@ -39,27 +41,77 @@ def _parse_value(text: str) -> Any:
     return yaml.safe_load(text)
 
 
+def _is_text(annotation: Any) -> bool:
+    """A str or Literal-of-strings field (optional or not): its flag value stays a string, so
+    ``--llm.mode on`` is "on", not YAML's True."""
+    args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    if annotation is str:
+        return True
+    if typing.get_origin(annotation) is typing.Literal:
+        return all(isinstance(a, str) for a in args)
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return len(args) == 1 and _is_text(args[0])
+    return False
+
+
+def _parse_text(text: str) -> Any:
+    """A string flag's value as given; ``null`` or ``~`` clear an optional field."""
+    return None if text in ("null", "~") else text
+
+
+def _parser_for(annotation: Any):
+    hint = str(annotation).replace("typing.", "")
+    if "list[" in hint:
+        return _parse_list
+    return _parse_text if _is_text(annotation) else _parse_value
+
+
 def _parse_list(text: str) -> list[Any]:
     """``a,b,c`` or a YAML list ``[a, b]``."""
     value = yaml.safe_load(text) if text.strip().startswith("[") else None
     return value if isinstance(value, list) else [x.strip() for x in text.split(",") if x.strip()]
 
 
+FIELD_PARSERS = {dotted: _parser_for(info.annotation)
+                 for dotted, info in _scalar_fields(BuildConfig)}
+
+
 def add_config_flags(p: argparse.ArgumentParser) -> None:
     group = p.add_argument_group("config fields (override the config file; see README)")
     for dotted, info in _scalar_fields(BuildConfig):
-        hint = str(info.annotation).replace("typing.", "")
-        parse = _parse_list if "list[" in hint else _parse_value
-        group.add_argument(f"--{dotted}", dest=f"cfg:{dotted}", metavar="VALUE",
-                           type=parse, default=argparse.SUPPRESS,
-                           help=f"{hint} (default: {info.default!r})"
-                           if info.default is not None else hint)
+        kind = _kind(info.annotation)
+        group.add_argument(f"--{dotted}", dest=f"cfg:{dotted}", metavar=kind,
+                           type=FIELD_PARSERS[dotted], default=argparse.SUPPRESS,
+                           help=_help(info))
+
+
+def _kind(annotation: Any) -> str:
+    """A short metavar for a field's type: INT, FLOAT, TEXT, BOOL, LIST or {a,b,c}."""
+    args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType) and len(args) == 1:
+        annotation = args[0]
+    if typing.get_origin(annotation) is typing.Literal:
+        return "{" + ",".join(map(str, typing.get_args(annotation))) + "}"
+    if typing.get_origin(annotation) is list:
+        return "LIST"
+    return {int: "INT", float: "FLOAT", bool: "BOOL", str: "TEXT"}.get(annotation, "VALUE")
+
+
+def _help(info) -> str:
+    text = info.description or ""
+    if info.is_required():
+        return text
+    default = info.get_default(call_default_factory=True)
+    shown = "unset" if default is None else json.dumps(default)
+    return f"{text} (default: {shown})".replace("%", "%%")
 
 
 def config_from_args(args: argparse.Namespace) -> BuildConfig:
     overrides: dict[str, Any] = {}
     for item in args.set or []:
         key, value = parse_override(item)
+        if key in FIELD_PARSERS:  # parsed as the field's own flag would be (strings stay so)
+            value = FIELD_PARSERS[key](item.split("=", 1)[1].strip())
         overrides[key] = value
     for key, value in vars(args).items():
         if key.startswith("cfg:"):
@@ -79,6 +131,12 @@ def cmd_build(args: argparse.Namespace) -> int:
         dump_config(config, args.write_config)
         print(f"wrote {args.write_config}")
         return 0
+    if args.dry_run:  # names only: no pixels, no Prefect, no file written
+        from iqa_datagen.pipeline.plan import build_plan, describe
+
+        plan = build_plan(config)
+        emit(args, plan.to_dict(), lambda: print(describe(plan, config)))
+        return 0
     from iqa_datagen.flows import build_dataset
 
     summary = build_dataset(out=args.out, config=config.model_dump(mode="json"),
@@ -97,7 +155,10 @@ def add_parser(sub) -> None:
     p.add_argument("--set", action="append", metavar="SECTION.FIELD=VALUE",
                    help="override a config field (repeatable)")
     p.add_argument("--offline", action="store_true",
-                   help="never call an LLM, even when OPENAI_API_KEY is set (= --llm.mode off)")
+                   help="never call an LLM (= --llm.mode off, the default)")
+    p.add_argument("--dry-run", action="store_true",
+                   help="print the plan (records per task and setting, LLM requests, tokens, "
+                        "cost) and exit without writing anything")
     p.add_argument("--no-resume", action="store_true",
                    help="redo every shard instead of keeping finished ones")
     p.add_argument("--overwrite", action="store_true",
@@ -123,8 +184,47 @@ def add_parser(sub) -> None:
                    help="module that defines the new distortions (repeatable); installed "
                         "entry-point plugins are found without it")
     e.add_argument("--names", help="comma-separated: add only these new distortions")
+    e.add_argument("--share", type=float, metavar="FRACTION",
+                   help="share of the samples the build's task counts ask for that are made "
+                        "for the new distortions (default: each new distortion about as "
+                        "frequent as an existing one; 1: all of them)")
     _common(e)
     e.set_defaults(handler=cmd_extend)
+    _add_retry_parser(sub)
+
+
+def _add_retry_parser(sub) -> None:
+    r = sub.add_parser("retry-rejects", help="write again only the rejected responses of a "
+                                             "dataset, as a new part (nothing else changes)")
+    r.add_argument("dataset", help="dataset folder made by `build`")
+    how = r.add_mutually_exclusive_group()
+    how.add_argument("--model", help="ask this LLM model instead of the build's")
+    how.add_argument("--offline", action="store_true", help="use the offline writer")
+    r.add_argument("--seed", type=int, help="sampling seed of the new attempts (default: a new "
+                                            "one per retry round)")
+    r.add_argument("--json", action="store_true", help="print the summary as JSON (last line)")
+    r.set_defaults(handler=cmd_retry_rejects)
+
+
+def cmd_retry_rejects(args: argparse.Namespace) -> int:
+    _require_dataset(args.dataset)
+    from iqa_datagen.pipeline.retry import retry_rejects
+
+    summary = retry_rejects(args.dataset, seed=args.seed, model=args.model,
+                            offline=args.offline)
+
+    def human() -> None:
+        if summary["part"] is None:
+            print(f"retry-rejects: {args.dataset} has no open rejects")
+            return
+        print(f"retry-rejects: {summary['retried']} rejected samples asked again -> part "
+              f"{summary['part']}: {summary['fixed']} written, {summary['still_rejected']} "
+              f"rejected again, {summary['missing']} missing, {len(summary['skipped'])} skipped")
+        for item in summary["skipped"][:20]:
+            print(f"  skipped {item['key']}: {item['reason']}")
+
+    emit(args, summary, human)
+    return 0
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -148,9 +248,11 @@ def cmd_extend(args: argparse.Namespace) -> int:
     _require_dataset(args.dataset)
     from iqa_datagen.flows import extend_catalogue
 
+    if args.share is not None and not 0 < args.share <= 1:
+        raise ConfigError(f"extend --share {args.share}: must be in (0, 1]")
     names = [n.strip() for n in args.names.split(",")] if args.names else None
     summary = extend_catalogue(args.dataset, plugins=args.plugin, names=names,
-                               progress=not args.no_progress)
+                               progress=not args.no_progress, share=args.share)
     emit(args, summary, lambda: print_summary("extend", summary))
     return 0
 

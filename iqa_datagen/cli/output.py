@@ -27,6 +27,13 @@ def print_summary(what: str, s: dict) -> None:
         lines.append(f"  {task:<27} {n:>8} records")
     if "records_total" in s:
         lines.append(f"  {'total':<27} {s['records_total']:>8} records")
+    if "records_added" in s:
+        done = s.get("shards") and s.get("shards_resumed") == s.get("shards")
+        lines.append(f"  added       {s['records_added']} new records this run"
+                     + (" (nothing new: complete from an earlier run)" if done else ""))
+    if "share" in s:
+        lines.append(f"  share       {s['share']:g} of the samples the task counts ask for "
+                     "(--share)")
     totals = s.get("totals") or s.get("rows")
     if totals:
         splits = ", ".join(f"{k} {v}" for k, v in totals.get("by_split", {}).items())
@@ -39,9 +46,13 @@ def print_summary(what: str, s: dict) -> None:
         lines += [f"    {q.get('source')}: {q.get('reason')}" for q in s["quarantined"][:20]]
     if "rejects" in s:
         lines.append(f"  rejects     {s['rejects']} responses (see rejects/)")
-    if s.get("tokens") and not (s.get("llm_requests") or s.get("llm_cache_hits")):
-        lines.append("  LLM         not used (offline writer)")
-    elif s.get("tokens"):
+    if s.get("writers"):
+        lines.append("  writers     " + ", ".join(f"{w} {n}" for w, n in s["writers"].items()))
+    if "failed" in s:
+        lines.append(f"  failed      {s['failed']} samples no writer could make"
+                     + (f" ({s.get('llm_failures', 0)} LLM requests without a reply)"
+                        if s.get("llm_failures") else ""))
+    if s.get("tokens") and (s.get("llm_requests") or s.get("llm_cache_hits")):
         t = s["tokens"]
         lines.append(f"  LLM         {s.get('llm_requests', 0)} requests, "
                      f"{s.get('llm_cache_hits', 0)} cache hits, {t['prompt']} prompt + "

@@ -2,7 +2,9 @@
 no-reference record derived from it); derived tasks (question–answer expansion) follow from
 them.
 
-A result without text never reaches the dataset: it becomes a row of the rejects table.
+A result without text never reaches the dataset: it becomes a row of the rejects table when it
+was judged on its merits, or a *missing* sample when the writer could not be reached (the shard
+is then incomplete and a rerun asks for exactly those samples).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from iqa_datagen.tasks import REFERENCE_WORDS, TASKS, PendingDetailed
 class DetailedOutput:
     records: list[Record] = field(default_factory=list)
     rejects: list[dict] = field(default_factory=list)
+    missing: list[dict] = field(default_factory=list)  # writer unreachable: not a reject
     prompt_tokens: int = 0
     completion_tokens: int = 0
     overruled: int = 0
@@ -33,6 +36,9 @@ def detailed_records(seed: int, source_name: str, pending: list[PendingDetailed]
         out.prompt_tokens += result.prompt_tokens
         out.completion_tokens += result.completion_tokens
         req, ref = item.request, item.reference
+        if result.error:
+            out.missing.append(missing_sample(req.key, req.task, ref.ref_id, result))
+            continue
         if not result.text:
             out.rejects.append(_reject(item, result, result.reject_reasons or ["no text"]))
             continue
@@ -71,7 +77,15 @@ def detailed_records(seed: int, source_name: str, pending: list[PendingDetailed]
     return out
 
 
+def missing_sample(key: str, task: str, reference_id: str, result) -> dict:
+    """The row that names a sample the writer could not produce (kept in the part marker)."""
+    return {"key": key, "task": task, "reference_id": reference_id,
+            "generator": result.generator, "error": result.error}
+
+
 def _reject(item: PendingDetailed, result: DetailedResult, reasons: list[str]) -> dict:
+    verdict = item.request.verdict  # kept so that ``retry-rejects`` can ask again
     return {"key": item.request.key, "task": item.request.task,
             "reference_id": item.reference.ref_id, "generator": result.generator,
-            "reasons": list(reasons), "attempts": result.attempts}
+            "reasons": list(reasons), "attempts": result.attempts,
+            "verdict": verdict.model_dump(mode="json") if verdict is not None else None}

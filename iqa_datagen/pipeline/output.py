@@ -21,6 +21,11 @@ from iqa_datagen.storage.layout import DATA_DIR, PARTS_DIR, atomic_write_text
 
 STATE_FILE = ".build.json"
 BATCH_DISCOUNT = 0.5  # the OpenAI Batch API bills half the live price
+MISSING_SHOWN = 20  # missing samples listed in the summary (every one is in its part marker)
+
+
+class BuildIncomplete(RuntimeError):
+    """Some samples could not be written (the LLM failed them); finished parts are kept."""
 
 
 def _diff(old: dict, new: dict, prefix: str = "") -> list[str]:
@@ -123,8 +128,11 @@ def remove_stale_parts(out_dir: Path | str, keep: Iterable[str], prefixes: Itera
 def summarize(reports: list[ShardReport], config: BuildConfig) -> dict:
     """Totals of a build's shard reports: what the CLI prints and the manifest keeps."""
     records: Counter = Counter()
+    writers: Counter = Counter()
     for r in reports:
         records.update(r.records)
+        writers.update(r.writers)
+    missing = [m for r in reports for m in r.missing]
     prompt = sum(r.prompt_tokens for r in reports)
     completion = sum(r.completion_tokens for r in reports)
     cost = estimate_cost(prompt, completion, config.llm.price_prompt_per_1k,
@@ -146,6 +154,10 @@ def summarize(reports: list[ShardReport], config: BuildConfig) -> dict:
         "llm_requests": sum(r.llm_requests for r in reports),
         "llm_cache_hits": sum(r.llm_cache_hits for r in reports),
         "instability": _instability(reports, config),
+        "llm_failures": sum(r.llm_failures for r in reports),
+        "writers": dict(sorted(writers.items())),  # records by writer (generator)
+        "failed": len(missing),  # samples no writer could make (a rerun asks again)
+        "missing": missing[:MISSING_SHOWN],
     }
 
 
@@ -179,7 +191,7 @@ def finalize(out_dir: Path | str, config: BuildConfig, summary: Optional[dict] =
         manifest_extra["review_filters"] = state["review_filters"]
     manifest_extra.update(extra or {})
     manifest = write_manifest(out, config, manifest_extra)
-    write_card(out, title=config.name, seed=config.seed)
+    write_card(out, title=config.name, seed=config.seed, license=config.output.license)
     return manifest
 
 

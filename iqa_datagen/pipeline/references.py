@@ -14,8 +14,9 @@ from typing import Optional
 import cv2
 import numpy as np
 
-from iqa_datagen.distortions.images import (BUILTIN_REFERENCES, SourceInfo, builtin_reference,
-                                            list_images, load_with_info, resize_short_side)
+from iqa_datagen.distortions.images import (BUILTIN_REFERENCES, MAX_PIXELS, ImageError,
+                                            SourceInfo, builtin_reference, load_with_info,
+                                            resize_short_side, scan_images)
 from iqa_datagen.config import BuildConfig
 from iqa_datagen.seeding import derive_seed, stable_id
 
@@ -33,6 +34,7 @@ class Reference:
     group: str
     split: str = "train"
     stamp: str = ""  # size and modification time of a file: a changed file is a new reference
+    problem: str = ""  # why the entry cannot be read at all (a symlink loop): quarantined
 
 
 @dataclass(frozen=True)
@@ -56,25 +58,29 @@ class Shard:
 def discover(config: BuildConfig) -> list[Reference]:
     """All references of the config, in a stable order, with their split assigned."""
     refs_cfg = config.references
-    items: list[tuple[str, str, str, str]] = []  # (name, source, group, stamp)
+    items: list[tuple[str, str, str, str, str]] = []  # (name, source, group, stamp, problem)
     if refs_cfg.folder:
         root = Path(refs_cfg.folder)
-        for path in list_images(root):
+        files, problems = scan_images(root)
+        for path in sorted([*files, *problems]):
             rel = path.relative_to(root).as_posix()
+            if path in problems:
+                items.append((rel, str(path), rel, "", problems[path]))
+                continue
             st = path.stat()
-            items.append((rel, str(path), rel, f"{st.st_size}:{st.st_mtime_ns}"))
+            items.append((rel, str(path), rel, f"{st.st_size}:{st.st_mtime_ns}", ""))
     else:
         for copy in range(refs_cfg.builtin_repeat):
             for name in BUILTIN_REFERENCES:
                 label = name if copy == 0 else f"{name}~{copy}"
-                items.append((label, f"builtin:{label}", f"builtin:{name}", ""))
+                items.append((label, f"builtin:{label}", f"builtin:{name}", "", ""))
     if refs_cfg.limit:
         items = items[: refs_cfg.limit]
-    groups = assign_splits(sorted({g for _, _, g, _ in items}), config.split_seed,
+    groups = assign_splits(sorted({item[2] for item in items}), config.split_seed,
                            config.split.test_fraction)
     return [Reference(ref_id=stable_id("ref", label), name=label, source=source, group=group,
-                      split=groups[group], stamp=stamp)
-            for label, source, group, stamp in items]
+                      split=groups[group], stamp=stamp, problem=problem)
+            for label, source, group, stamp, problem in items]
 
 
 def assign_splits(groups: list[str], seed: int, test_fraction: float) -> dict[str, str]:
@@ -92,12 +98,15 @@ def make_shards(references: list[Reference], shard_size: int) -> list[Shard]:
             for i in range(0, len(references), shard_size)]
 
 
-def load_reference(ref: Reference, short_side: int | None) -> np.ndarray:
-    """Pixels of a reference, resized (bicubic) so its short side is at most ``short_side``."""
-    return read_reference(ref, short_side)[0]
+def load_reference(ref: Reference, short_side: int | None,
+                   max_pixels: int | None = MAX_PIXELS) -> np.ndarray:
+    """Pixels of a reference, resized (bicubic) so its short side is at most ``short_side``;
+    a file over ``max_pixels`` is refused from its header (ImageError), a large one decoded
+    reduced."""
+    return read_reference(ref, short_side, max_pixels)[0]
 
 
-def read_reference(ref: Reference, short_side: int | None
+def read_reference(ref: Reference, short_side: int | None, max_pixels: int | None = MAX_PIXELS
                    ) -> tuple[np.ndarray, SourceInfo, Optional[str]]:
     """``load_reference`` plus what the file was and, for a copy of a built-in image, how the
     copy was derived.
@@ -105,6 +114,8 @@ def read_reference(ref: Reference, short_side: int | None
     Copies of a built-in image (``name~k``) are mirrored/cropped variants so that each copy is a
     distinct image; they share a group, hence a split.
     """
+    if ref.problem:
+        raise ImageError(ref.source, ref.problem)
     variant = None
     if ref.source.startswith("builtin:"):
         label = ref.source.split(":", 1)[1]
@@ -115,7 +126,7 @@ def read_reference(ref: Reference, short_side: int | None
             image = _variant(image, int(copy))
             variant = f"copy {copy}: {_variant_words(int(copy))}"
     else:
-        image, info = load_with_info(ref.source)
+        image, info = load_with_info(ref.source, short_side, max_pixels)
     return resize_short_side(image, short_side), info, variant
 
 

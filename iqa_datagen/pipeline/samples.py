@@ -97,13 +97,16 @@ class ReferenceWorker:
             task.sample(ctx)
         return out
 
-    def confident(self, image, pairs, verdicter, out: ReferenceOutput):
-        """(index, pair, verdict) of the pairs whose verdict is sure enough to keep."""
+    def confident(self, image, pairs, verdicter, out: ReferenceOutput,
+                  indices: Optional[list[int]] = None):
+        """(index, pair, verdict) of the pairs whose verdict is sure enough to keep; ``indices``:
+        the sample index of each pair (default: their positions)."""
         if not pairs:
             return []
         threshold = self.config.assistant.confidence_threshold
         kept = []
-        for i, (item, verdict) in enumerate(zip(pairs, self._verdicts(image, pairs, verdicter))):
+        verdicts = self._verdicts(image, pairs, verdicter)
+        for i, item, verdict in zip(indices or range(len(pairs)), pairs, verdicts):
             if verdict.confidence is not None and verdict.confidence < threshold:
                 out.dropped_low_confidence += 1
                 continue

@@ -4,7 +4,10 @@ A shard's records stream into ``data/{split}/{shard}-NNNNN.parquet``; the part's
 marker (written last, see ``storage.write_part``) carries the shard's report, so a rerun skips a
 finished shard and still knows what it made. Unreadable references are quarantined (listed with
 their reason under ``quarantine/``) and the shard goes on; responses that fail validation go to
-the rejects table under ``rejects/``. Neither ever reaches the dataset.
+the rejects table under ``rejects/``. Neither ever reaches the dataset. Samples the LLM could not
+be asked for (a transport failure, not a verdict) are listed as ``missing`` in the marker: such a
+part is not complete, and a rerun makes it again, the reply cache sending exactly the requests
+that were missing. ``llm.on_failure: offline`` writes them with the offline writer instead.
 """
 
 from __future__ import annotations
@@ -52,6 +55,10 @@ class ShardReport:
     llm_cache_hits: int = 0
     stability_checked: int = 0  # detailed samples asked several times (llm.samples_per_request)
     unstable: int = 0  # ... whose conclusions disagreed (dropped)
+    llm_failures: int = 0  # requests that got no reply
+    writers: dict[str, int] = field(default_factory=dict)  # records by writer (generator)
+    missing: list[dict] = field(default_factory=list)  # samples the writer could not make
+    fixed: list[str] = field(default_factory=list)  # retry parts: reject keys now written
     seconds: float = 0.0
     resumed: bool = False  # True: found complete from an earlier run, nothing was redone
 
@@ -67,17 +74,26 @@ class ShardReport:
         """Pass records through, counting them by task."""
         for rec in records:
             self.records[rec.task] = self.records.get(rec.task, 0) + 1
+            writer = rec.provenance.generator
+            self.writers[writer] = self.writers.get(writer, 0) + 1
             yield rec
 
 
-def finished_report(out_dir: Path, part: str) -> Optional[ShardReport]:
-    """The stored report of a complete part (files present with their recorded sizes), or None."""
+def stored_report(out_dir: Path, part: str) -> Optional[ShardReport]:
+    """The report kept in a written part's marker (files present with their sizes), or None."""
     if not part_done(out_dir, part):
         return None
     info = read_part(out_dir, part)
     report = ShardReport.from_dict(dict(info.meta.get("report", {}), part=part))
     report.resumed = True
     return report
+
+
+def finished_report(out_dir: Path, part: str) -> Optional[ShardReport]:
+    """The stored report of a complete part, or None: a part with missing samples (the LLM
+    could not be asked) is written but not complete, so a rerun makes it again."""
+    report = stored_report(out_dir, part)
+    return report if report is not None and not report.missing else None
 
 
 def write_unit(out_dir: Path | str, part: str, records: Iterable[Record], report: ShardReport,
@@ -186,7 +202,7 @@ class ShardRunner:
     def _raw_records(self, shard: Shard, report: ShardReport, rejects: list[dict],
                      contexts: dict) -> Iterator[Record]:
         pending: list[PendingDetailed] = []
-        batch_mode = generation.llm_enabled(self.config) and self.config.llm.batch
+        batch_mode = generation.uses_llm(self.config) and self.config.llm.batch
         for ref in shard.references:
             image = self._load(ref, report, contexts)
             if image is None:
@@ -197,16 +213,17 @@ class ShardRunner:
             pending += out.pending
             # Batch mode sends a shard's requests as one batch; live mode keeps memory bounded.
             if not batch_mode and len(pending) >= GENERATION_CHUNK:
-                yield from self._detailed(pending, report, rejects)
+                yield from self.respond(pending, report, rejects)
                 pending = []
         if pending:
-            yield from self._detailed(pending, report, rejects)
-        self._usage(report)
+            yield from self.respond(pending, report, rejects)
+        self.usage(report)
 
     def _load(self, ref: Reference, report: ShardReport, contexts: dict):
         """The reference's pixels (its context into ``contexts``), or None when quarantined."""
         try:
-            image, info, variant = read_reference(ref, self.config.references.short_side)
+            refs = self.config.references
+            image, info, variant = read_reference(ref, refs.short_side, refs.max_pixels)
             builtin = ref.source.startswith(BUILTIN_PREFIX)
             contexts[ref.ref_id] = make_context(
                 source=folder_source(self.config), config=self.config, info=info, used=image,
@@ -221,9 +238,11 @@ class ShardRunner:
                                        "reason": f"cannot read file ({exc.strerror or exc})"})
         return None
 
-    def _detailed(self, pending: list[PendingDetailed], report: ShardReport,
-                  rejects: list[dict]) -> Iterator[Record]:
-        results = self.detailed.generate([p.request for p in pending])
+    def respond(self, pending: list[PendingDetailed], report: ShardReport,
+                rejects: list[dict]) -> Iterator[Record]:
+        """Detailed records of ``pending`` samples, then their QA expansion."""
+        requests = [p.request for p in pending]
+        results = generation.with_fallback(self.config, self.detailed, requests, "generate")
         report.stability_checked += sum(r.stable is not None for r in results)
         report.unstable += sum(r.stable is False for r in results)
         out = detailed_records(self.config.seed, self.worker.source_name, pending, results)
@@ -231,23 +250,42 @@ class ShardRunner:
         report.prompt_tokens += out.prompt_tokens
         report.completion_tokens += out.completion_tokens
         rejects += out.rejects
+        report.missing += out.missing
         yield from out.records
         for task in TASKS.derived():
             generator = self.derived_generator(task)
             if generator is None:
                 continue
             derived = task.derive(generator, self.config, self.worker.source_name, out)
-            report.prompt_tokens += derived.prompt_tokens
-            report.completion_tokens += derived.completion_tokens
-            rejects += derived.rejects
-            yield from derived.records
+            yield from self._take(derived, report, rejects)
 
-    def _usage(self, report: ShardReport) -> None:
+    def expand(self, requests: list, sources: list[Record], report: ShardReport,
+               rejects: list[dict]) -> Iterator[Record]:
+        """QA expansion records of ``requests`` about the detailed ``sources`` (with their
+        no-reference copies): what ``retry-rejects`` asks again."""
+        task = TASKS.get("qa_expansion")
+        generator = self.derived_generator(task)
+        if generator is None:
+            return
+        derived = task.expand(generator, self.config, self.worker.source_name, requests, sources)
+        yield from self._take(derived, report, rejects)
+
+    @staticmethod
+    def _take(derived, report: ShardReport, rejects: list[dict]) -> Iterator[Record]:
+        report.prompt_tokens += derived.prompt_tokens
+        report.completion_tokens += derived.completion_tokens
+        rejects += derived.rejects
+        report.missing += getattr(derived, "missing", [])
+        yield from derived.records
+
+    def usage(self, report: ShardReport) -> None:
         """LLM requests and cache hits of this runner so far (0 with offline generators)."""
-        requests = hits = 0
+        requests = hits = failures = 0
         for gen in self._made_generators():
             usage = getattr(gen, "usage", None)
             if usage is not None:
                 requests += usage.requests
                 hits += usage.cache_hits
+                failures += usage.failures
         report.llm_requests, report.llm_cache_hits = requests, hits
+        report.llm_failures = failures

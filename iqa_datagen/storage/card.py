@@ -15,6 +15,7 @@ from typing import Optional
 import numpy as np
 import yaml
 
+from iqa_datagen.distortions.categories import NO_REFERENCE_DROP_SLIGHT
 from iqa_datagen.schemas import SCHEMA_VERSION
 from iqa_datagen.tasks import TASKS
 
@@ -111,14 +112,18 @@ def plot_response_lengths(hists: dict[tuple, np.ndarray], folder: Path) -> str:
     ax = fig.add_subplot()
     width = 5  # words per bin
     last = max((int(np.flatnonzero(h).max()) for h in hists.values() if h.any()), default=0)
-    edges = np.arange(0, MAX_HIST_WORDS + width + 1, width)
+    edges = np.arange(0, MAX_HIST_WORDS + 2 * width + 1, width)
     for (task, kind, _), hist in sorted(hists.items()):
         if hist.sum():
             binned = np.add.reduceat(hist, edges[:-1][edges[:-1] < hist.size])
-            ax.step(edges[:binned.size], binned / hist.sum(), where="post",
+            # a closing zero gives the last bin its right edge (a post step draws bin i
+            # from edge i to edge i+1)
+            ax.step(edges[:binned.size + 1], np.append(binned, 0) / hist.sum(), where="post",
                     label=f"{_title(task)} ({kind})")
-    ax.set_xlim(0, min(MAX_HIST_WORDS, last + 2 * width))
-    ax.set_xlabel(f"words ({width}-word bins, clipped at {MAX_HIST_WORDS})")
+    # the axis ends after the longest response, the clip bin (responses of MAX_HIST_WORDS
+    # words or more) included
+    ax.set_xlim(0, (last // width + 2) * width)
+    ax.set_xlabel(f"words ({width}-word bins; the bin at {MAX_HIST_WORDS} holds all longer)")
     ax.set_ylabel("share of responses")
     ax.set_title("Response length")
     if hists:
@@ -224,11 +229,12 @@ def image_table(image_stats: dict) -> str:
     return "\n".join(lines)
 
 
-def front_matter(splits: list[str], pretty_name: str, rows: int) -> str:
+def front_matter(splits: list[str], pretty_name: str, rows: int, license: str = "unknown") -> str:
     size = ("n<1K" if rows < 1_000 else "1K<n<10K" if rows < 10_000 else
             "10K<n<100K" if rows < 100_000 else "100K<n<1M" if rows < 1_000_000 else "1M<n<10M")
     meta = {
         "pretty_name": pretty_name,
+        "license": license,
         "language": ["en"],
         "task_categories": ["visual-question-answering", "image-to-text"],
         "tags": ["image-quality-assessment", "instruction-tuning", "synthetic"],
@@ -298,6 +304,7 @@ def _provenance_section(dataset_dir: Path, stats: dict) -> list[str]:
         lines.append(f"- Record schema {SCHEMA_VERSION} (no manifest.json yet).")
     gens = ", ".join(f"{g} ({_fmt(n)})" for g, n in stats["generators"].items())
     lines.append(f"- Responses by generator: {gens or 'none'}.")
+    lines += _verdict_lines(stats.get("verdict_sources", []))
     if stats["prompt_versions"]:
         lines.append(f"- Prompt versions: {', '.join(stats['prompt_versions'])}.")
     lines += [f"- Config, versions and the sha256 of every data file: [`{MANIFEST_NAME}`]"
@@ -321,7 +328,31 @@ def _quality_section(summary: dict, plot: str | None) -> list[str]:
     return lines
 
 
-def render_card(dataset_dir: Path, stats: dict, plots: dict, title: str) -> str:
+VERDICT_SOURCES = {
+    "library_levels": "one distortion at two levels from the library; the lower level is better",
+    "assistant": "the build's full-reference assistant model (its confidence is in the record)",
+    "ssim": "SSIM against the reference (no assistant model was used)",
+}
+
+
+def _verdict_lines(rows: list[dict]) -> list[str]:
+    """Where the 'which image is better' fact of each paired record came from."""
+    if not rows:
+        return []
+    lines = ["- Verdicts (which image of a pair is better) by source:", "",
+             "| task | setting | source | records |", "| --- | --- | --- | --- |"]
+    lines += [f"| {r['task']} | {r['setting']} | `{r['source']}` | {_fmt(r['records'])} |"
+              for r in rows]
+    lines.append("")
+    for src in sorted({r["source"] for r in rows}):
+        what = (f"human judgements of the MOS dataset {src[4:]}" if src.startswith("mos:")
+                else VERDICT_SOURCES.get(src, "see the build's assistant/ folder"))
+        lines.append(f"  - `{src}`: {what}.")
+    return lines + [""]
+
+
+def render_card(dataset_dir: Path, stats: dict, plots: dict, title: str,
+                license: str = "unknown") -> str:
     counts = stats["counts"]
     splits = ordered_splits(counts)
     total = stats["totals"]["rows"]
@@ -354,6 +385,11 @@ def render_card(dataset_dir: Path, stats: dict, plots: dict, title: str) -> str:
         "## Counts", "",
         "Records per task and setting; `single / multi` distortion where it applies.", "",
         counts_table(counts, splits), "",
+        "No-reference records are fewer than full-reference ones by design: a sample is also "
+        "posed without its reference only when its distortions can be seen without one. The "
+        "slight (level 1) distortions of " + ", ".join(sorted(NO_REFERENCE_DROP_SLIGHT))
+        + " are not reliably visible alone, so samples with them exist in the full-reference "
+        "setting only.", "",
         *two_stage_lines(stats.get("two_stage") or {}),
         "## Response length", "",
         "Mean words per response (whitespace tokens), by task and response kind.", "",
@@ -378,11 +414,44 @@ def render_card(dataset_dir: Path, stats: dict, plots: dict, title: str) -> str:
     body += context_lines(stats["context"])
     body += _quality_section(stats.get("quality_scores") or {}, plots.get("quality"))
     body += _provenance_section(dataset_dir, stats)
-    return front_matter(splits, title, total) + "\n" + "\n".join(body)
+    body += _citation_section(title, license)
+    return front_matter(splits, title, total, license) + "\n" + "\n".join(body)
+
+
+def _citation_section(title: str, license: str) -> list[str]:
+    """How to cite the data: this dataset, and the work whose recipe it follows."""
+    import datetime
+
+    year = datetime.date.today().year
+    key = "".join(c for c in title.lower() if c.isalnum())[:24] or "dataset"
+    return [
+        "## License", "",
+        f"`{license}`. The records derive from the reference images the build was given: their "
+        "licence governs the images here too.", "",
+        "## Citation", "",
+        "Cite this dataset, and the work whose construction it follows (DQ-495K):", "",
+        "```bibtex",
+        f"@misc{{{key}{year},",
+        f"  title        = {{{{{title}}}}},",
+        f"  year         = {{{year}}},",
+        "  note         = {Built with iqa-datagen}",
+        "}",
+        "",
+        "@article{you2024depictqawild,",
+        "  title   = {Enhancing Descriptive Image Quality Assessment with A Large-scale "
+        "Multi-modal Dataset},",
+        "  author  = {You, Zhiyuan and Gu, Jinjin and Cai, Xin and Li, Zheyuan and Zhu, Kaiwen "
+        "and Dong, Chao and Xue, Tianfan},",
+        "  journal = {arXiv preprint arXiv:2405.18842},",
+        "  year    = {2024}",
+        "}",
+        "```", "",
+    ]
 
 
 def write_card(dataset_dir: Path | str, *, title: str = "iqa-datagen descriptive IQA dataset",
-               image_cap: int = DEFAULT_IMAGE_CAP, seed: int = 0) -> Path:
+               image_cap: int = DEFAULT_IMAGE_CAP, seed: int = 0,
+               license: str = "unknown") -> Path:
     """Compute statistics (streaming), write plots and ``stats/stats.json``, then ``README.md``."""
     dataset_dir = Path(dataset_dir)
     stats, raw = collect_stats(dataset_dir, image_cap=image_cap, seed=seed)
@@ -394,4 +463,5 @@ def write_card(dataset_dir: Path | str, *, title: str = "iqa-datagen descriptive
         "quality": plot_scores(raw.get("quality_hists") or {}, folder),
     }
     atomic_write_text(folder / "stats.json", json.dumps(stats, indent=1) + "\n", durable=False)
-    return atomic_write_text(dataset_dir / CARD_NAME, render_card(dataset_dir, stats, plots, title))
+    return atomic_write_text(dataset_dir / CARD_NAME, render_card(dataset_dir, stats, plots, title,
+                                                                 license))

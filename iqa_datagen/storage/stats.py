@@ -33,7 +33,7 @@ MAX_HIST_WORDS = 400  # response-length histograms clip here
 PERCENTILES = (5, 25, 50, 75, 95)
 _TEXT_COLUMNS = ["id", "split", "task", "setting", "multi_distortion", "response_kind",
                  "question", "response", "stage", "distortions_a", "distortions_b",
-                 "reference_id", "provenance", "context", "quality"]
+                 "reference_id", "provenance", "context", "quality", "verdict"]
 
 
 def word_count(text: str) -> int:
@@ -117,6 +117,7 @@ def _text_pass(dataset_dir: Path) -> tuple[dict, dict]:
     pristine: Counter = Counter()
     references: dict[str, set] = defaultdict(set)
     generators: Counter = Counter()
+    verdicts: Counter = Counter()
     prompt_versions: set = set()
     contexts = ContextTally()
     consistency = _Consistency()
@@ -141,6 +142,8 @@ def _text_pass(dataset_dir: Path) -> tuple[dict, dict]:
             contexts.add(cols["context"][i])
             prov = cols["provenance"][i]
             generators[prov["generator"]] += 1
+            if cols["verdict"][i]:
+                verdicts[(task, cols["setting"][i], cols["verdict"][i]["source"])] += 1
             if prov.get("prompt_version"):
                 prompt_versions.add(prov["prompt_version"])
             for side in ("distortions_a", "distortions_b"):
@@ -174,6 +177,8 @@ def _text_pass(dataset_dir: Path) -> tuple[dict, dict]:
             "records_with_pristine_image_a": pristine["image_a"],
         },
         "generators": dict(sorted(generators.items())),
+        "verdict_sources": [{"task": t, "setting": st, "source": src, "records": n}
+                            for (t, st, src), n in sorted(verdicts.items())],
         "prompt_versions": sorted(prompt_versions),
         "context": contexts.summary(),
         "consistency": consistency.summary(),

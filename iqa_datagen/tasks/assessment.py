@@ -22,7 +22,7 @@ class AssessmentReasoning(DetailedTask):
 
     def sample(self, ctx: SampleContext) -> None:
         worker, ref = ctx.worker, ctx.ref
-        for i in range(ctx.count(self)):
+        for i in ctx.indices(self):
             key = ctx.key(self, i)
             rng = rng_for(worker.seed, key)
             plan = worker.sampler(ref.split).sample(rng)

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal, Mapping, Optional
 
 import numpy as np
 
-from iqa_datagen.seeding import rng_for
+from iqa_datagen.seeding import derive_seed, rng_for
 
 # Wording that only makes sense when a reference is shown; a no-reference record must not carry it.
 REFERENCE_WORDS = re.compile(r"\b(reference|pristine|original image|ground[- ]truth)\b", re.I)
@@ -63,6 +63,17 @@ class SampleContext:
         if task.count_field is None:
             return 0
         return int(getattr(self.worker.config.tasks, task.count_field))
+
+    def indices(self, task: "Task") -> list[int]:
+        """The sample indices of ``task`` made for this reference: all ``count`` of them, or
+        under ``tasks.sample_share`` < 1 each kept by a seeded draw of its own (so the kept
+        samples are exactly those a full run makes, minus the rest)."""
+        share = self.worker.config.tasks.sample_share
+        n = self.count(task)
+        if share >= 1:
+            return list(range(n))
+        draws = (derive_seed(self.worker.seed, "keep", self.key(task, i)) for i in range(n))
+        return [i for i, d in enumerate(draws) if (d % 2**32) / 2**32 < share]
 
     def key(self, task: "Task", i: int) -> str:
         """The key of sample ``i`` of ``task`` for this reference."""
@@ -164,5 +175,6 @@ class DerivedTask(Task):
 
     def derive(self, generator, config, source_name: str, detailed_output):
         """Records made from a chunk's detailed records (``pipeline.detailed.DetailedOutput``):
-        an object with ``records``, ``rejects``, ``prompt_tokens`` and ``completion_tokens``."""
+        an object with ``records``, ``rejects``, ``prompt_tokens`` and ``completion_tokens``
+        (and ``missing``: samples whose writer could not be reached)."""
         raise NotImplementedError

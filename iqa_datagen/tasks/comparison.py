@@ -23,8 +23,10 @@ class ComparisonReasoning(DetailedTask):
 
     def sample(self, ctx: SampleContext) -> None:
         worker, ref = ctx.worker, ctx.ref
-        pairs = [worker.pair_images(ref, ctx.image, self, i) for i in range(ctx.count(self))]
-        for _, item, verdict in worker.confident(ctx.image, pairs, ctx.verdicter, ctx.out):
+        indices = ctx.indices(self)
+        pairs = [worker.pair_images(ref, ctx.image, self, i) for i in indices]
+        for _, item, verdict in worker.confident(ctx.image, pairs, ctx.verdicter, ctx.out,
+                                                 indices):
             key, plan_a, plan_b, img_a, img_b = item
             request = DetailedRequest(key=key, task=self.name, image_ref=ctx.image,
                                       image_a=img_a, image_b=img_b,

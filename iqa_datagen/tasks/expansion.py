@@ -17,6 +17,7 @@ from .base import REFERENCE_WORDS, DerivedTask
 class DerivedOutput:
     records: list = field(default_factory=list)
     rejects: list[dict] = field(default_factory=list)
+    missing: list[dict] = field(default_factory=list)  # the writer could not be reached
     prompt_tokens: int = 0
     completion_tokens: int = 0
 
@@ -32,13 +33,24 @@ class QAExpansion(DerivedTask):
         return expansion_generator(config, cache_dir, names, tasks_at_once)
 
     def derive(self, generator, config, source_name, detailed) -> DerivedOutput:
-        results = generator.expand(self.requests(detailed, config.expansion.k, config.seed))
+        return self.expand(generator, config, source_name,
+                           self.requests(detailed, config.expansion.k, config.seed),
+                           detailed.records)
+
+    def expand(self, generator, config, source_name, requests: list[ExpansionRequest],
+               sources: list) -> DerivedOutput:
+        """QA records of ``requests`` about the detailed ``sources`` (with their no-reference
+        copies); what the LLM could not be asked for is written offline under
+        ``llm.on_failure: offline``, else listed as missing."""
+        from iqa_datagen.pipeline.generation import with_fallback
+
+        results = with_fallback(config, generator, requests, "expand")
         out = DerivedOutput()
         for res in results:
             out.prompt_tokens += res.prompt_tokens
             out.completion_tokens += res.completion_tokens
-        out.records, out.rejects = self.records(config.seed, source_name, detailed.records,
-                                                results)
+        out.records, out.rejects, out.missing = self.records(config.seed, source_name, sources,
+                                                             results)
         return out
 
     def requests(self, detailed, k: int, seed: int) -> list[ExpansionRequest]:
@@ -56,13 +68,20 @@ class QAExpansion(DerivedTask):
         return requests
 
     def records(self, seed: int, source_name: str, records: list,
-                results: list[ExpansionResult]) -> tuple[list, list[dict]]:
-        """QA records for each source record, in both settings where the source has both."""
+                results: list[ExpansionResult]) -> tuple[list, list[dict], list[dict]]:
+        """QA records for each source record, in both settings where the source has both;
+        with the rejects and the missing samples (no reply: not a reject)."""
+        from iqa_datagen.pipeline.detailed import missing_sample
+
         by_id = {r.id: r for r in records}
         nr_of = {r.source_record_id: r for r in records if r.setting == "no_reference"}
-        out, rejects = [], []
+        out, rejects, missing = [], [], []
         for result in results:
             source = by_id[result.key]
+            if result.error:
+                missing.append(missing_sample(result.key, self.name, source.reference_id,
+                                              result))
+                continue
             if result.reject_reasons and not result.pairs:
                 rejects.append({"key": result.key, "task": self.name,
                                 "reference_id": source.reference_id,
@@ -89,4 +108,4 @@ class QAExpansion(DerivedTask):
                                               seed=seed,
                                               reference_name=src.provenance.reference_name,
                                               prompt_version=result.prompt_version)))
-        return out, rejects
+        return out, rejects, missing

@@ -21,7 +21,7 @@ class Identification(BriefTask):
                                          split, rng)
 
     def sample(self, ctx: SampleContext) -> None:
-        for i in range(ctx.count(self)):
+        for i in ctx.indices(self):
             ctx.out.records += self._records(ctx, i)
 
     def _records(self, ctx: SampleContext, i: int) -> list:

@@ -36,7 +36,7 @@ class QualityScoring(BriefTask):
     def sample(self, ctx: SampleContext) -> None:
         if ctx.with_mos and scored_mos(ctx.worker.config):
             return  # rated MOS images give the quality-scoring records instead
-        for i in range(ctx.count(self)):
+        for i in ctx.indices(self):
             ctx.out.records += self._records(ctx, i)
 
     def _records(self, ctx: SampleContext, i: int) -> list:

@@ -29,13 +29,14 @@ class InstantRating(BriefTask):
     def sample(self, ctx: SampleContext) -> None:
         if ctx.with_mos:
             return  # MOS sources give the instant-rating pairs instead
-        worker, n = ctx.worker, ctx.count(self)
+        worker, indices = ctx.worker, ctx.indices(self)
         if worker.config.tasks.rating_source == "library":
-            for i in range(n):
+            for i in indices:
                 ctx.out.records += self.library_pair(ctx, i)
             return
-        pairs = [worker.pair_images(ctx.ref, ctx.image, self, i) for i in range(n)]
-        for i, item, verdict in worker.confident(ctx.image, pairs, ctx.verdicter, ctx.out):
+        pairs = [worker.pair_images(ctx.ref, ctx.image, self, i) for i in indices]
+        for i, item, verdict in worker.confident(ctx.image, pairs, ctx.verdicter, ctx.out,
+                                                 indices):
             key, plan_a, plan_b, img_a, img_b = item
             ctx.out.records += self.records(ctx, i, key, plan_a, plan_b, img_a, img_b, verdict,
                                             f"two sampled distortions, winner by "

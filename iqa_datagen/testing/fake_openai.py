@@ -16,7 +16,7 @@ the expected answer of every (sub-)image by hand.
 =============  ===============================================================================
 ``ok``         the default answer
 ``429``        HTTP 429 with ``Retry-After`` (``Behaviour("429", retry_after="2")``; may be a date)
-``500``        HTTP 500;  ``400``: HTTP 400 (not retryable)
+``500``        HTTP 500;  ``400``: HTTP 400 (not retryable);  ``403``: HTTP 403 (key refused)
 ``hang``       no answer for ``seconds`` (default: ``hang_seconds``), i.e. past a client timeout
 ``malformed``  HTTP 200 with a truncated JSON body
 ``empty``      empty content;  ``refusal``: a refusal;  ``length``: cut off, finish_reason length
@@ -69,9 +69,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-KINDS = ("ok", "429", "500", "400", "hang", "malformed", "empty", "refusal", "length",
+KINDS = ("ok", "429", "500", "400", "403", "hang", "malformed", "empty", "refusal", "length",
          "reference", "contradict", "overrule", "text")
-_HTTP_FAULTS = ("429", "500", "400", "hang", "malformed")
+_HTTP_FAULTS = ("429", "500", "400", "403", "hang", "malformed")
 
 
 @dataclass(frozen=True)
@@ -455,6 +455,7 @@ class FakeOpenAIServer:
     def _app(self) -> Starlette:
         routes = [
             Route("/v1/chat/completions", self._chat, methods=["POST"]),
+            Route("/v1/models", self._models, methods=["GET"]),
             Route("/v1/files", self._files_create, methods=["POST"]),
             Route("/v1/files/{file_id}/content", self._files_content, methods=["GET"]),
             Route("/v1/batches", self._batches_create, methods=["POST"]),
@@ -472,6 +473,14 @@ class FakeOpenAIServer:
     @staticmethod
     def _unauthorised() -> JSONResponse:
         return _error(401, "Incorrect API key provided.", "invalid_request_error")
+
+    async def _models(self, request: Request) -> Response:
+        if not self._authorised(request):
+            return self._unauthorised()
+        self._count("models")
+        model = self.model or "fake-model"
+        return JSONResponse({"object": "list", "data": [
+            {"id": model, "object": "model", "created": 0, "owned_by": "fake"}]})
 
     async def _chat(self, request: Request) -> Response:
         if not self._authorised(request):
@@ -494,6 +503,8 @@ class FakeOpenAIServer:
             return _error(500, "The server had an error.", "server_error")
         if kind == "400":
             return _error(400, "Invalid request: unsupported parameter.", "invalid_request_error")
+        if kind == "403":
+            return _error(403, "This key may not use this model.", "permission_error")
         if kind == "hang":
             deadline = time.monotonic() + (behaviour.seconds or self.hang_seconds)
             while time.monotonic() < deadline and not self._stopping.is_set():
