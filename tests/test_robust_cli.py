@@ -245,3 +245,15 @@ def test_build_help_describes_every_field_and_write_config_comments_them(tmp_pat
     config = load_config(str(out))
     assert config.tasks.identification == 6
     assert config == load_config(None, {"tasks.identification": 6})
+
+
+def test_config_mismatch_is_one_line_before_prefect(tmp_path):
+    from iqa_datagen.config import BuildConfig
+    from iqa_datagen.pipeline.output import prepare_output
+    from iqa_datagen.storage import write_part
+
+    ds = tmp_path / "ds"
+    prepare_output(ds, BuildConfig(), ["a"])
+    write_part(ds, "shard-00000-x", [])  # a finished part: the folder holds a dataset
+    _one_line_error(_run("build", "--out", "ds", "--seed", "5", cwd=tmp_path), 2,
+                    "another config", "seed", "--overwrite")
