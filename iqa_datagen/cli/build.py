@@ -185,7 +185,7 @@ def add_parser(sub) -> None:
     r.add_argument("--seed", type=int, help="new split seed")
     r.add_argument("--test-fraction", type=float, help="new share of references in test")
     r.add_argument("--ood", action=argparse.BooleanOptionalAction, default=None,
-                   help="apply (or lift) the out-of-distribution rule of SPEC §2")
+                   help="apply (or lift) the out-of-distribution rule of docs/sampling.md")
     _common(r)
     r.set_defaults(handler=cmd_resplit)
 
