@@ -2,7 +2,7 @@
 
 For every distortion × level, the median time of ``distortions.apply`` over a few repeats, on a
 natural image (skimage's coffee) resized to each short side, plus the mean over levels and the
-mean / max over the catalogue per size. Targets (SPEC-sized inputs, short side 224): mean of the
+mean / max over the catalogue per size. Targets (dataset-sized inputs, short side 224): mean of the
 35 ≤ 15 ms, none above 60 ms.
 
     python benchmarks/distortions.py [--sizes 224 512] [--repeats 5]

@@ -1,10 +1,10 @@
-"""The distortion library: 12 categories, 35 distortions, 5 severity levels (SPEC §1–2).
+"""The distortion library: 12 categories, 35 distortions, 5 severity levels (docs/distortions.md, docs/sampling.md).
 
 Public API::
 
     distortions.catalogue()                       # list of DistortionSpec
     distortions.apply(image, name, level, rng)    # uint8 H×W×3 → same shape, deterministic
-    distortions.Sampler(...)                      # SPEC §2 sampling of what to apply
+    distortions.Sampler(...)                      # docs/sampling.md sampling of what to apply
 """
 
 from __future__ import annotations

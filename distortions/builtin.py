@@ -1,4 +1,4 @@
-"""The built-in catalogue: 35 distortions in 12 categories, parameters per level as data (SPEC §1).
+"""The built-in catalogue: 35 distortions in 12 categories, parameters per level as data (docs/distortions.md).
 
 Each entry is (name, category, function, five parameter dicts, random?, description).
 The maths lives in ``distortions.functional``; nothing here computes.

@@ -1,4 +1,4 @@
-"""The twelve distortion categories and the phrases answers use for them (SPEC §1)."""
+"""The twelve distortion categories and the phrases answers use for them (docs/distortions.md)."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ ALLOWED_SECOND: dict[str, tuple[str, ...]] = {
     "saturate_strengthen": ("blur", "compression", "noise", "oversharpen", "pixelate", "quantize"),
     "saturate_weaken": ("blur", "compression", "noise", "oversharpen", "pixelate", "quantize"),
 }
-"""First category of a pair → categories allowed as the second (SPEC §2)."""
+"""First category of a pair → categories allowed as the second (docs/sampling.md)."""
 
 NO_REFERENCE_DROP_SLIGHT: frozenset[str] = frozenset({
     "brighten", "darken", "contrast_strengthen", "contrast_weaken",

@@ -1,4 +1,4 @@
-"""Sampling what to apply to a reference image (SPEC §2).
+"""Sampling what to apply to a reference image (docs/sampling.md).
 
 A draw is a ``SamplePlan``: zero distortions (pristine), one (category uniform, then a distortion
 in it, then a level 1..5) or an ordered pair allowed by the compatibility table (each at level
@@ -73,7 +73,7 @@ OodMode = Optional[Literal["train", "eval"]]
 
 
 class SamplerConfig(BaseModel):
-    """Parameters of the SPEC §2 draw; validated, with the paper's defaults."""
+    """Parameters of the docs/sampling.md draw; validated, with the paper's defaults."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 

@@ -28,7 +28,9 @@ def submit_all(task, calls: Iterable[dict], retries: int, progress: bool, desc: 
     """
     from prefect.futures import as_completed
 
-    futures = [task.with_options(retries=retries, retry_delay_seconds=2).submit(**kw)
+    retry_if = _worth_retrying(getattr(task, "retry_condition_fn", None))
+    futures = [task.with_options(retries=retries, retry_delay_seconds=2,
+                                 retry_condition_fn=retry_if).submit(**kw)
                for kw in calls]
     if not futures:
         return []
@@ -46,6 +48,25 @@ def submit_all(task, calls: Iterable[dict], retries: int, progress: bool, desc: 
     if errors:
         raise errors[0]
     return [f.result() for f in futures]
+
+
+def _worth_retrying(own: Optional[Callable] = None) -> Callable:
+    """A retry condition: retry what may pass next time (a flaky file system, a lost worker),
+    not a full disk or a refused permission (those fail the run at once with their own
+    message), and only where the task's ``own`` condition (if any) agrees."""
+
+    def worth(task, task_run, state) -> bool:
+        from iqa_datagen.storage.layout import permanent_os_error
+
+        try:
+            exc = state.result(raise_on_failure=False)
+        except Exception:  # pragma: no cover - a result that cannot be read: retry as before
+            exc = None
+        if exc is not None and permanent_os_error(exc):
+            return False
+        return own(task, task_run, state) if own is not None else True
+
+    return worth
 
 
 def _bar(total: int, desc: str, progress: bool) -> Optional[Callable]:

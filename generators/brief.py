@@ -1,4 +1,4 @@
-"""Question and response text for the brief, templated tasks (SPEC §3).
+"""Question and response text for the brief, templated tasks (docs/tasks.md).
 
 Pure functions of their arguments; every choice is drawn from the ``rng`` passed in, in a fixed
 order, so a record's text is reproducible from its seed.

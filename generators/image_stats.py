@@ -80,4 +80,4 @@ def all_stats(image: np.ndarray) -> dict[str, float]:
 
 CARD_STATS: tuple[str, ...] = ("brightness", "contrast", "colourfulness", "edge_density",
                                "texture_variance")
-"""The statistics the dataset card reports (SPEC §4)."""
+"""The statistics the dataset card reports (docs/tasks.md)."""

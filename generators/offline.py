@@ -8,7 +8,7 @@ names objects it cannot see and never mentions the source image or the ground tr
 drawn from several sentence plans per slot with ``rng_for(request.seed, ...)``, so a request
 always gets the same text and a batch gets varied texts.
 
-Lengths follow SPEC §3: assessments 60–90 words, comparisons under 170.
+Lengths follow docs/tasks.md: assessments 60–90 words, comparisons under 170.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ GENERATOR_NAME = "offline"
 GENERATOR_VERSION = "2"  # 2: per-distortion wording, exposure worded from the measured result
 
 ASSESSMENT_WORDS = (60, 90)
-COMPARISON_WORDS = (50, 165)  # SPEC: under 170; 165 leaves room for tokenisation differences
+COMPARISON_WORDS = (50, 165)  # docs/tasks.md: under 170; 165 leaves room for tokenisation differences
 
 # Categories whose distortion changes what the lighting / colour words would say.
 _LIGHT_CATEGORIES = frozenset({"brighten", "darken", "contrast_strengthen", "contrast_weaken"})

@@ -351,22 +351,24 @@ def load_config(path: str | Path | None = None, overrides: dict[str, Any] | None
     try:
         return BuildConfig.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(f"{source}: invalid config:\n{describe_errors(exc)}") from None
+        raise ConfigError(f"{source}: invalid config: {describe_errors(exc)}") from None
 
 
 def describe_errors(exc: ValidationError) -> str:
-    """One line per error, naming the field; the offending value is shown only when it is a
-    plain value of a field whose name does not look like a credential."""
-    lines = []
+    """Pydantic's errors on one line, ``field.path: message (got value)`` joined by ``;``; the
+    offending value is shown only when it is a plain value of a field whose name does not look
+    like a credential (and never for an unknown field, whose name says it)."""
+    parts = []
     for err in exc.errors():
         where = ".".join(map(str, err["loc"])) or "config"
         value = err.get("input")
         shown = ""
-        if isinstance(value, (str, int, float, bool)) and not SECRET_NAME.search(where) \
+        if isinstance(value, (str, int, float, bool)) and err["type"] != "extra_forbidden" \
+                and not SECRET_NAME.search(where) \
                 and not (isinstance(value, str) and "://" in value):
             shown = f" (got {value!r})"
-        lines.append(f"  {where}: {err['msg']}{shown}")
-    return "\n".join(lines)
+        parts.append(f"{where}: {err['msg']}{shown}")
+    return "; ".join(parts)
 
 
 def parse_override(text: str) -> tuple[str, Any]:

@@ -1,4 +1,4 @@
-"""Question pools and the brief-task text builders (SPEC §3)."""
+"""Question pools and the brief-task text builders (docs/tasks.md)."""
 
 from __future__ import annotations
 

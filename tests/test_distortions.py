@@ -1,5 +1,5 @@
 """The 35 built-in distortions: output contract, determinism, severity growth, and the maths of
-the pieces where a fast implementation replaces a slow obvious one (SPEC §1)."""
+the pieces where a fast implementation replaces a slow obvious one (docs/distortions.md)."""
 
 from __future__ import annotations
 
@@ -139,7 +139,7 @@ def _information_loss(ref: np.ndarray, out: np.ndarray) -> float:
 
 
 def severity(spec, ref: np.ndarray, out: np.ndarray) -> float:
-    """A measure suited to the category (SPEC §1) that must rise with the level."""
+    """A measure suited to the category (docs/distortions.md) that must rise with the level."""
     cat = spec.category
     if spec.name == "blur_jitter":
         # jitter scrambles pixels: it destroys structure but adds pixel-scale high frequencies,
@@ -245,7 +245,7 @@ def test_zoom_level_one_is_the_average_of_image_image_and_zoom_102():
 
 
 def _sequential_swaps(h, w, shift, iterations, rng):
-    """The SPEC's scan written literally: slow, for small images only."""
+    """The documented scan written literally: slow, for small images only."""
     perm = np.arange(h * w)
     grid = perm.reshape(h, w)
     for _ in range(iterations):

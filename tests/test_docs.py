@@ -55,3 +55,24 @@ def test_sampling_page_tables_match_the_sampler():
     dropped = re.search(r"include level 1 of\s+(.*?)\. This", page, re.S).group(1)
     names = set(re.split(r",\s*|\s+or\s+", " ".join(dropped.split())))
     assert names == set(categories.NO_REFERENCE_DROP_SLIGHT)
+
+
+def test_nothing_in_the_repository_points_outside_it():
+    """Code and docs cite the repository's own docs/, never a spec or folder users do not have."""
+    import subprocess
+
+    root = DOCS.parent
+    listed = subprocess.run(["git", "ls-files", "-z"], cwd=root, capture_output=True, text=True,
+                            check=True).stdout.split("\0")
+    pointer = re.compile(r"SPEC(\.md)? *§|SPEC's|\.\./shared/")
+    offenders = []
+    for rel in filter(None, listed):
+        path = root / rel
+        if rel == "tests/test_docs.py" or not path.is_file() or path.suffix in {".png", ".pt"}:
+            continue
+        try:
+            text = path.read_text()
+        except UnicodeDecodeError:
+            continue
+        offenders += [f"{rel}:{i}" for i, line in enumerate(text.splitlines(), 1) if pointer.search(line)]
+    assert not offenders, offenders

@@ -1,4 +1,4 @@
-"""The SPEC §2 sampler: shares, allowed pairs, grades, the no-reference filter, the OOD split."""
+"""The docs/sampling.md sampler: shares, allowed pairs, grades, the no-reference filter, the OOD split."""
 
 from collections import Counter
 

@@ -29,12 +29,12 @@ def apply_lut(image: np.ndarray, table: np.ndarray) -> np.ndarray:
 
 def local_swap_permutation(height: int, width: int, shift: int, iterations: int,
                            rng: np.random.Generator) -> np.ndarray:
-    """Flat source index of every pixel after rounds of local random swaps (SPEC glass/jitter).
+    """Flat source index of every pixel after rounds of local random swaps (docs/distortions.md glass/jitter).
 
     Each round visits every pixel (h, w) with shift < h ≤ H−shift and shift < w ≤ W−shift once
     and swaps it with the pixel at (h+dy, w+dx), dy and dx drawn uniformly from [−shift, shift).
 
-    The SPEC's scan is sequential (row by row from the far edge inward), which cannot be
+    The documented scan is sequential (row by row from the far edge inward), which cannot be
     vectorised as is. Here the visited pixels are split into (2·shift)² lattice phases: two pixels
     of one phase are ≥ 2·shift apart in a row or column, so their swap windows never overlap and
     all swaps of a phase are done at once. Phases run from the far corner inward. Every pixel is

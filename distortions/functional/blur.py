@@ -1,4 +1,4 @@
-"""Blur distortions (SPEC §1): Gaussian, motion, glass, lens, zoom, jitter."""
+"""Blur distortions (docs/distortions.md): Gaussian, motion, glass, lens, zoom, jitter."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ def motion_kernel(radius: int, sigma: float, angle_deg: float) -> np.ndarray:
     """Correlation kernel of a linear motion blur.
 
     Tap i = 0 … 2·radius has weight ∝ exp(−i²/2σ²) and samples the image i steps along the
-    direction ``angle_deg`` (each step rounded to the pixel grid), as the SPEC's sum of shifted
+    direction ``angle_deg`` (each step rounded to the pixel grid), as the documented sum of shifted
     copies does; the kernel is square with the anchor at its centre.
     """
     width = 2 * radius + 1
@@ -64,7 +64,7 @@ def glass(image: np.ndarray, rng: np.random.Generator, sigma: float, shift: int,
 
     The swap rounds are vectorised (see ``local_swap_permutation``): each pixel is swapped once
     per round with one at an offset in [−shift, shift)², but overlapping swaps compose in lattice
-    order rather than in the sequential raster order of the SPEC's scan.
+    order rather than in the sequential raster order of the documented scan.
     """
     h, w = image.shape[:2]
     x = _skimage_like_gaussian(to_float(image), sigma)

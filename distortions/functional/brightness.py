@@ -1,4 +1,4 @@
-"""Brightness distortions (SPEC §1), shared by brighten and darken: the sign of ``amount`` or
+"""Brightness distortions (docs/distortions.md), shared by brighten and darken: the sign of ``amount`` or
 whether γ is below or above 1 decides the direction.
 
 The HSV variants change only V. With H and S fixed, every RGB channel is proportional to

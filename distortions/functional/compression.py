@@ -1,4 +1,4 @@
-"""Compression distortions (SPEC §1): JPEG and JPEG 2000, encoded and decoded in memory."""
+"""Compression distortions (docs/distortions.md): JPEG and JPEG 2000, encoded and decoded in memory."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Contrast distortions (SPEC §1), shared by strengthen and weaken: α decides the direction.
+"""Contrast distortions (docs/distortions.md), shared by strengthen and weaken: α decides the direction.
 
 Both act value by value (per channel), so each is a 256-entry lookup table per image.
 """

@@ -1,4 +1,4 @@
-"""Noise distortions (SPEC §1). Float maths on [0, 1]; every draw comes from ``rng``."""
+"""Noise distortions (docs/distortions.md). Float maths on [0, 1]; every draw comes from ``rng``."""
 
 from __future__ import annotations
 

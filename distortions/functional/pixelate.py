@@ -1,4 +1,4 @@
-"""Pixelation (SPEC §1): box-average down, nearest-neighbour back up."""
+"""Pixelation (docs/distortions.md): box-average down, nearest-neighbour back up."""
 
 from __future__ import annotations
 

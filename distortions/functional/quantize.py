@@ -1,4 +1,4 @@
-"""Colour quantisation (SPEC §1): histogram equalisation, median cut, multi-level Otsu.
+"""Colour quantisation (docs/distortions.md): histogram equalisation, median cut, multi-level Otsu.
 
 All three work value by value (per channel for median cut and Otsu), so each builds a
 256-entry lookup table from the image's histogram and maps the image through it.

@@ -1,4 +1,4 @@
-"""Saturation distortions (SPEC §1), shared by strengthen (factor > 1) and weaken (factor < 1)."""
+"""Saturation distortions (docs/distortions.md), shared by strengthen (factor > 1) and weaken (factor < 1)."""
 
 from __future__ import annotations
 

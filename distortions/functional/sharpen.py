@@ -1,4 +1,4 @@
-"""Over-sharpening (SPEC §1): an unsharp mask pushed far past its useful strength."""
+"""Over-sharpening (docs/distortions.md): an unsharp mask pushed far past its useful strength."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The question and answer-template pools, as data, in the project's own words (SPEC §3).
+"""The question and answer-template pools, as data, in the project's own words (docs/tasks.md).
 
 Conventions every entry follows (tests enforce them):
 - A part in square brackets is said only in the full-reference setting, where a reference image
@@ -31,7 +31,7 @@ class RatingEntry:
 
 
 SHORT_ANSWER_SUFFIX = " Answer the question using a single word or phrase."
-"""LLaVA-style evaluation suffix (SPEC §3); keep it byte-exact, leading space included."""
+"""LLaVA-style evaluation suffix (docs/tasks.md); keep it byte-exact, leading space included."""
 
 PRISTINE_ANSWER = "The image shows no distortion at all, and its quality is good."
 PRISTINE_SHORT_ANSWER = "No distortion"

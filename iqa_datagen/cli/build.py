@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel
 
+from iqa_datagen.cli.orchestration import interruptible, prefect_api
 from iqa_datagen.cli.output import emit, print_summary
 from iqa_datagen.config import BuildConfig, ConfigError, dump_config, load_config, parse_override
 
@@ -137,11 +138,21 @@ def cmd_build(args: argparse.Namespace) -> int:
         plan = build_plan(config)
         emit(args, plan.to_dict(), lambda: print(describe(plan, config)))
         return 0
-    from iqa_datagen.flows import build_dataset
+    from iqa_datagen.distortions.registry import build_registry
+    from iqa_datagen.pipeline.output import check_output, expand_out
+    from iqa_datagen.pipeline.run import plan as plan_build
 
-    summary = build_dataset(out=args.out, config=config.model_dump(mode="json"),
-                            resume=not args.no_resume, overwrite=args.overwrite,
-                            progress=not args.no_progress)
+    out = expand_out(args.out)
+    with folder_lock(out, "build"):
+        # Everything that can be refused is refused here, before any server starts.
+        check_output(out, config, build_registry(config.plugins).names(), args.overwrite)
+        plan_build(config)  # references and MOS files read (names only) before Prefect starts
+        from iqa_datagen.flows import build_dataset
+
+        with interruptible("build"), prefect_api():
+            summary = build_dataset(out=out, config=config.model_dump(mode="json"),
+                                    resume=not args.no_resume, overwrite=args.overwrite,
+                                    progress=not args.no_progress)
     emit(args, summary, lambda: print_summary("build", summary))
     return 0
 
@@ -174,7 +185,7 @@ def add_parser(sub) -> None:
     r.add_argument("--seed", type=int, help="new split seed")
     r.add_argument("--test-fraction", type=float, help="new share of references in test")
     r.add_argument("--ood", action=argparse.BooleanOptionalAction, default=None,
-                   help="apply (or lift) the out-of-distribution rule of SPEC §2")
+                   help="apply (or lift) the out-of-distribution rule of docs/sampling.md")
     _common(r)
     r.set_defaults(handler=cmd_resplit)
 
@@ -227,6 +238,13 @@ def cmd_retry_rejects(args: argparse.Namespace) -> int:
     return 0
 
 
+def folder_lock(folder: str, command: str):
+    """The folder's exclusive lock (imported on use: storage pulls in pyarrow)."""
+    from iqa_datagen.storage.lock import folder_lock as lock
+
+    return lock(folder, command)
+
+
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print the summary as JSON (last line)")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
@@ -236,23 +254,31 @@ def cmd_resplit(args: argparse.Namespace) -> int:
     if args.seed is None and args.test_fraction is None and args.ood is None:
         raise ConfigError("resplit: give at least one of --seed, --test-fraction, --ood/--no-ood")
     _require_dataset(args.dataset)
-    from iqa_datagen.flows import regenerate_splits
+    with folder_lock(args.dataset, "resplit"):
+        from iqa_datagen.flows import regenerate_splits
 
-    summary = regenerate_splits(args.dataset, seed=args.seed, test_fraction=args.test_fraction,
-                                ood=args.ood, progress=not args.no_progress)
+        with interruptible("resplit"), prefect_api():
+            summary = regenerate_splits(args.dataset, seed=args.seed,
+                                        test_fraction=args.test_fraction, ood=args.ood,
+                                        progress=not args.no_progress)
     emit(args, summary, lambda: print_summary("resplit", summary))
     return 0
 
 
 def cmd_extend(args: argparse.Namespace) -> int:
     _require_dataset(args.dataset)
-    from iqa_datagen.flows import extend_catalogue
+    from iqa_datagen.distortions.registry import build_registry
 
+    build_registry(args.plugin)  # a missing or broken plugin is refused before any server starts
     if args.share is not None and not 0 < args.share <= 1:
         raise ConfigError(f"extend --share {args.share}: must be in (0, 1]")
     names = [n.strip() for n in args.names.split(",")] if args.names else None
-    summary = extend_catalogue(args.dataset, plugins=args.plugin, names=names,
-                               progress=not args.no_progress, share=args.share)
+    with folder_lock(args.dataset, "extend"):
+        from iqa_datagen.flows import extend_catalogue
+
+        with interruptible("extend"), prefect_api():
+            summary = extend_catalogue(args.dataset, plugins=args.plugin, names=names,
+                                       progress=not args.no_progress, share=args.share)
     emit(args, summary, lambda: print_summary("extend", summary))
     return 0
 

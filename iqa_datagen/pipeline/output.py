@@ -73,19 +73,23 @@ def write_state(out_dir: Path | str, state: dict) -> None:
     atomic_write_text(Path(out_dir) / STATE_FILE, json.dumps(state, indent=1, sort_keys=True))
 
 
-def prepare_output(out_dir: Path | str, config: BuildConfig, catalogue: list[str],
-                   resume: bool = True, overwrite: bool = False) -> Path:
-    """Create or reopen ``out_dir`` for ``config``; removes what a killed run left half-written.
+def check_output(out_dir: Path | str, config: BuildConfig, catalogue: list[str],
+                 overwrite: bool = False) -> dict:
+    """Refuse an output folder that ``config`` cannot build into; writes nothing.
 
-    ``resume`` (default) keeps finished shards; ``overwrite`` starts from an empty dataset even
-    when the folder holds another config's build. A folder built with another config, or with
-    another distortion catalogue (a plugin installed since), is refused: resuming would mix two
-    datasets.
+    Returns the folder's state to carry on. A folder built with another config, or with another
+    distortion catalogue (a plugin installed since), is refused: resuming would mix two
+    datasets. A folder holding no finished part (a first build that failed) has nothing to mix
+    and accepts any config.
     """
     out = Path(out_dir)
-    content = config.content_dict()
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"--out {out}: is a file, not a folder")
     state = {} if overwrite else read_state(out)
+    if state and not list_parts(out):
+        state = {}
     if state:
+        content = config.content_dict()
         if state.get("content") != content:
             changed = ", ".join(_diff(state.get("content", {}), content)[:8])
             raise ConfigError(f"{out}: holds a build made with another config (differs in: "
@@ -98,12 +102,23 @@ def prepare_output(out_dir: Path | str, config: BuildConfig, catalogue: list[str
             raise ConfigError(f"{out}: the distortion catalogue changed since this folder was "
                               f"built (new: {new or 'none'}, missing: {gone or 'none'}); use "
                               f"`iqa-datagen extend` to add distortions, or another --out")
+    return state
+
+
+def prepare_output(out_dir: Path | str, config: BuildConfig, catalogue: list[str],
+                   resume: bool = True, overwrite: bool = False) -> Path:
+    """Create or reopen ``out_dir`` for ``config`` (refused as ``check_output`` says); removes
+    what a killed run left half-written. ``resume`` (default) keeps finished shards;
+    ``overwrite`` starts from an empty dataset even when the folder holds another build."""
+    out = Path(out_dir)
+    state = check_output(out, config, catalogue, overwrite)
     if overwrite or not resume:
         for name in (DATA_DIR, PARTS_DIR, REJECTS_DIR, QUARANTINE_DIR, "stats"):
             shutil.rmtree(out / name, ignore_errors=True)
         state = {}
     out.mkdir(parents=True, exist_ok=True)
-    write_state(out, {"content": content, "catalogue": state.get("catalogue", sorted(catalogue)),
+    write_state(out, {"content": config.content_dict(),
+                      "catalogue": state.get("catalogue", sorted(catalogue)),
                       "extensions": state.get("extensions", []),
                       **({"review_filters": state["review_filters"]}
                          if state.get("review_filters") else {})})

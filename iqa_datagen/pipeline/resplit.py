@@ -4,7 +4,7 @@ Each record keeps its images and (detailed) response; what changes is its split,
 brief answers (whose count-stating variants are a training-only device, so they are re-rendered
 from the stored ground truth and the sample's key) and hence those records' ids. Without the OOD
 option the result equals a fresh build with the new split settings. With it, records that break
-the OOD rule (SPEC §2: held-out distortions only in test) are dropped, since making replacements
+the OOD rule (docs/sampling.md: held-out distortions only in test) are dropped, since making replacements
 would mean distorting images again; a fresh OOD build makes more samples instead.
 """
 
@@ -67,7 +67,7 @@ def group_splits(dataset: Path | str, config: BuildConfig) -> dict[str, str]:
 
 
 def ood_allows(split: str, names: Iterable[str]) -> bool:
-    """SPEC §2 OOD rule: training samples avoid the held-out distortions; test samples use only
+    """docs/sampling.md OOD rule: training samples avoid the held-out distortions; test samples use only
     them (a pristine image fits both)."""
     names = list(names)
     if split == "train":

@@ -36,7 +36,7 @@ class ReferenceOutput:
 
 
 def sampler_for(split: str, config, registry: Registry) -> Sampler:
-    """The SPEC §2 sampler for a split (OOD split: held-out distortions only in test)."""
+    """The docs/sampling.md sampler for a split (OOD split: held-out distortions only in test)."""
     ood = None
     if config.split.ood:
         ood = "train" if split == "train" else "eval"

@@ -1,7 +1,7 @@
 """The dataset card: ``README.md`` with Hugging Face YAML front matter, tables and plots.
 
 The front matter's ``configs`` lists each split's files so ``datasets.load_dataset(folder)`` and
-the Hub find them; the body reports counts (SPEC §4 layout), response lengths, the distortion
+the Hub find them; the body reports counts (docs/tasks.md layout), response lengths, the distortion
 distribution and image statistics, with histograms written under ``stats/``.
 """
 

@@ -16,6 +16,7 @@ Temporary files start with a dot too, so neither our reader nor ``datasets`` eve
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import re
@@ -37,6 +38,16 @@ _SPLIT_RE = re.compile(r"^[A-Za-z0-9_]+$")
 
 class StorageError(ValueError):
     """A dataset folder, file or argument is not what storage expects."""
+
+
+PERMANENT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM,
+                              errno.EROFS})
+
+
+def permanent_os_error(exc: BaseException) -> bool:
+    """An OS error that no retry fixes (disk full, no permission, read-only file system):
+    failed at once, not retried."""
+    return isinstance(exc, OSError) and exc.errno in PERMANENT_ERRNOS
 
 
 def check_split(split: str) -> str:

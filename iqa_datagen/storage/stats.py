@@ -3,7 +3,7 @@
 Two passes, both with bounded memory: one over the text columns (counts, response lengths,
 distortion labels, references, generators) and one that decodes a seeded sample of at most
 ``image_cap`` distorted images A (only the row groups holding sampled rows are read) to measure
-the SPEC §4 image statistics.
+the docs/tasks.md image statistics.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ _TEXT_COLUMNS = ["id", "split", "task", "setting", "multi_distortion", "response
 
 
 def word_count(text: str) -> int:
-    """Words as whitespace-separated tokens (how the SPEC's mean lengths are meant)."""
+    """Words as whitespace-separated tokens (how the documented mean lengths are meant)."""
     return len(text.split())
 
 
