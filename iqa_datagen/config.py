@@ -221,8 +221,10 @@ class ViewingConfig(_Section):
     """The viewing conditions the labels assume, stated in every record's context. The defaults
     describe an ordinary office set-up; set them to what your raters or users actually have."""
 
-    display: str = "sRGB desktop monitor, about 100 cd/m², image shown at native resolution"
-    distance: str = "about 60 cm (arm's length)"
+    display: str = Field("sRGB desktop monitor, about 100 cd/m², image shown at native resolution",
+                         description="the display the labels assume (stated in every record's context)")
+    distance: str = Field("about 60 cm (arm's length)",
+                          description="the viewing distance the labels assume")
 
 
 class ExpansionConfig(_Section):
