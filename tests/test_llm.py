@@ -13,6 +13,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -296,6 +297,47 @@ def test_replies_contradicting_the_labels_are_rejected(server, tmp_path, case, l
     assert not any("length" in r or "omits" in r for r in result.reject_reasons), joined
 
 
+def test_checks_in_worker_processes_judge_exactly_as_on_the_loop(server, tmp_path):
+    """Validation off the event loop (a forked worker) rejects the same wrong facts with the
+    same reasons, accepts the same truthful replies, and keeps results in request order."""
+    from iqa_datagen.generators.llm import checking
+
+    texts = [text for _, _, text, _ in FACT_ERRORS]
+    requests = [assessment(i, labels=labels) for i, (_, labels, _, _) in enumerate(FACT_ERRORS)]
+    requests += [assessment(7, labels=()), comparison(8, labels_a=(), labels_b=(RUIN,),
+                                                      winner="A")]
+    outcomes = {}
+    for workers in (0, 1):
+        # one bad reply per request, then the fake server's truthful default replies
+        server.script([Behaviour("text", text=t) for t in texts])
+        config = make_config(server, tmp_path / f"w{workers}", max_attempts=1,
+                             check_workers=workers, concurrency=1)
+        generator = LLMDetailedGenerator(config)
+        outcomes[workers] = [(r.key, r.text, r.reject_reasons)
+                             for r in generator.generate(requests)]
+        generator.close()
+        if workers:  # the checks really went to a worker process
+            pool = checking._pools[workers]
+            assert pool._processes and all(p.pid != os.getpid()
+                                           for p in pool._processes.values())
+    assert outcomes[1] == outcomes[0]
+    assert [key for key, _, _ in outcomes[1]] == [r.key for r in requests]
+    for (_, text, reasons), (_, _, _, wanted) in zip(outcomes[1], FACT_ERRORS):
+        assert text is None and all(any(w in r for r in reasons) for w in wanted), reasons
+    assert all(text and not reasons for _, text, reasons in outcomes[1][len(FACT_ERRORS):])
+
+
+def test_a_check_that_cannot_go_to_a_worker_runs_on_the_loop(server, tmp_path, monkeypatch):
+    """A check whose arguments cannot be pickled is not lost: it runs here, same verdict."""
+    monkeypatch.setattr(DetailedJob, "offload",
+                        lambda self, reply: (lambda: self.check(reply), ()))  # unpicklable
+    server.script([Behaviour("text", text=FACT_ERRORS[0][2])])
+    config = make_config(server, tmp_path, max_attempts=1, check_workers=1)
+    [result] = LLMDetailedGenerator(config).generate([assessment(0, labels=())])
+    assert result.text is None
+    assert "names a distortion the labels lack: 'noise'" in " | ".join(result.reject_reasons)
+
+
 def test_truthful_replies_pass_the_fact_checks(server, tmp_path):
     """The fake server's default replies state the labels; they pass, clean images included."""
     requests = [assessment(0, labels=()), assessment(2, labels=(RUIN,)),
@@ -425,6 +467,26 @@ def test_interrupted_run_resumes_from_cache(tmp_path):
         assert all(r.text for r in results)
         assert srv.counts["chat.completions"] == n - len(kept), (srv.counts, len(kept))
         assert sum(r.cached for r in results) == len(kept)
+    # the killed run's validation workers (forked, so their command line is the child's)
+    # notice that their parent is gone and exit
+    deadline = time.monotonic() + 10
+    while _processes_running(str(factory)):
+        assert time.monotonic() < deadline, _processes_running(str(factory))
+        time.sleep(0.2)
+
+
+def _processes_running(marker: str) -> list[int]:
+    """Ids of live processes whose command line contains ``marker`` (Linux /proc)."""
+    pids = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            text = cmdline.read_bytes().decode(errors="replace")
+            state = (cmdline.parent / "stat").read_text().split(") ")[-1][:1]
+        except OSError:
+            continue
+        if marker in text and state != "Z":
+            pids.append(int(cmdline.parent.name))
+    return pids
 
 
 # ------------------------------------------------------------------ batch mode
@@ -473,7 +535,7 @@ def test_batch_resumes_from_stored_batch_id(server, tmp_path):
 # ------------------------------------------------------------------ the key stays secret
 
 def test_api_key_never_reaches_logs_cache_results_or_reprs(server, tmp_path, caplog):
-    for name in ("", "openai", "httpx", "httpx2", "httpcore", "generators", "uvicorn"):
+    for name in ("", "openai", "httpx", "httpx2", "httpcore", "aiohttp", "generators", "uvicorn"):
         caplog.set_level(logging.DEBUG, logger=name)
     config = make_config(server, tmp_path, max_attempts=2)
     server.script([Behaviour("429", retry_after="0"), "500", "refusal", "400"])

@@ -57,6 +57,9 @@ class LLMConfig(BaseModel):
     breaker_failures: int = Field(5, ge=1)  # consecutive connection errors/timeouts: stop
     failure_share: float = Field(0.5, gt=0, le=1)  # stop when more requests than this fail...
     failure_min_requests: int = Field(10, ge=1)  # ...once this many have finished
+    # Processes that check replies against the labels, off the requests' event loop (None:
+    # one per spare CPU, at most 4; 0: check on the loop).
+    check_workers: Optional[int] = Field(None, ge=0)
 
     @field_validator("base_url")
     @classmethod

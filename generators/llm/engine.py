@@ -19,6 +19,7 @@ from typing import Any, Awaitable, Callable, Optional, Protocol, TypeVar
 
 from .batch import BatchRunner
 from .cache import ReplyCache
+from .checking import Checker, Offload, default_workers
 from .config import LLMConfig
 from .transport import CallFailed, LiveTransport, LLMUnavailable, Reply, make_client
 
@@ -39,6 +40,9 @@ class Job(Protocol):
 
     def check(self, reply: Reply) -> tuple[list[str], Any]:
         """Reasons to reject ``reply`` (empty: accept) and any detail the result needs."""
+
+    def offload(self, reply: Reply) -> Optional[Offload]:
+        """``check(reply)`` as a picklable (function, args) for a worker process, or None."""
 
 
 @dataclass
@@ -140,6 +144,8 @@ class Engine:
         self.config = config
         self.cache = ReplyCache(config.cache_path)
         self.usage = Usage()
+        workers = config.check_workers
+        self.checker = Checker(default_workers() if workers is None else workers)
         self._loop: Optional[LoopThread] = None
         self._transport: Optional[LiveTransport] = None
         self._lock = threading.Lock()
@@ -160,7 +166,7 @@ class Engine:
             loop, self._loop = self._loop, None
         if loop is not None:
             if self._transport is not None:
-                loop.run(self._transport.client.close())
+                loop.run(self._transport.close())
                 self._transport = None
             loop.close()
 
@@ -211,9 +217,10 @@ class Engine:
         self.usage.estimated_cost_usd = self.config.cost(self.usage.prompt_tokens,
                                                          self.usage.completion_tokens)
 
-    def _judge(self, job: Job, attempt: Attempt, history: History) -> bool:
-        """Validate the attempt's reply; True when accepted."""
-        attempt.reasons, attempt.detail = job.check(attempt.reply)
+    async def _judge(self, job: Job, attempt: Attempt, history: History) -> bool:
+        """Validate the attempt's reply (in a worker process where the job allows); True when
+        accepted."""
+        attempt.reasons, attempt.detail = await self.checker.check(job, attempt.reply)
         history.attempts.append(attempt)
         if attempt.reasons:
             self.usage.rejected += 1
@@ -250,7 +257,7 @@ class Engine:
                     return history
                 cached = False
             self._account(reply, cached)
-            if self._judge(job, Attempt(number, reply=reply, cached=cached), history):
+            if await self._judge(job, Attempt(number, reply=reply, cached=cached), history):
                 break
         return history
 
@@ -263,7 +270,7 @@ class Engine:
             calls = {i: jobs[i].call(number) for i in active}
             before = {c.key for c in calls.values() if c.key in self.cache}
             errors = await runner.fetch({c.key: c.build_body for c in calls.values()})
-            still = []
+            judged = {}
             for i in active:
                 key = calls[i].key
                 entry = self.cache.get(key)
@@ -274,8 +281,8 @@ class Engine:
                     continue
                 reply, cached = Reply.from_entry(entry), key in before
                 self._account(reply, cached)
-                if not self._judge(jobs[i], Attempt(number, reply=reply, cached=cached),
-                                   histories[i]):
-                    still.append(i)
-            active = still
+                judged[i] = self._judge(jobs[i], Attempt(number, reply=reply, cached=cached),
+                                        histories[i])
+            passed = await asyncio.gather(*judged.values())
+            active = [i for i, ok in zip(judged, passed) if not ok]
         return histories

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from functools import cached_property
 from typing import Any, Optional
 
@@ -13,6 +14,7 @@ from iqa_datagen.tasks import TASKS
 
 from ..base import DetailedRequest, ExpansionRequest
 from .cache import request_key
+from .checking import Offload
 from .config import LLMConfig
 from .engine import Call
 from .prompts import (PROMPT_VERSION, EncodedImage, encode_image, expansion_messages, image_digest,
@@ -50,6 +52,10 @@ class _Job:
 
     def extra_body(self) -> dict:
         return {}
+
+    def offload(self, reply: Reply) -> Optional[Offload]:
+        """``check(reply)`` for a worker process (see ``checking``); None: check here."""
+        return None
 
     @cached_property
     def _key_messages(self) -> list[dict]:
@@ -94,6 +100,17 @@ class DetailedJob(_Job):
     def check(self, reply: Reply) -> tuple[list[str], Any]:
         return self.task.llm_check(self.request, reply, self.names)
 
+    def offload(self, reply: Reply) -> Optional[Offload]:
+        if not self.task.llm_check_offload:
+            return None
+        facts = dataclasses.replace(self.request, image_ref=None, image_a=None, image_b=None)
+        return task_check, (self.task, facts, reply, self.names)
+
+
+def task_check(task, request: DetailedRequest, reply: Reply, names) -> tuple[list[str], Any]:
+    """A detailed task's check, as a worker process runs it."""
+    return task.llm_check(request, reply, names)
+
 
 class ExpansionJob(_Job):
     def __init__(self, config: LLMConfig, request: ExpansionRequest,
@@ -130,10 +147,14 @@ class ExpansionJob(_Job):
         return verdict.winner
 
     def check(self, reply: Reply) -> tuple[list[str], Any]:
+        function, args = self.offload(reply)
+        return function(*args)
+
+    def offload(self, reply: Reply) -> Offload:
         r = self.request
-        return validate_expansion(reply.content, r.k, r.distortions_a, r.distortions_b,
-                                  r.verdict, self.paired, reply.finish_reason,
-                                  expected_winner=self.expected_winner())
+        return validate_expansion, (reply.content, r.k, r.distortions_a, r.distortions_b,
+                                    r.verdict, self.paired, reply.finish_reason,
+                                    self.expected_winner())
 
 
 LLMJob = _Job  # the public name of the base, for jobs defined elsewhere (the labeller)

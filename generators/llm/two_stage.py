@@ -18,6 +18,7 @@ from iqa_datagen.distortions.registry import BUILTIN_NAMES, CategoryNames
 from iqa_datagen.generators import two_stage as rules
 from iqa_datagen.generators.two_stage import TwoStageRequest, TwoStageResult
 
+from .checking import Offload
 from .config import LLMConfig
 from .engine import Engine
 from .jobs import _Job
@@ -101,11 +102,12 @@ class PerceptionJob(_Job):
         return perception_messages(self.request.task, encoded, self.request, self.names)
 
     def check(self, reply: Reply) -> tuple[list[str], Any]:
-        if reply.finish_reason == "length":
-            return ["truncated: finish_reason is 'length' (max_tokens reached)"], None
+        function, args = self.offload(reply)
+        return function(*args)
+
+    def offload(self, reply: Reply) -> Offload:
         r = self.request
-        return rules.perception_reasons(reply.content, r.distortions_a, r.distortions_b,
-                                        self.names), None
+        return _perception_check, (reply, r.distortions_a, r.distortions_b, self.names)
 
 
 class InferenceJob(_Job):
@@ -120,11 +122,27 @@ class InferenceJob(_Job):
         return inference_messages(self.request.task, self.request, self.perception, self.names)
 
     def check(self, reply: Reply) -> tuple[list[str], Any]:
-        if reply.finish_reason == "length":
-            return ["truncated: finish_reason is 'length' (max_tokens reached)"], None
+        function, args = self.offload(reply)
+        return function(*args)
+
+    def offload(self, reply: Reply) -> Offload:
         r = self.request
-        return rules.inference_reasons(reply.content, r.task, r.distortions_a, r.distortions_b,
-                                       r.verdict), None
+        return _inference_check, (reply, r.task, r.distortions_a, r.distortions_b, r.verdict)
+
+
+_TRUNCATED = ["truncated: finish_reason is 'length' (max_tokens reached)"]
+
+
+def _perception_check(reply: Reply, labels_a, labels_b, names) -> tuple[list[str], Any]:
+    if reply.finish_reason == "length":
+        return list(_TRUNCATED), None
+    return rules.perception_reasons(reply.content, labels_a, labels_b, names), None
+
+
+def _inference_check(reply: Reply, task, labels_a, labels_b, verdict) -> tuple[list[str], Any]:
+    if reply.finish_reason == "length":
+        return list(_TRUNCATED), None
+    return rules.inference_reasons(reply.content, task, labels_a, labels_b, verdict), None
 
 
 class LLMTwoStageGenerator:

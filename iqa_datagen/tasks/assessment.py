@@ -16,6 +16,7 @@ class AssessmentReasoning(DetailedTask):
     name = "assessment_reasoning"
     title = "Assessment reasoning"
     count_field = "assessment"
+    llm_check_offload = True  # labels and verdict only
 
     def question(self, setting, rng):
         return brief.assessment_question(setting, rng)

@@ -133,6 +133,9 @@ class DetailedTask(Task):
     """A task whose response a generator writes (the LLM, or the offline writer)."""
 
     kind: ClassVar[Literal["detailed"]] = "detailed"
+    # True when ``llm_check`` reads only the request's labels and verdict (not its images), so
+    # the LLM layer may run it in a worker process on a copy without the images.
+    llm_check_offload: ClassVar[bool] = False
 
     def question(self, setting: str, rng: np.random.Generator) -> str:
         """A question from the task's pool."""

@@ -17,6 +17,7 @@ class ComparisonReasoning(DetailedTask):
     title = "Comparison reasoning"
     images = 2
     count_field = "comparison"
+    llm_check_offload = True  # labels and verdict only
 
     def question(self, setting, rng):
         return brief.comparison_question(setting, rng)
