@@ -1,15 +1,20 @@
-"""One record schema for every task: typed models for validation and the matching Arrow schema.
+"""One record schema for every task: the typed models, and the Arrow schema derived from them.
 
-A record is one {images, question, response} sample. Images are stored the Hugging Face way
-(struct of PNG bytes + path) so ``datasets.load_dataset("parquet", ...)`` decodes them.
+A record is one {images, question, response} sample. The models below are the only definition:
+the Arrow schema and the Hugging Face features both follow from them (``schemas.arrow``).
+Images are stored the Hugging Face way (struct of PNG bytes + path) so
+``datasets.load_dataset("parquet", ...)`` decodes them.
 """
 
 from __future__ import annotations
 
-from typing import Literal, Optional
+import json
+from typing import Annotated, Literal, Optional
 
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from .arrow import Arrow, arrow_fields, hf_features
 
 # 1.1: quality scores (quality_scoring); 1.2: record context and two-stage stage/chain_id
 SCHEMA_VERSION = "1.2"
@@ -39,6 +44,7 @@ class _Model(BaseModel):
 class ImageField(_Model):
     """An image: lossless PNG bytes and a relative path-like name (HF ``Image`` feature)."""
 
+    __hf_feature__ = {"_type": "Image"}
     bytes: bytes
     path: str
 
@@ -48,7 +54,7 @@ class DistortionLabel(_Model):
 
     category: str
     name: str
-    level: int = Field(ge=1, le=5)
+    level: Annotated[int, Arrow(pa.int8())] = Field(ge=1, le=5)
     grade: str
 
 
@@ -116,7 +122,7 @@ class Provenance(_Model):
     generator_version: str
     prompt_version: Optional[str] = None
     package_version: str
-    seed: int
+    seed: Annotated[int, Arrow(pa.int64())]
     reference_name: Optional[str] = None
     notes: Optional[str] = None
 
@@ -264,136 +270,14 @@ class Record(_Model):
         return row
 
 
-_IMAGE = pa.struct([("bytes", pa.binary()), ("path", pa.string())])
-_LABEL = pa.struct([("category", pa.string()), ("name", pa.string()), ("level", pa.int8()),
-                    ("grade", pa.string())])
-_TURN = pa.struct([("from", pa.string()), ("value", pa.string())])
-_VERDICT = pa.struct([("winner", pa.string()), ("confidence", pa.float32()),
-                      ("source", pa.string()), ("overruled", pa.bool_())])
-_PROTOCOL = pa.struct([("method", pa.string()), ("raters", pa.int32()),
-                       ("original_scale", pa.string())])
-_QUALITY = pa.struct([("scale", pa.string()), ("score", pa.float32()), ("level", pa.string()),
-                      ("score_std", pa.float32()), ("distribution", pa.list_(pa.float32())),
-                      ("score_source", pa.string()), ("protocol", _PROTOCOL),
-                      ("instability", pa.float32())])
-_PROVENANCE = pa.struct([
-    ("source", pa.string()), ("generator", pa.string()), ("generator_version", pa.string()),
-    ("prompt_version", pa.string()), ("package_version", pa.string()), ("seed", pa.int64()),
-    ("reference_name", pa.string()), ("notes", pa.string()),
-])
-
-_CONTEXT = pa.struct([
-    ("source", pa.string()), ("path", pa.string()), ("distorted_paths", pa.list_(pa.string())),
-    ("width", pa.int32()), ("height", pa.int32()), ("aspect_ratio", pa.float32()),
-    ("camera", pa.struct([("make", pa.string()), ("model", pa.string()),
-                          ("exposure_time", pa.float32()), ("iso", pa.int32()),
-                          ("focal_length", pa.float32())])),
-    ("processing", pa.struct([("colour", pa.string()), ("exif_rotated", pa.bool_()),
-                              ("resized", pa.bool_()), ("short_side", pa.int32()),
-                              ("width", pa.int32()), ("height", pa.int32()),
-                              ("variant", pa.string())])),
-    ("rating", pa.struct([("protocol", pa.string()), ("raters", pa.int32()),
-                          ("scale", pa.string()), ("higher_is_better", pa.bool_()),
-                          ("notes", pa.string())])),
-    ("viewing", pa.struct([("display", pa.string()), ("distance", pa.string())])),
-])
-
-
-def _hf_value(typ: pa.DataType):
-    """The Hugging Face ``features`` entry of an Arrow type (structs, lists and scalars)."""
-    if pa.types.is_struct(typ):
-        return {typ.field(i).name: _hf_value(typ.field(i).type) for i in range(typ.num_fields)}
-    if pa.types.is_list(typ):
-        return [_hf_value(typ.value_type)]
-    dtype = {"float": "float32", "double": "float64"}.get(str(typ), str(typ))
-    return {"dtype": dtype, "_type": "Value"}
-
-
-_HF_FEATURES = {
-    "id": {"dtype": "string", "_type": "Value"},
-    "task": {"dtype": "string", "_type": "Value"},
-    "setting": {"dtype": "string", "_type": "Value"},
-    "split": {"dtype": "string", "_type": "Value"},
-    "response_kind": {"dtype": "string", "_type": "Value"},
-    "reference_id": {"dtype": "string", "_type": "Value"},
-    "reference_group": {"dtype": "string", "_type": "Value"},
-    "sample_key": {"dtype": "string", "_type": "Value"},
-    "image_ref": {"_type": "Image"},
-    "image_a": {"_type": "Image"},
-    "image_b": {"_type": "Image"},
-    "question": {"dtype": "string", "_type": "Value"},
-    "response": {"dtype": "string", "_type": "Value"},
-    "conversations": [{"from": {"dtype": "string", "_type": "Value"},
-                       "value": {"dtype": "string", "_type": "Value"}}],
-    "distortions_a": [{"category": {"dtype": "string", "_type": "Value"},
-                       "name": {"dtype": "string", "_type": "Value"},
-                       "level": {"dtype": "int8", "_type": "Value"},
-                       "grade": {"dtype": "string", "_type": "Value"}}],
-    "distortions_b": [{"category": {"dtype": "string", "_type": "Value"},
-                       "name": {"dtype": "string", "_type": "Value"},
-                       "level": {"dtype": "int8", "_type": "Value"},
-                       "grade": {"dtype": "string", "_type": "Value"}}],
-    "multi_distortion": {"dtype": "bool", "_type": "Value"},
-    "verdict": {"winner": {"dtype": "string", "_type": "Value"},
-                "confidence": {"dtype": "float32", "_type": "Value"},
-                "source": {"dtype": "string", "_type": "Value"},
-                "overruled": {"dtype": "bool", "_type": "Value"}},
-    "quality": {"scale": {"dtype": "string", "_type": "Value"},
-                "score": {"dtype": "float32", "_type": "Value"},
-                "level": {"dtype": "string", "_type": "Value"},
-                "score_std": {"dtype": "float32", "_type": "Value"},
-                "distribution": [{"dtype": "float32", "_type": "Value"}],
-                "score_source": {"dtype": "string", "_type": "Value"},
-                "protocol": {"method": {"dtype": "string", "_type": "Value"},
-                             "raters": {"dtype": "int32", "_type": "Value"},
-                             "original_scale": {"dtype": "string", "_type": "Value"}},
-                "instability": {"dtype": "float32", "_type": "Value"}},
-    "source_record_id": {"dtype": "string", "_type": "Value"},
-    "provenance": {k: {"dtype": t, "_type": "Value"} for k, t in [
-        ("source", "string"), ("generator", "string"), ("generator_version", "string"),
-        ("prompt_version", "string"), ("package_version", "string"), ("seed", "int64"),
-        ("reference_name", "string"), ("notes", "string")]},
-    "context": _hf_value(_CONTEXT),
-    "stage": {"dtype": "string", "_type": "Value"},
-    "chain_id": {"dtype": "string", "_type": "Value"},
-}
-
-
 def arrow_schema() -> pa.Schema:
-    """The Arrow schema of a record file, with the HF features and schema version in metadata."""
-    import json
-
-    fields = [
-        pa.field("id", pa.string(), nullable=False),
-        pa.field("task", pa.string(), nullable=False),
-        pa.field("setting", pa.string(), nullable=False),
-        pa.field("split", pa.string(), nullable=False),
-        pa.field("response_kind", pa.string(), nullable=False),
-        pa.field("reference_id", pa.string(), nullable=False),
-        pa.field("reference_group", pa.string()),
-        pa.field("sample_key", pa.string()),
-        pa.field("image_ref", _IMAGE),
-        pa.field("image_a", _IMAGE),
-        pa.field("image_b", _IMAGE),
-        pa.field("question", pa.string(), nullable=False),
-        pa.field("response", pa.string(), nullable=False),
-        pa.field("conversations", pa.list_(_TURN), nullable=False),
-        pa.field("distortions_a", pa.list_(_LABEL), nullable=False),
-        pa.field("distortions_b", pa.list_(_LABEL), nullable=False),
-        pa.field("multi_distortion", pa.bool_(), nullable=False),
-        pa.field("verdict", _VERDICT),
-        pa.field("quality", _QUALITY),
-        pa.field("source_record_id", pa.string()),
-        pa.field("provenance", _PROVENANCE, nullable=False),
-        pa.field("context", _CONTEXT),
-        pa.field("stage", pa.string()),
-        pa.field("chain_id", pa.string()),
-    ]
+    """The Arrow schema of a record file, derived from ``Record`` (``schemas.arrow``), with the
+    Hugging Face features (derived from the same models) and the schema version in metadata."""
     metadata = {
-        b"huggingface": json.dumps({"info": {"features": _HF_FEATURES}}).encode(),
+        b"huggingface": json.dumps({"info": {"features": hf_features(Record)}}).encode(),
         SCHEMA_VERSION_KEY: SCHEMA_VERSION.encode(),
     }
-    return pa.schema(fields, metadata=metadata)
+    return pa.schema(arrow_fields(Record), metadata=metadata)
 
 
 class SchemaVersionError(ValueError):
