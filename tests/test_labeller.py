@@ -116,7 +116,8 @@ def test_aggregation_by_hand_and_rerun_sends_nothing(server, tmp_path):
     assert server.counts["chat.completions"] == 8
     first = out.read_text()
     server.reset_counts()
-    again = label_images(images, llm(server, tmp_path), config)
+    # chunking (how many images are prepared and asked about together) changes nothing
+    again = label_images(images, llm(server, tmp_path), config.model_copy(update={"chunk": 1}))
     write_labels_csv(again["labels"], out)
     assert server.counts.get("chat.completions", 0) == 0
     assert again["usage"].cache_hits == 8
