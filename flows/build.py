@@ -12,7 +12,6 @@ makes even those send no request twice.
 
 from __future__ import annotations
 
-import sys
 import time
 from typing import Optional
 
@@ -91,19 +90,14 @@ def build_dataset(out: str = "dataset", config: Optional[dict] = None,
     ``config`` is a dict of BuildConfig fields, ``config_path`` a YAML/TOML file (give one or
     neither: defaults); ``{date}``/``{datetime}`` in ``out`` are filled in (UTC).
     """
-    from iqa_datagen.pipeline.generation import check_server, uses_llm
-    from iqa_datagen.pipeline.output import BuildIncomplete, expand_out
+    from iqa_datagen.pipeline.output import expand_out
 
     started = time.perf_counter()
     out = expand_out(out)
     cfg = resolve_config(config, config_path)
     plan = steps.start(out, cfg, resume, overwrite)
     config_json = cfg.model_dump(mode="json")
-    if uses_llm(cfg):  # before any request, and before the assistant trains
-        from iqa_datagen.pipeline.plan import build_plan
-
-        print(build_plan(cfg).llm_line(), file=sys.stderr, flush=True)
-        check_server(cfg)
+    steps.preflight(cfg)  # before any request, and before the assistant trains
     assistant = (train_assistant_task(config_json, plan.references, out, plan.mos_items)
                  if plan.needs_assistant() else None)
     checkpoint = assistant["checkpoint"] if assistant else None
@@ -113,11 +107,5 @@ def build_dataset(out: str = "dataset", config: Optional[dict] = None,
     final = finalize_task(config_json, out, summary, {})
     summary["rows"] = final["totals"]
     summary["out"] = str(out)
-    if summary["failed"] and cfg.llm.on_failure != "skip":
-        first = summary["missing"][0]
-        raise BuildIncomplete(
-            f"{summary['failed']} sample(s) could not be written by the LLM (first: "
-            f"{first['key']}: {first['error']}); the {summary['records_total']} records made are "
-            f"kept in {out}: rerun the same command to ask for exactly the missing ones, or set "
-            f"llm.on_failure offline|skip")
+    steps.check_complete(out, cfg, summary)
     return summary

@@ -118,6 +118,34 @@ def test_rerun_after_an_outage_fills_exactly_the_missing_samples(tmp_path, monke
     assert read_rejects(out) == read_rejects(tmp_path / "full")
 
 
+def test_plain_python_build_checks_the_server_first_and_fails_on_missing_samples(
+        tmp_path, monkeypatch, capsys):
+    """``pipeline.build`` (no Prefect) behaves as the flow and the CLI: the estimate and a
+    server check before any request, and a loud failure when samples are missing."""
+    from iqa_datagen.generators.llm import LLMUnavailable
+    from iqa_datagen.pipeline import build
+    from iqa_datagen.pipeline.output import BuildIncomplete
+    from iqa_datagen.testing import FakeOpenAIServer
+
+    with FakeOpenAIServer(api_key=SECRET) as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        monkeypatch.setenv("OPENAI_API_KEY", SECRET + "-wrong")
+        with pytest.raises(LLMUnavailable, match="cannot serve the build: HTTP 401"):
+            build(_llm(), str(tmp_path / "refused"))
+        assert server.counts.get("models") is None and server.counts["unauthorized"] == 1
+        assert server.counts.get("chat.completions", 0) == 0  # stopped before any request
+        assert not (tmp_path / "refused" / "data").exists()
+        err = capsys.readouterr().err
+        assert "LLM: " in err and "requests" in err and SECRET not in err
+
+        monkeypatch.setenv("OPENAI_API_KEY", SECRET)
+        server.script(["500", "500"])  # two samples get no reply
+        with pytest.raises(BuildIncomplete, match="2 sample"):
+            build(_llm(), str(tmp_path / "outage"))
+        missing = [m for p in _parts(tmp_path / "outage") for m in p["meta"]["report"]["missing"]]
+        assert len(missing) == 2
+
+
 def test_on_failure_policies_offline_and_skip(tmp_path, monkeypatch):
     from iqa_datagen.flows import build_dataset
 

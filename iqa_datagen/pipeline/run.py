@@ -7,6 +7,7 @@ the same steps as Prefect tasks (retries, threads or Dask). Both give the same d
 
 from __future__ import annotations
 
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -119,6 +120,34 @@ def summary_of(out: str, build: BuildPlan, reports: list[dict], assistant: Optio
     return summary
 
 
+def preflight(config: BuildConfig) -> None:
+    """Before the first request and before the assistant trains, when the build uses the LLM:
+    print the requests and estimated cost (stderr), and check that the server can serve the
+    build (``LLMUnavailable`` naming the cause when not, unless ``llm.on_failure`` says
+    otherwise)."""
+    from iqa_datagen.pipeline.generation import check_server, uses_llm
+    from iqa_datagen.pipeline.plan import build_plan
+
+    if uses_llm(config):
+        print(build_plan(config).llm_line(), file=sys.stderr, flush=True)
+        check_server(config)
+
+
+def check_complete(out: str, config: BuildConfig, summary: dict) -> None:
+    """``BuildIncomplete`` when samples are missing (the LLM could not write them), unless
+    ``llm.on_failure`` is ``skip``: the finished parts are kept and a rerun asks for exactly
+    the missing ones."""
+    from iqa_datagen.pipeline.output import BuildIncomplete
+
+    if summary["failed"] and config.llm.on_failure != "skip":
+        first = summary["missing"][0]
+        raise BuildIncomplete(
+            f"{summary['failed']} sample(s) could not be written by the LLM (first: "
+            f"{first['key']}: {first['error']}); the {summary['records_total']} records made are "
+            f"kept in {out}: rerun the same command to ask for exactly the missing ones, or set "
+            f"llm.on_failure offline|skip")
+
+
 def finalize(out: str, config: BuildConfig, summary: dict, extra: dict) -> dict:
     """Write the manifest and the dataset card; the totals and the number of files."""
     from iqa_datagen.pipeline.output import finalize as write_manifest_and_card
@@ -137,6 +166,7 @@ def build(config: BuildConfig | dict | str | Path | None = None, out: str = "dat
     out = expand_out(out)
     config = _config(config)
     steps = start(out, config, resume, overwrite)
+    preflight(config)
     assistant = (train_assistant(config, steps.references, out, steps.mos_items)
                  if steps.needs_assistant() else None)
     checkpoint = assistant["checkpoint"] if assistant else None
@@ -146,6 +176,7 @@ def build(config: BuildConfig | dict | str | Path | None = None, out: str = "dat
     final = finalize(out, config, summary, {})
     summary["rows"] = final["totals"]
     summary["out"] = str(out)
+    check_complete(out, config, summary)
     return summary
 
 
