@@ -6,6 +6,12 @@ is atomic on POSIX and Windows, needs no lock shared between threads or processe
 workers may write at once), and a half-written entry can never be read back. Entries are sharded
 by the first two hex digits of the key to keep directories small.
 
+Reply entries are not fsynced: a killed process loses nothing it wrote (the page cache outlives
+it), and after a power cut an entry that did not reach the disk reads as missing (an empty or
+broken file is ignored) and is asked for again. An fsync per reply took about 3.5 ms of a
+worker thread here, and at hundreds of replies a second it starved the threads that build the
+request bodies. Batch state files, which name paid batches, are still fsynced.
+
 Entries hold the reply and token counts, never the request headers or the key.
 """
 
@@ -26,15 +32,17 @@ def request_key(payload: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def write_json_atomic(path: Path, data: Any) -> None:
-    """Write JSON to ``path`` via a temp file in the same folder and an atomic rename."""
+def write_json_atomic(path: Path, data: Any, durable: bool = True) -> None:
+    """Write JSON to ``path`` via a temp file in the same folder and an atomic rename
+    (``durable``: fsync before the rename, so it survives a power cut too)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".part")  # not *.json
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(data, handle, ensure_ascii=False, separators=(",", ":"))
-            handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -71,7 +79,7 @@ class ReplyCache:
     def put(self, key: str, entry: dict) -> None:
         if self.root is None:
             return
-        write_json_atomic(self._path(key), {**entry, "key": key})
+        write_json_atomic(self._path(key), {**entry, "key": key}, durable=False)
 
     def __contains__(self, key: str) -> bool:
         return self.get(key) is not None

@@ -314,7 +314,7 @@ class LiveTransport:
                                 self.http_calls += 1
                                 reply = Reply.from_completion(await self._post(body))
                     if keep is not None:
-                        await asyncio.to_thread(keep, reply)  # fsync stays off the loop
+                        await asyncio.to_thread(keep, reply)  # file I/O stays off the loop
                     return reply
                 except TimeoutError:
                     message = (f"deadline: no reply within {self.config.request_deadline:g} s "
