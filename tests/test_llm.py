@@ -302,26 +302,26 @@ def test_checks_in_worker_processes_judge_exactly_as_on_the_loop(server, tmp_pat
     same reasons, accepts the same truthful replies, and keeps results in request order."""
     from iqa_datagen.generators.llm import checking
 
-    texts = [text for _, _, text, _ in FACT_ERRORS]
-    requests = [assessment(i, labels=labels) for i, (_, labels, _, _) in enumerate(FACT_ERRORS)]
-    requests += [assessment(7, labels=()), comparison(8, labels_a=(), labels_b=(RUIN,),
-                                                      winner="A")]
+    truthful = [assessment(7, labels=()), comparison(8, labels_a=(), labels_b=(RUIN,),
+                                                     winner="A"), assessment(9, labels=(RUIN,))]
     outcomes = {}
     for workers in (0, 1):
-        # one bad reply per request, then the fake server's truthful default replies
-        server.script([Behaviour("text", text=t) for t in texts])
         config = make_config(server, tmp_path / f"w{workers}", max_attempts=1,
-                             check_workers=workers, concurrency=1)
+                             check_workers=workers)
         generator = LLMDetailedGenerator(config)
-        outcomes[workers] = [(r.key, r.text, r.reject_reasons)
-                             for r in generator.generate(requests)]
+        results = []
+        for i, (_, labels, text, _) in enumerate(FACT_ERRORS):  # one scripted reply each
+            server.script([Behaviour("text", text=text)])
+            results += generator.generate([assessment(i, labels=labels)])
+        results += generator.generate(truthful)  # the fake server's truthful replies
         generator.close()
+        outcomes[workers] = [(r.key, r.text, r.reject_reasons) for r in results]
         if workers:  # the checks really went to a worker process
             pool = checking._pools[workers]
             assert pool._processes and all(p.pid != os.getpid()
                                            for p in pool._processes.values())
     assert outcomes[1] == outcomes[0]
-    assert [key for key, _, _ in outcomes[1]] == [r.key for r in requests]
+    assert [key for key, _, _ in outcomes[1][len(FACT_ERRORS):]] == [r.key for r in truthful]
     for (_, text, reasons), (_, _, _, wanted) in zip(outcomes[1], FACT_ERRORS):
         assert text is None and all(any(w in r for r in reasons) for w in wanted), reasons
     assert all(text and not reasons for _, text, reasons in outcomes[1][len(FACT_ERRORS):])
