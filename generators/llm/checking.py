@@ -18,6 +18,7 @@ import asyncio
 import logging
 import multiprocessing
 import os
+import pickle
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -38,7 +39,10 @@ class Checkable(Protocol):
 
 
 def default_workers() -> int:
-    """One validating process per spare CPU, at least one, at most four."""
+    """One validating process per spare CPU, at least one, at most four; none inside a
+    daemonic process (a Dask worker, say), which may not start children."""
+    if multiprocessing.current_process().daemon:
+        return 0
     return max(1, min(4, (os.cpu_count() or 2) - 1))
 
 
@@ -87,6 +91,11 @@ def check_many(calls: list[Offload]) -> list[tuple[bool, Any]]:
     return out
 
 
+def _unpicklable(exc: Exception) -> bool:
+    """True when a call could not be pickled (that batch's fault, not the pool's)."""
+    return isinstance(exc, pickle.PicklingError) or "pickle" in str(exc).lower()
+
+
 class Checker:
     """Validates replies for one engine: offloadable ones in worker processes, others here."""
 
@@ -123,6 +132,8 @@ class Checker:
                     log.warning("validation workers failed (%s: %s); checking on the loop",
                                 type(exc).__name__, exc)
                     results = check_many([(job.check, (reply,)) for job, reply, _, _ in batch])
+                    if not _unpicklable(exc):  # the pool itself failed: stop trying
+                        self.workers = 0
                 for (*_, future), (ok, value) in zip(batch, results):
                     if future.done():  # cancelled meanwhile
                         continue
