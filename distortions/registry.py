@@ -104,14 +104,17 @@ class Registry:
         return [s for s in self._specs.values() if s.category == category]
 
     def gt_name(self, category: str) -> str:
-        for spec in self._specs.values():
-            if spec.category == category and spec.gt_name:
-                return spec.gt_name
-        return GT_NAMES.get(category, category.replace("_", " "))
+        """One category's display name (``category_names()[category]``)."""
+        return self.category_names()[category]
 
     def category_names(self) -> CategoryNames:
-        """Every category's display name, in first-seen order."""
-        return CategoryNames({c: self.gt_name(c) for c in self.categories()})
+        """Every category's display name, in first-seen order: its first spec's ``gt_name``
+        (``register`` gives every spec one)."""
+        names: dict[str, str] = {}
+        for spec in self._specs.values():
+            if spec.gt_name:
+                names.setdefault(spec.category, spec.gt_name)
+        return CategoryNames(names)
 
     def load_module(self, path: str) -> list[DistortionSpec]:
         """Register the specs named by a module path ``pkg.mod`` or ``pkg.mod:ATTR``."""

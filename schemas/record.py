@@ -9,6 +9,7 @@ Images are stored the Hugging Face way (struct of PNG bytes + path) so
 from __future__ import annotations
 
 import json
+import typing
 from typing import Annotated, Literal, Optional
 
 import pyarrow as pa
@@ -29,7 +30,7 @@ Setting = Literal["full_reference", "no_reference"]
 ResponseKind = Literal["templated", "detailed"]
 Stage = Literal["perception", "inference"]
 
-SETTINGS: tuple[str, ...] = ("full_reference", "no_reference")
+SETTINGS: tuple[str, ...] = typing.get_args(Setting)  # the one list of settings
 # Level words of the quality scales, lowest first (``seven`` is the labeller's standard).
 SCORE_SCALES: dict[str, tuple[str, ...]] = {
     "five": ("bad", "poor", "fair", "good", "excellent"),

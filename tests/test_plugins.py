@@ -21,6 +21,8 @@ def test_module_plugin_listed_applied_sampled(natural_image):
     assert registry.category_names()["vignette"] == "vignetting"
     with pytest.raises(DistortionError, match="no ground-truth name for distortion category 'x"):
         registry.category_names()["xyz"]
+    with pytest.raises(DistortionError, match="no ground-truth name"):  # never a guessed name
+        registry.gt_name("made_up")
     with pytest.raises(DistortionError, match="unknown distortion 'vignette_radial'"):
         distortions.apply(natural_image, "vignette_radial", 5, 0)
     out = distortions.apply(natural_image, "vignette_radial", 5, 0, registry=registry)

@@ -2,9 +2,10 @@
 
 Why files rather than sqlite: every reply is written the moment it arrives by whichever task
 got it, so a killed run keeps everything but the requests in flight; a temp file + ``os.replace``
-is atomic on POSIX and Windows, needs no lock shared between threads or processes (two Prefect
-workers may write at once), and a half-written entry can never be read back. Entries are sharded
-by the first two hex digits of the key to keep directories small.
+(``iqa_datagen.files``) is atomic on POSIX and Windows, needs no lock shared between threads or
+processes (two Prefect workers may write at once), and a half-written entry can never be read
+back. Entries are spread over folders by the first two hex digits of the key to keep
+directories small.
 
 Reply entries are not fsynced: a killed process loses nothing it wrote (the page cache outlives
 it), and after a power cut an entry that did not reach the disk reads as missing (an empty or
@@ -19,10 +20,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any, Optional
+
+from iqa_datagen.files import atomic_write_text
 
 
 def request_key(payload: dict[str, Any]) -> str:
@@ -33,20 +34,10 @@ def request_key(payload: dict[str, Any]) -> str:
 
 
 def write_json_atomic(path: Path, data: Any, durable: bool = True) -> None:
-    """Write JSON to ``path`` via a temp file in the same folder and an atomic rename
-    (``durable``: fsync before the rename, so it survives a power cut too)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".part")  # not *.json
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, ensure_ascii=False, separators=(",", ":"))
-            if durable:
-                handle.flush()
-                os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write JSON to ``path`` atomically (``iqa_datagen.files``: temp file, rename; ``durable``:
+    fsync before the rename, so it survives a power cut too)."""
+    atomic_write_text(path, json.dumps(data, ensure_ascii=False, separators=(",", ":")),
+                      durable=durable)
 
 
 class ReplyCache:

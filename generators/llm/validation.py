@@ -19,7 +19,7 @@ import json
 import re
 from typing import Iterable, Mapping, Optional, Sequence
 
-from iqa_datagen.distortions import BUILTIN_NAMES, GT_NAMES, LEVEL_NAMES, CategoryNames
+from iqa_datagen.distortions import BUILTIN_NAMES, LEVEL_NAMES, CategoryNames
 from iqa_datagen.schemas import DistortionLabel, Verdict
 
 from ..vocabulary import (CATEGORY_RE, CATEGORY_TERMS, CLEAN_RE, SPECIFIC_RE, allowed_categories,
@@ -161,14 +161,15 @@ def _missing_distortions(text: str, labels: Iterable[DistortionLabel],
     return list(dict.fromkeys(missing))
 
 
-def _invented(text: str, labels: Iterable[DistortionLabel]) -> list[str]:
+def _invented(text: str, labels: Iterable[DistortionLabel], names: CategoryNames) -> list[str]:
     allowed = allowed_categories(labels)
-    return [f"names a distortion the labels lack: {phrase!r} ({GT_NAMES.get(c, c)})"
+    return [f"names a distortion the labels lack: {phrase!r} ({names[c]})"
             for c, phrase in sorted(claimed_categories(text, allowed).items())
             if c not in allowed]
 
 
-def _severity_mismatches(text: str, labels: Sequence[DistortionLabel]) -> list[str]:
+def _severity_mismatches(text: str, labels: Sequence[DistortionLabel],
+                         names: CategoryNames) -> list[str]:
     ranks: dict[str, list[int]] = {}
     for label in labels:
         ranks.setdefault(label.category, []).append(rank_of(label))
@@ -176,7 +177,7 @@ def _severity_mismatches(text: str, labels: Sequence[DistortionLabel]) -> list[s
     for categories, word, lo, hi in severity_claims(text):
         graded = [(c, r) for c in sorted(categories) for r in ranks.get(c, [])]
         if graded and not any(lo <= r <= hi for _, r in graded):
-            grades = ", ".join(f"{GT_NAMES.get(c, c)} {LEVEL_NAMES[r - 1]}" for c, r in graded)
+            grades = ", ".join(f"{names[c]} {LEVEL_NAMES[r - 1]}" for c, r in graded)
             reasons.append(f"severity {word!r} contradicts the grade ({grades})")
     return list(dict.fromkeys(reasons))
 
@@ -211,8 +212,8 @@ def validate_assessment(text: Optional[str], labels: Sequence[DistortionLabel],
     if not _QUALITY_VERDICT_RE.search(text):
         reasons.append("no overall-quality conclusion")
     reasons += _missing_distortions(text, labels, names)
-    reasons += _invented(text, labels)
-    reasons += _severity_mismatches(text, labels)
+    reasons += _invented(text, labels, names)
+    reasons += _severity_mismatches(text, labels, names)
     reasons += _conclusion_mismatches(text, labels)
     if not labels:
         reasons += _clean_reasons(text, None)
@@ -233,8 +234,8 @@ def validate_comparison(text: Optional[str], labels_a: Sequence[DistortionLabel]
         reasons.append(f"length: {words} words, outside the accepted {lo}-{hi}")
     both = list(labels_a) + list(labels_b)
     reasons += _missing_distortions(text, both, names)
-    reasons += _invented(text, both)
-    reasons += _severity_mismatches(text, both)
+    reasons += _invented(text, both, names)
+    reasons += _severity_mismatches(text, both, names)
     for image, labels in (("A", labels_a), ("B", labels_b)):
         if not labels:
             reasons += _clean_reasons(text, image)

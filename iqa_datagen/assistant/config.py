@@ -8,7 +8,8 @@ from typing import Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-Setting = Literal["full_reference", "no_reference"]
+from iqa_datagen.schemas import Setting
+
 Device = Literal["auto", "cpu", "cuda"]
 
 # Fields that may change between a run and its resumption without changing what is learned

@@ -25,6 +25,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from iqa_datagen.schemas import SETTINGS
+
 from .panel import PANEL_NAMES
 
 
@@ -62,7 +64,7 @@ class QualityNet(nn.Module):
 
     def __init__(self, channels: list[int], hidden: int, setting: str, panel: bool = False):
         super().__init__()
-        if setting not in ("full_reference", "no_reference"):
+        if setting not in SETTINGS:
             raise ValueError(f"setting must be 'full_reference' or 'no_reference', got {setting!r}")
         if panel and setting != "full_reference":
             raise ValueError("panel metrics need the reference: only a full_reference model uses them")

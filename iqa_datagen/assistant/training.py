@@ -8,7 +8,6 @@ same weights as training without a stop (bit-identical on CPU, where kernels are
 from __future__ import annotations
 
 import json
-import os
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -20,6 +19,7 @@ from pydantic import BaseModel
 from torch.nn import functional as F
 from torch.utils.data import DataLoader
 
+from iqa_datagen.files import atomic_open, atomic_write_text
 from iqa_datagen.seeding import derive_seed, stable_id
 
 from .card import write_model_card
@@ -65,15 +65,12 @@ class TrainReport(BaseModel):
 
 
 def _atomic_save(obj: Any, path: Path) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
+    with atomic_open(path) as f:
+        torch.save(obj, f)
 
 
 def _write_metrics(history: list[dict], path: Path) -> None:
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text("".join(json.dumps(h) + "\n" for h in history))
-    os.replace(tmp, path)
+    atomic_write_text(path, "".join(json.dumps(h) + "\n" for h in history))
 
 
 def _data_summary(splits: dict[str, list[QualityPair]], names: list[str]) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from iqa_datagen.cli.output import emit
+from iqa_datagen.schemas import SETTINGS
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -43,7 +44,7 @@ def add_parser(sub) -> None:
     p.add_argument("--data", help="a dataset folder (its training references), a folder of "
                                   "images, or nothing for the built-in demo images")
     p.add_argument("--out", default="assistant", help="output folder (default: ./assistant)")
-    p.add_argument("--setting", choices=["full_reference", "no_reference"],
+    p.add_argument("--setting", choices=list(SETTINGS),
                    default="full_reference")
     p.add_argument("--epochs", type=int)
     p.add_argument("--pairs-per-reference", type=int, help="same-distortion level pairs")

@@ -6,8 +6,7 @@ import argparse
 import sys
 
 from iqa_datagen.cli.output import emit
-
-SETTINGS = ("full_reference", "no_reference")
+from iqa_datagen.schemas import SETTINGS
 
 
 def _source(text: str) -> tuple[str, str]:

@@ -18,10 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional, Sequence
 
+from iqa_datagen.files import StagedFile, atomic_write_bytes, atomic_write_text
 from iqa_datagen.registries import NamedRegistry
 from iqa_datagen.tasks import TASKS
 
-from .layout import StorageError, atomic_write_text, check_split, temp_path_for
+from .layout import StorageError, check_split
 from .reader import data_files, read_records
 
 IMAGE_TOKEN = "<image>"
@@ -33,9 +34,8 @@ class _JsonArrayFile:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.tmp = temp_path_for(path)
-        self._f = open(self.tmp, "w", encoding="utf-8")
+        self._staged = StagedFile(path, "w")
+        self._f = self._staged.file
         self._f.write("[")
         self.items = 0
 
@@ -46,12 +46,10 @@ class _JsonArrayFile:
 
     def commit(self) -> None:
         self._f.write("\n]\n")
-        self._f.close()
-        self.tmp.replace(self.path)
+        self._staged.commit(durable=False)
 
     def abort(self) -> None:
-        self._f.close()
-        self.tmp.unlink(missing_ok=True)
+        self._staged.abort()
 
 
 class ImageStore:
@@ -70,9 +68,7 @@ class ImageStore:
         data = image["bytes"]
         digest = hashlib.sha256(data).hexdigest()
         if digest not in self.known:
-            tmp = temp_path_for(self.folder / f"{digest}.png")
-            tmp.write_bytes(data)
-            tmp.replace(self.folder / f"{digest}.png")
+            atomic_write_bytes(self.folder / f"{digest}.png", data, durable=False)
             self.known.add(digest)
             self.written += 1
         return f"images/{digest}.png"

@@ -1,4 +1,4 @@
-"""Where things live in a dataset folder, and the atomic-file primitives every writer uses.
+"""Where things live in a dataset folder; its files are written with ``iqa_datagen.files``.
 
 Layout of a dataset folder::
 
@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import errno
 import hashlib
-import os
 import re
-import uuid
 from pathlib import Path
 from typing import Iterator
+
+# The atomic-file primitives, re-exported for the storage writers (defined in iqa_datagen.files).
+from iqa_datagen.files import (TMP_MARK, atomic_write_bytes, atomic_write_text,  # noqa: F401
+                               fsync_dir, temp_path_for)
 
 DATA_DIR = "data"
 PARTS_DIR = ".parts"
@@ -30,7 +32,6 @@ STATS_DIR = "stats"
 MANIFEST_NAME = "manifest.json"
 CARD_NAME = "README.md"
 SHARD_SUFFIX = ".parquet"
-TMP_MARK = ".tmp-"
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 _SPLIT_RE = re.compile(r"^[A-Za-z0-9_]+$")
@@ -112,54 +113,11 @@ def relative(dataset_dir: Path | str, path: Path) -> str:
     return Path(path).relative_to(Path(dataset_dir)).as_posix()
 
 
-def temp_path_for(final: Path) -> Path:
-    """A hidden, unique temporary name next to ``final`` (same folder, so os.replace is atomic)."""
-    return final.with_name(f".{final.name}{TMP_MARK}{os.getpid()}-{uuid.uuid4().hex[:8]}")
-
-
 def iter_temp_files(dataset_dir: Path | str) -> Iterator[Path]:
     """Temporary files left by interrupted writes anywhere in the dataset folder."""
     for p in Path(dataset_dir).rglob(f".*{TMP_MARK}*"):
         if p.is_file():
             yield p
-
-
-def fsync_dir(folder: Path) -> None:
-    """Make a rename durable (no-op where directories cannot be opened, e.g. Windows)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def atomic_write_bytes(path: Path | str, data: bytes, *, durable: bool = True) -> Path:
-    """Write ``data`` to a temporary sibling, fsync, then rename over ``path``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = temp_path_for(path)
-    try:
-        with open(tmp, "wb") as f:
-            f.write(data)
-            if durable:
-                f.flush()
-                os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    if durable:
-        fsync_dir(path.parent)
-    return path
-
-
-def atomic_write_text(path: Path | str, text: str, *, durable: bool = True) -> Path:
-    return atomic_write_bytes(path, text.encode("utf-8"), durable=durable)
 
 
 def sha256_file(path: Path | str, chunk: int = 1 << 20) -> str:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -24,8 +23,10 @@ import pyarrow.parquet as pq
 from iqa_datagen.schemas import Record, arrow_schema
 
 from .counts import nest_counts
-from .layout import (PARTS_DIR, StorageError, atomic_write_text, check_split, check_stem,
-                     data_dir, fsync_dir, relative, shard_path, shard_pattern, temp_path_for)
+from iqa_datagen.files import StagedFile, atomic_write_text, fsync_dir
+
+from .layout import (PARTS_DIR, StorageError, check_split, check_stem, data_dir, relative,
+                     shard_path, shard_pattern)
 
 DEFAULT_ROWS_PER_SHARD = 5000
 DEFAULT_ROW_GROUP_ROWS = 128
@@ -149,10 +150,8 @@ class _OpenShard:
 
     def __init__(self, dataset_dir: Path, final: Path, schema: pa.Schema, options: dict) -> None:
         self.dataset_dir, self.final, self.schema = dataset_dir, final, schema
-        final.parent.mkdir(parents=True, exist_ok=True)
-        self.tmp = temp_path_for(final)
-        self._file = open(self.tmp, "wb")
-        self._sink = _HashingFile(self._file)
+        self._staged = StagedFile(final)
+        self._sink = _HashingFile(self._staged.file)
         self._writer: Optional[pq.ParquetWriter] = pq.ParquetWriter(self._sink, schema, **options)
         self.rows = 0
 
@@ -165,16 +164,14 @@ class _OpenShard:
         """Close the writer and fsync the temporary file; the file is staged, not yet visible."""
         self._writer.close()
         self._writer = None
-        self._file.flush()
-        if durable:
-            os.fsync(self._file.fileno())
-        self._file.close()
+        self._staged.close(durable)
         return FileInfo(path=relative(self.dataset_dir, self.final), split=self.final.parent.name,
                         rows=self.rows, bytes=self._sink.size,
                         sha256=self._sink.digest.hexdigest())
 
     def commit(self) -> None:
-        os.replace(self.tmp, self.final)
+        """Rename into place; the caller fsyncs the folder once for all files it commits."""
+        self._staged.commit(durable=False)
 
     def abort(self) -> None:
         try:
@@ -182,8 +179,7 @@ class _OpenShard:
                 self._writer.close()
         except Exception:  # the write already failed; the temporary file is discarded anyway
             pass
-        self._file.close()
-        self.tmp.unlink(missing_ok=True)
+        self._staged.abort()
 
 
 def _row_of(item: Any, validate: bool) -> dict:
@@ -366,7 +362,7 @@ class ShardWriter:
                 group.shard = None
             group.buffer = []
         for shard, _ in self._staged:
-            shard.tmp.unlink(missing_ok=True)
+            shard.abort()
         self._staged = []
         self._closed = True
 
