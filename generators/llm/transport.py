@@ -210,11 +210,13 @@ class ChatPoster:
 
     async def post(self, data: bytes) -> Any:
         """The decoded JSON of a 2xx reply; raises the SDK's error otherwise."""
-        if self.session is None:
+        if self.session is None:  # no cookies to keep: the dummy jar skips a per-request scan
             connector = aiohttp.TCPConnector(limit=self.limit, limit_per_host=0)
-            self.session = aiohttp.ClientSession(connector=connector, timeout=self.timeout)
+            self.session = aiohttp.ClientSession(connector=connector, timeout=self.timeout,
+                                                 headers=self.headers,
+                                                 cookie_jar=aiohttp.DummyCookieJar())
         try:
-            async with self.session.post(self.url, data=data, headers=self.headers) as response:
+            async with self.session.post(self.url, data=data) as response:
                 content = await response.read()
                 status, headers = response.status, dict(response.headers)
         except asyncio.TimeoutError:  # aiohttp's connect/read timeout (the deadline cancels)
