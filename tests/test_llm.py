@@ -338,6 +338,21 @@ def test_a_check_that_cannot_go_to_a_worker_runs_on_the_loop(server, tmp_path, m
     assert "names a distortion the labels lack: 'noise'" in " | ".join(result.reject_reasons)
 
 
+def test_no_validation_workers_inside_a_daemonic_process():
+    """A daemonic process (a Dask worker) may not start children: it checks on its loop."""
+    import multiprocessing
+
+    from iqa_datagen.generators.llm.checking import default_workers
+
+    ctx = multiprocessing.get_context("fork")
+    answers = ctx.Queue()
+    child = ctx.Process(target=lambda: answers.put(default_workers()), daemon=True)
+    child.start()
+    assert answers.get(timeout=30) == 0
+    child.join(timeout=30)
+    assert default_workers() >= 1  # here, a normal process
+
+
 def test_truthful_replies_pass_the_fact_checks(server, tmp_path):
     """The fake server's default replies state the labels; they pass, clean images included."""
     requests = [assessment(0, labels=()), assessment(2, labels=(RUIN,)),

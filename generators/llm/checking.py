@@ -40,8 +40,10 @@ class Checkable(Protocol):
 
 def default_workers() -> int:
     """One validating process per spare CPU, at least one, at most four; none inside a
-    daemonic process (a Dask worker, say), which may not start children."""
-    if multiprocessing.current_process().daemon:
+    daemonic process (a Dask worker, say), which may not start children, nor where processes
+    cannot be forked."""
+    if multiprocessing.current_process().daemon \
+            or "fork" not in multiprocessing.get_all_start_methods():  # e.g. Windows
         return 0
     return max(1, min(4, (os.cpu_count() or 2) - 1))
 
