@@ -214,7 +214,8 @@ class ChatPoster:
             connector = aiohttp.TCPConnector(limit=self.limit, limit_per_host=0)
             self.session = aiohttp.ClientSession(connector=connector, timeout=self.timeout,
                                                  headers=self.headers,
-                                                 cookie_jar=aiohttp.DummyCookieJar())
+                                                 cookie_jar=aiohttp.DummyCookieJar(),
+                                                 trust_env=True)  # HTTPS_PROXY, as the SDK
         try:
             async with self.session.post(self.url, data=data) as response:
                 content = await response.read()
