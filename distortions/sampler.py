@@ -166,15 +166,6 @@ class Sampler:
                 return plan
         return self.single(rng)
 
-    def sample_for_setting(self, rng: np.random.Generator, setting: str,
-                           allow_pristine: bool = True, max_tries: int = 100) -> SamplePlan:
-        """Like ``sample`` but redraws plans the no-reference filter drops, in that setting."""
-        for _ in range(max_tries):
-            plan = self.sample(rng, allow_pristine=allow_pristine)
-            if setting != "no_reference" or plan.passes_no_reference_filter():
-                return plan
-        raise DistortionError(f"no plan passed the {setting} filter in {max_tries} draws")
-
     def level_pair(self, rng: np.random.Generator) -> tuple[SamplePlan, SamplePlan]:
         """Two single-distortion plans of the same distortion at different levels; the first is
         the milder (better) one. Used for instant-rating pairs with an unambiguous order."""

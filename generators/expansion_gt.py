@@ -52,7 +52,6 @@ class _Subject:
     labels: tuple[DistortionLabel, ...]
     here: str  # "in this image" / "in Image A"
     it: str  # "this image" / "Image A"
-    it_cap: str  # "This image" / "Image A"
     names: CategoryNames  # the build's category display names
     asked: set[str] = field(default_factory=set)  # categories already asked about
 
@@ -228,12 +227,12 @@ def expand_one(request: ExpansionRequest, names: CategoryNames = BUILTIN_NAMES) 
     rng = rng_for(request.seed, GENERATOR_NAME, request.key)
     labels_a = check_labels(request.distortions_a, f"request {request.key!r}: distortions_a")
     if not TASKS.detailed(request.task).paired:
-        subjects = [_Subject(labels_a, "in this image", "this image", "This image", names)]
+        subjects = [_Subject(labels_a, "in this image", "this image", names)]
         steps: list[Callable[[], Optional[QAPair]]] = []
     else:
         labels_b = check_labels(request.distortions_b, f"request {request.key!r}: distortions_b")
-        subjects = [_Subject(labels_a, "in Image A", "Image A", "Image A", names),
-                    _Subject(labels_b, "in Image B", "Image B", "Image B", names)]
+        subjects = [_Subject(labels_a, "in Image A", "Image A", names),
+                    _Subject(labels_b, "in Image B", "Image B", names)]
         winner = request.verdict.winner if request.verdict is not None else None
         steps = [lambda: _better(winner, rng)]
         measured = _measured(request)

@@ -47,11 +47,6 @@ def texture_variance(image: np.ndarray) -> float:
     return float(np.maximum(sq - mean * mean, 0).mean())
 
 
-def sharpness(image: np.ndarray) -> float:
-    """Variance of the Laplacian of luma (higher = sharper)."""
-    return float(cv2.Laplacian(luminance(image), cv2.CV_32F).var())
-
-
 def saturation(image: np.ndarray) -> float:
     """Mean HSV saturation, 0..255."""
     return float(cv2.cvtColor(image, cv2.COLOR_RGB2HSV)[..., 1].mean())
@@ -62,20 +57,6 @@ def noise_level(image: np.ndarray) -> float:
     y = luminance(image)
     residual = y - cv2.medianBlur(np.clip(y, 0, 255).astype(np.uint8), 3).astype(np.float32)
     return float(1.4826 * np.median(np.abs(residual - np.median(residual))))
-
-
-def all_stats(image: np.ndarray) -> dict[str, float]:
-    """Every statistic above, by name."""
-    return {
-        "brightness": brightness(image),
-        "contrast": contrast(image),
-        "colourfulness": colourfulness(image),
-        "edge_density": edge_density(image),
-        "texture_variance": texture_variance(image),
-        "sharpness": sharpness(image),
-        "saturation": saturation(image),
-        "noise_level": noise_level(image),
-    }
 
 
 CARD_STATS: tuple[str, ...] = ("brightness", "contrast", "colourfulness", "edge_density",

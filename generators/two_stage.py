@@ -32,7 +32,6 @@ from iqa_datagen.generators.questions.render import for_setting
 from iqa_datagen.schemas import DistortionLabel, Verdict
 from iqa_datagen.seeding import rng_for
 
-STAGES = ("perception", "inference")
 INFERENCE_MAX_SENTENCES = 2
 OFFLINE_VERSION = "1"
 

@@ -214,7 +214,7 @@ def _compile(terms: dict[str, list[str]]) -> dict[str, re.Pattern]:
     return {c: re.compile(r"\b(?:" + "|".join(t) + ")", re.I) for c, t in terms.items()}
 
 
-CLAIM_RE, SPECIFIC_RE, CATEGORY_RE = map(_compile, (CLAIM_TERMS, SPECIFIC_TERMS, CATEGORY_TERMS))
+SPECIFIC_RE, CATEGORY_RE = map(_compile, (SPECIFIC_TERMS, CATEGORY_TERMS))
 
 
 

@@ -53,6 +53,21 @@ def sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def flatten_counts(nested) -> Counter:
+    """(split, task, setting, multi) → rows, from the nested counts of a manifest or part."""
+    return Counter({(split, task, setting, multi): cell["multi" if multi else "single"]
+                    for split, tasks in nested.items() for task, settings in tasks.items()
+                    for setting, cell in settings.items() for multi in (False, True)
+                    if cell.get("multi" if multi else "single")})
+
+
+def mean_words(stats: dict, task: str, distortion: str = "all") -> float:
+    """The mean response length of ``task`` (and ``distortion``) in ``dataset_stats`` output."""
+    (mean,) = [row["mean"] for row in stats["response_words"]
+               if row["task"] == task and row["distortion"] == distortion]
+    return mean
+
+
 @pytest.fixture(scope="module")
 def images() -> dict[str, list[np.ndarray]]:
     """Two references and, for each, a noisy A and a blurred B (all SIZE, uint8 RGB)."""
@@ -288,7 +303,7 @@ def test_write_part_lists_counts_and_replaces(tmp_path, records):
         assert storage.layout.sha256_file(tmp_path / f.path) == f.sha256
         assert (tmp_path / f.path).stat().st_size == f.bytes
     expected = Counter((r.split, r.task, r.setting, r.multi_distortion) for r in records[:10])
-    assert storage.counts.flatten_counts(info.counts) == expected
+    assert flatten_counts(info.counts) == expected
     mixed = records[:2] + records[-2:]  # train and test rows in one part → one file per split
     info2 = storage.write_part(tmp_path, "refs-0001", mixed)
     assert sorted(Path(p).parent.name for p in info2.paths) == ["test", "train"]
@@ -376,7 +391,7 @@ def test_manifest_counts_checksums_and_no_secrets(dataset, records):
     assert storage.read_manifest(dataset) == manifest
 
     expected = Counter((r.split, r.task, r.setting, r.multi_distortion) for r in records)
-    assert storage.counts.flatten_counts(manifest["counts"]) == expected
+    assert flatten_counts(manifest["counts"]) == expected
     cell = manifest["counts"]["train"]["comparison_reasoning"]["no_reference"]
     assert cell == {"single": 2, "multi": 2, "total": 4}
     assert manifest["totals"]["rows"] == len(records)
@@ -444,8 +459,8 @@ def test_card_counts_plots_and_image_statistics(dataset, records, images):
         direct = [getattr(image_stats, name)(a) for a in images["a"]]
         assert stats["images"]["stats"][name]["mean"] == pytest.approx(np.mean(direct), rel=1e-3)
     # response lengths: identification answers are one word; detailed ones 8 words per sentence
-    assert storage.stats.mean_words(stats, "distortion_identification") == 1.0
-    assert storage.stats.mean_words(stats, "assessment_reasoning", "multi") == 40.0
+    assert mean_words(stats, "distortion_identification") == 1.0
+    assert mean_words(stats, "assessment_reasoning", "multi") == 40.0
     # distortion distribution: noise appears in every record's image A
     assert stats["distortions"]["per_category"]["noise"] == len(records)
     # B of paired md records: level 3 on the pair scale ("serious"), never mixed with single ones

@@ -58,12 +58,6 @@ class LabelConfig(BaseModel):
 
 
 @dataclass
-class _Unit:
-    box: tuple[int, int, int, int]
-    area: float  # 0 for the whole image (not a region)
-
-
-@dataclass
 class _Prepared:
     """One image ready to ask about: its boxes (whole image first) and region areas."""
 

@@ -22,8 +22,6 @@ from .mdid2013 import load_mdid2013
 from .pairs import make_pairs
 from .types import MosEntry, MosPair
 
-EntryLoader = Callable[..., list[MosEntry]]
-PairLoader = Callable[..., list[MosPair]]
 ENTRY_POINT_GROUP = "iqa_datagen.mos_kinds"
 ALIASES = {"kadid": "kadid10k", "kadid-10k": "kadid10k", "tid": "tid2013", "live-md": "livemd",
            "live_md": "livemd", "mdid": "mdid2013", "bapps2afc": "bapps", "bapps_2afc": "bapps"}

@@ -10,7 +10,6 @@ Public API::
 
     AssistantConfig(...)                                   # pydantic settings
     train_assistant(config, references, out_dir, mos_pairs=None, resume=True) -> TrainReport
-    train_from_images(images, out_dir, config) -> dict     # JSON-able metrics
     load_assistant(path) -> Assistant                      # .compare(ref, a, b), .label(pairs)
     label_pairs(model, pairs, setting) -> [(winner, confidence)]
     keep_confident(pairs, verdicts, threshold)
@@ -26,7 +25,7 @@ from .model import QualityNet, load_backbone
 from .pairs import (QualityPair, both_orders, mos_pairs_to_quality_pairs, split_pairs,
                     split_references, synthetic_pairs)
 from .references import Reference, builtin_references, load_references
-from .training import TrainReport, build_pairs, train_assistant, train_from_images
+from .training import TrainReport, build_pairs, train_assistant
 
 __all__ = [
     "CONFIDENCE_EDGES", "Assistant", "AssistantConfig", "QualityNet", "QualityPair", "Reference",
@@ -34,5 +33,5 @@ __all__ = [
     "builtin_references", "calibration_bins", "evaluate", "expected_calibration_error",
     "keep_confident", "label_pairs", "load_assistant", "load_backbone", "load_references",
     "mos_pairs_to_quality_pairs", "order_consistency", "split_pairs", "split_references",
-    "summarize", "synthetic_pairs", "train_assistant", "train_from_images", "verdicts_from_logits",
+    "summarize", "synthetic_pairs", "train_assistant", "verdicts_from_logits",
 ]

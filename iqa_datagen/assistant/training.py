@@ -242,9 +242,3 @@ def load_assistant_weights(path: Path, config: AssistantConfig, device: str) -> 
     model = QualityNet(config.channels, config.hidden, config.setting, config.uses_panel)
     model.load_state_dict(state["model"])
     return Assistant(model, config, device)
-
-
-def train_from_images(images: Sequence[np.ndarray] | None, out_dir: str | Path,
-                      config: AssistantConfig | None = None, **kwargs: Any) -> dict[str, Any]:
-    """Train on reference arrays (None: built-in demo set) and return JSON-able metrics."""
-    return train_assistant(config or AssistantConfig(), images, out_dir, **kwargs).metrics()

@@ -31,17 +31,6 @@ def nest_counts(counter: Mapping[CountKey, int]) -> dict:
     return nested
 
 
-def flatten_counts(nested: Mapping) -> Counter:
-    """Inverse of nest_counts (used to add up counts read back from JSON)."""
-    counter: Counter = Counter()
-    for split, tasks in nested.items():
-        for task, settings in tasks.items():
-            for setting, cell in settings.items():
-                if cell.get("single"):
-                    counter[(split, task, setting, False)] += cell["single"]
-                if cell.get("multi"):
-                    counter[(split, task, setting, True)] += cell["multi"]
-    return counter
 
 
 def totals(counter: Mapping[CountKey, int]) -> dict:

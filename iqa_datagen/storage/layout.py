@@ -104,10 +104,6 @@ def ordered_splits(splits) -> list[str]:
     return known + sorted(set(splits) - set(known))
 
 
-def split_of(path: Path) -> str:
-    return path.parent.name
-
-
 def relative(dataset_dir: Path | str, path: Path) -> str:
     """POSIX path of ``path`` relative to the dataset root (what manifests and cards record)."""
     return Path(path).relative_to(Path(dataset_dir)).as_posix()

@@ -275,13 +275,3 @@ def dataset_stats(dataset_dir: Path | str, *, image_cap: int = DEFAULT_IMAGE_CAP
                   seed: int = 0) -> dict:
     """Counts, response lengths, distortion distribution and image statistics (JSON-able)."""
     return collect_stats(dataset_dir, image_cap=image_cap, seed=seed)[0]
-
-
-def mean_words(stats: dict, task: str, distortion: str = "all",
-               response_kind: Optional[str] = None) -> Optional[float]:
-    """Look up a mean response length from ``dataset_stats`` output (None when absent)."""
-    for row in stats["response_words"]:
-        if (row["task"] == task and row["distortion"] == distortion
-                and (response_kind is None or row["response_kind"] == response_kind)):
-            return row["mean"]
-    return None
