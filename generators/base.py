@@ -15,22 +15,29 @@ import numpy as np
 from iqa_datagen.schemas import DistortionLabel, Verdict
 
 @dataclass(frozen=True)
-class DetailedRequest:
-    """Ground truth for one detailed (full-reference) response.
+class GroundTruthRequest:
+    """What every writer request carries: one sample's ground truth and images.
 
     ``key`` identifies the sample (stable across runs); ``seed`` drives every random choice.
-    Images are uint8 H×W×3 RGB arrays; ``image_b`` and ``verdict`` only for comparison.
+    Images are uint8 H×W×3 RGB arrays; ``image_b``, ``distortions_b`` and ``verdict`` only for
+    comparison. Fields a kind of request adds are keyword-only.
     """
 
     key: str
     task: str  # a detailed task's name (``iqa_datagen.tasks``)
-    image_ref: np.ndarray
-    image_a: np.ndarray
     distortions_a: tuple[DistortionLabel, ...]
     seed: int
-    image_b: Optional[np.ndarray] = None
     distortions_b: tuple[DistortionLabel, ...] = ()
     verdict: Optional[Verdict] = None
+    image_ref: Optional[np.ndarray] = None
+    image_a: Optional[np.ndarray] = None
+    image_b: Optional[np.ndarray] = None
+
+
+@dataclass(frozen=True)
+class DetailedRequest(GroundTruthRequest):
+    """Ground truth for one detailed (full-reference) response: writers get the reference and
+    image A (the LLM layer's reply checks get a copy without images)."""
 
 
 @dataclass
@@ -55,20 +62,12 @@ class DetailedResult:
 
 
 @dataclass(frozen=True)
-class ExpansionRequest:
-    """Ground truth and a detailed response from which to write further question/answer pairs."""
+class ExpansionRequest(GroundTruthRequest):
+    """Ground truth and a detailed response from which to write further question/answer pairs
+    (``key``: the source record id; ``task``: its detailed task)."""
 
-    key: str  # the source record id
-    task: str  # the source record's detailed task
-    response: str
-    distortions_a: tuple[DistortionLabel, ...]
-    seed: int
-    k: int = 3
-    distortions_b: tuple[DistortionLabel, ...] = ()
-    verdict: Optional[Verdict] = None
-    image_ref: Optional[np.ndarray] = None
-    image_a: Optional[np.ndarray] = None
-    image_b: Optional[np.ndarray] = None
+    response: str = field(kw_only=True)
+    k: int = field(default=3, kw_only=True)
 
 
 @dataclass

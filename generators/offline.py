@@ -89,16 +89,23 @@ def _distortion_pieces(labels, names, words, change, rng) -> list[Piece]:
     return pieces
 
 
+def _reference_scene(request: DetailedRequest, image_a: np.ndarray,
+                     batch: OfflineBatch) -> tuple[Optional[np.ndarray], Scene]:
+    """The checked reference (None when the request has none) and the scene the text
+    describes: the reference's, or image A's without one."""
+    source = request.image_ref
+    if source is not None:
+        source = check_image(source, f"request {request.key!r}: image_ref")
+    return source, batch.scene(source if source is not None else image_a,
+                               f"request {request.key!r}: image_ref")
+
+
 def write_assessment(request: DetailedRequest, batch: OfflineBatch) -> str:
     """Assessment reasoning for one request."""
     rng = rng_for(request.seed, "offline", request.task, request.key)
     labels = check_labels(request.distortions_a, f"request {request.key!r}: distortions_a")
     image_a = check_image(request.image_a, f"request {request.key!r}: image_a")
-    source = request.image_ref
-    if source is not None:
-        source = check_image(source, f"request {request.key!r}: image_ref")
-    base = batch.scene(source if source is not None else image_a,
-                          f"request {request.key!r}: image_ref")
+    source, base = _reference_scene(request, image_a, batch)
     change = batch.changes(source, base.tones, image_a, f"request {request.key!r}: image_a")
     tones_a = batch.tones(image_a, f"request {request.key!r}: image_a")
     words = scene_text.describe(base, rng, brightness=tones_a.brightness,
@@ -153,11 +160,7 @@ def write_comparison(request: DetailedRequest, batch: OfflineBatch) -> str:
     labels_b = check_labels(request.distortions_b, f"request {key!r}: distortions_b")
     image_a = check_image(request.image_a, f"request {key!r}: image_a")
     image_b = check_image(request.image_b, f"request {key!r}: image_b")
-    source = request.image_ref
-    if source is not None:
-        source = check_image(source, f"request {key!r}: image_ref")
-    base = batch.scene(source if source is not None else image_a,
-                          f"request {key!r}: image_ref")
+    source, base = _reference_scene(request, image_a, batch)
     change_a = batch.changes(source, base.tones, image_a, f"request {key!r}: image_a")
     change_b = batch.changes(source, base.tones, image_b, f"request {key!r}: image_b")
     categories = {label.category for label in labels_a + labels_b}

@@ -29,6 +29,7 @@ from iqa_datagen.generators.llm.validation import (claimed_winner, is_quality_co
 from iqa_datagen.distortions.registry import BUILTIN_NAMES, CategoryNames
 from iqa_datagen.generators.offline_text.common import GRADE_RANK, pick, rank_of, severity_score
 from iqa_datagen.generators.questions.render import for_setting
+from iqa_datagen.generators.base import GroundTruthRequest
 from iqa_datagen.schemas import DistortionLabel, Verdict
 from iqa_datagen.seeding import rng_for
 
@@ -37,23 +38,14 @@ OFFLINE_VERSION = "1"
 
 
 @dataclass(frozen=True)
-class TwoStageRequest:
+class TwoStageRequest(GroundTruthRequest):
     """One detailed sample to split into a perception and an inference answer.
 
     ``key`` is the one-stage full-reference record's id; ``one_stage`` its response (what the
-    offline writer derives the perception from); images are uint8 RGB arrays (the LLM's).
+    offline writer derives the perception from); images are the LLM's.
     """
 
-    key: str
-    task: str
-    distortions_a: tuple[DistortionLabel, ...]
-    seed: int
-    one_stage: str = ""
-    distortions_b: tuple[DistortionLabel, ...] = ()
-    verdict: Optional[Verdict] = None
-    image_ref: Optional[np.ndarray] = None
-    image_a: Optional[np.ndarray] = None
-    image_b: Optional[np.ndarray] = None
+    one_stage: str = field(default="", kw_only=True)
 
 
 @dataclass

@@ -151,6 +151,36 @@ def _context(config: BuildConfig, dataset: str, paths: tuple[str, ...], info, us
                         config=config, rating=rating, distorted_paths=named[1:])
 
 
+def _quarantine(report: ShardReport, item: MosWork, source: Path, exc: Exception,
+                **files) -> None:
+    """Note an item whose images cannot be read, with its files named; the build goes on."""
+    report.quarantined.append({"reference": item.group, "source": str(source), **files,
+                               "reason": getattr(exc, "reason", None) or str(exc)})
+
+
+def _provenance(config: BuildConfig, item: MosWork, dataset: str, higher_is_better: bool,
+                scores: str):
+    direction = "higher" if higher_is_better else "lower"
+    return provenance(source=f"mos:{dataset}", generator="template",
+                      generator_version=BRIEF_GENERATOR_VERSION, seed=config.seed,
+                      reference_name=item.group, notes=f"{scores} ({direction} is better)")
+
+
+def _record(config: BuildConfig, item: MosWork, task: str, setting: str, question: str,
+            answer: str, context, **fields) -> Record:
+    """One templated record of a MOS item, with the item's context."""
+    return make_record(
+        seed=config.seed, key=item.key, task=task, setting=setting, split=item.split,
+        response_kind="templated", reference_id=item.ref_id, reference_group=item.group,
+        question=question, response=answer, **fields
+    ).model_copy(update={"context": context})
+
+
+def _file_stem(item: MosWork) -> str:
+    """The item's key as a file name (the images' ``path`` in its records)."""
+    return item.key.replace(":", "-").replace("/", "_")
+
+
 def _pair_records(config: BuildConfig, item: MosItem, report: ShardReport,
                   gt_names: Mapping[str, str]) -> Iterator[Record]:
     short = config.references.short_side
@@ -161,33 +191,23 @@ def _pair_records(config: BuildConfig, item: MosItem, report: ShardReport,
         ref = resize_short_side(ref_full, short)
         a, b = (resize_short_side(load_image(path), short) for path in (p.image_a, p.image_b))
     except (ImageError, OSError) as exc:
-        report.quarantined.append({"reference": item.group, "source": str(p.reference),
-                                   "pair": [str(p.image_a), str(p.image_b)],
-                                   "reason": getattr(exc, "reason", None) or str(exc)})
+        _quarantine(report, item, p.reference, exc, pair=[str(p.image_a), str(p.image_b)])
         return
     report.references += 1
     ref_png, a_png, b_png = encode_png(ref), encode_png(a), encode_png(b)
     verdict = Verdict(winner=p.winner, confidence=None, source=f"mos:{p.dataset}")
-    direction = "higher" if p.higher_is_better else "lower"
-    prov = provenance(source=f"mos:{p.dataset}", generator="template",
-                      generator_version=BRIEF_GENERATOR_VERSION, seed=config.seed,
-                      reference_name=item.group,
-                      notes=f"human scores A={p.score_a:g}, B={p.score_b:g} "
-                            f"({direction} is better)")
-    name = item.key.replace(":", "-").replace("/", "_")
+    prov = _provenance(config, item, p.dataset, p.higher_is_better,
+                       f"human scores A={p.score_a:g}, B={p.score_b:g}")
+    name = _file_stem(item)
     context = _context(config, p.dataset, item.paths, info, ref, item.rating)
     for setting in SETTINGS:
         q, ans = rating.render({"setting": setting, "verdict": {"winner": p.winner}},
                                item.split, config.seed, item.key, gt_names)
-        yield make_record(
-            seed=config.seed, key=item.key, task=rating.name, setting=setting,
-            split=item.split, response_kind="templated", reference_id=item.ref_id,
-            reference_group=item.group,
-            image_ref=image_field(ref_png, f"{name}-ref.png"),
-            image_a=image_field(a_png, f"{name}-A.png"),
-            image_b=image_field(b_png, f"{name}-B.png"),
-            question=q, response=ans, verdict=verdict, provenance=prov
-        ).model_copy(update={"context": context})
+        yield _record(config, item, rating.name, setting, q, ans, context,
+                      image_ref=image_field(ref_png, f"{name}-ref.png"),
+                      image_a=image_field(a_png, f"{name}-A.png"),
+                      image_b=image_field(b_png, f"{name}-B.png"),
+                      verdict=verdict, provenance=prov)
 
 
 def _score_records(config: BuildConfig, item: MosScoreItem, report: ShardReport,
@@ -202,31 +222,21 @@ def _score_records(config: BuildConfig, item: MosScoreItem, report: ShardReport,
         ref_full, info = load_with_info(e.reference)
         ref = resize_short_side(ref_full, short) if e.has_reference else None
     except (ImageError, OSError) as exc:
-        report.quarantined.append({"reference": item.group, "source": str(e.reference),
-                                   "image": str(e.distorted),
-                                   "reason": getattr(exc, "reason", None) or str(exc)})
+        _quarantine(report, item, e.reference, exc, image=str(e.distorted))
         return
     report.references += 1
     a_png = encode_png(image)
     ref_png = encode_png(ref) if ref is not None else None
-    direction = "higher" if e.higher_is_better else "lower"
-    prov = provenance(source=f"mos:{e.dataset}", generator="template",
-                      generator_version=BRIEF_GENERATOR_VERSION, seed=config.seed,
-                      reference_name=item.group,
-                      notes=f"{item.quality.score_source} score {e.score:g} "
-                            f"({direction} is better)")
-    name = item.key.replace(":", "-").replace("/", "_")
+    prov = _provenance(config, item, e.dataset, e.higher_is_better,
+                       f"{item.quality.score_source} score {e.score:g}")
+    name = _file_stem(item)
     settings = SETTINGS if ref_png is not None else ("no_reference",)
     context = _context(config, e.dataset, item.paths, info,
                        ref if ref is not None else image, item.rating)
     for setting in settings:
         row = {"setting": setting, "quality": item.quality.model_dump()}
         q, ans = scoring.render(row, item.split, config.seed, item.key, gt_names)
-        yield make_record(
-            seed=config.seed, key=item.key, task=scoring.name, setting=setting,
-            split=item.split, response_kind="templated", reference_id=item.ref_id,
-            reference_group=item.group,
-            image_ref=image_field(ref_png, f"{name}-ref.png") if ref_png else None,
-            image_a=image_field(a_png, f"{name}.png"), question=q, response=ans,
-            quality=item.quality, provenance=prov
-        ).model_copy(update={"context": context})
+        yield _record(config, item, scoring.name, setting, q, ans, context,
+                      image_ref=image_field(ref_png, f"{name}-ref.png") if ref_png else None,
+                      image_a=image_field(a_png, f"{name}.png"),
+                      quality=item.quality, provenance=prov)

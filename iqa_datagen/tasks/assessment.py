@@ -3,13 +3,9 @@ each distortion and its effect, and an overall quality rating."""
 
 from __future__ import annotations
 
-from iqa_datagen.distortions.images import encode_png
 from iqa_datagen.generators import brief
-from iqa_datagen.generators.base import DetailedRequest
-from iqa_datagen.generators.records import labels
-from iqa_datagen.seeding import derive_seed, rng_for
 
-from .base import DetailedTask, PendingDetailed, SampleContext
+from .base import DetailedTask, SampleContext
 
 
 class AssessmentReasoning(DetailedTask):
@@ -22,19 +18,9 @@ class AssessmentReasoning(DetailedTask):
         return brief.assessment_question(setting, rng)
 
     def sample(self, ctx: SampleContext) -> None:
-        worker, ref = ctx.worker, ctx.ref
         for i in ctx.indices(self):
-            key = ctx.key(self, i)
-            rng = rng_for(worker.seed, key)
-            plan = worker.sampler(ref.split).sample(rng)
-            distorted = plan.apply(ctx.image, rng, registry=worker.registry)
-            request = DetailedRequest(key=key, task=self.name, image_ref=ctx.image,
-                                      image_a=distorted,
-                                      distortions_a=tuple(labels(plan.labels())),
-                                      seed=derive_seed(worker.seed, key))
-            ctx.out.pending.append(PendingDetailed(
-                request, ref, ctx.ref_png, encode_png(distorted), None, plan.labels(), [],
-                plan.passes_no_reference_filter()))
+            key, plan, distorted = ctx.distort(self, i)
+            ctx.pend_detailed(self, key, plan, distorted)
 
     def llm_messages(self, request, encoded, names):
         from iqa_datagen.generators.llm.prompts import assessment_messages

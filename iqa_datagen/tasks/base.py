@@ -79,6 +79,34 @@ class SampleContext:
         """The key of sample ``i`` of ``task`` for this reference."""
         return self.worker.sample_key(self.ref, task, i)
 
+    def distort(self, task: "Task", i: int) -> tuple[str, Any, np.ndarray]:
+        """Sample ``i`` of ``task`` with one distortion plan: its key, the plan and the distorted
+        image, both drawn from one generator seeded by the key (the plan, then its noise)."""
+        key = self.key(task, i)
+        rng = rng_for(self.worker.seed, key)
+        plan = self.worker.sampler(self.ref.split).sample(rng)
+        return key, plan, plan.apply(self.image, rng, registry=self.worker.registry)
+
+    def pend_detailed(self, task: "Task", key: str, plan_a, image_a: np.ndarray, plan_b=None,
+                      image_b: Optional[np.ndarray] = None, verdict=None) -> None:
+        """Queue a detailed sample for its writer: the request (ground truth and images, the
+        reference included) and what its records need."""
+        from iqa_datagen.distortions.images import encode_png
+        from iqa_datagen.generators.base import DetailedRequest
+        from iqa_datagen.generators.records import labels
+
+        plans = [p for p in (plan_a, plan_b) if p is not None]
+        request = DetailedRequest(
+            key=key, task=task.name, image_ref=self.image, image_a=image_a, image_b=image_b,
+            distortions_a=tuple(labels(plan_a.labels())),
+            distortions_b=tuple(labels(plan_b.labels())) if plan_b is not None else (),
+            verdict=verdict, seed=derive_seed(self.worker.seed, key))
+        self.out.pending.append(PendingDetailed(
+            request, self.ref, self.ref_png, encode_png(image_a),
+            encode_png(image_b) if image_b is not None else None, plan_a.labels(),
+            plan_b.labels() if plan_b is not None else [],
+            all(p.passes_no_reference_filter() for p in plans)))
+
 
 class Task:
     """Declarations shared by every task."""
@@ -127,6 +155,27 @@ class BriefTask(Task):
         """The text of the sample ``key`` in ``split``: drawn from ``rng_for(seed, key,
         setting)``, so a fresh build and ``resplit`` write the same words."""
         return self.text(row, split, rng_for(seed, key, row["setting"]), gt_names)
+
+    def image_records(self, ctx: SampleContext, key: str, plan, image: np.ndarray,
+                      file_name: str, row: Mapping, **fields) -> list:
+        """The records of one distorted image: one per setting ``plan`` allows, the text
+        rendered from ``row`` (ground truth), ``fields`` stored with it, the image saved as
+        ``file_name`` in the reference's folder."""
+        from iqa_datagen.distortions.images import encode_png
+        from iqa_datagen.generators.records import image_field
+
+        worker, ref = ctx.worker, ctx.ref
+        png = encode_png(image)
+        records = []
+        for setting in worker.settings(plan):
+            q, a = self.render({"setting": setting, **row}, ref.split, worker.seed, key,
+                               worker.gt_names)
+            records.append(worker.record(
+                ref, key=key, task=self.name, setting=setting, response_kind="templated",
+                image_ref=image_field(ctx.ref_png, f"{ref.ref_id}/ref.png"),
+                image_a=image_field(png, f"{ref.ref_id}/{file_name}"), question=q, response=a,
+                generator="template", **fields))
+        return records
 
 
 class DetailedTask(Task):

@@ -3,13 +3,9 @@ both, their distortions and effects, and which image is better (the verdict it i
 
 from __future__ import annotations
 
-from iqa_datagen.distortions.images import encode_png
 from iqa_datagen.generators import brief
-from iqa_datagen.generators.base import DetailedRequest
-from iqa_datagen.generators.records import labels
-from iqa_datagen.seeding import derive_seed
 
-from .base import DetailedTask, PendingDetailed, SampleContext
+from .base import DetailedTask, SampleContext
 
 
 class ComparisonReasoning(DetailedTask):
@@ -29,15 +25,7 @@ class ComparisonReasoning(DetailedTask):
         for _, item, verdict in worker.confident(ctx.image, pairs, ctx.verdicter, ctx.out,
                                                  indices):
             key, plan_a, plan_b, img_a, img_b = item
-            request = DetailedRequest(key=key, task=self.name, image_ref=ctx.image,
-                                      image_a=img_a, image_b=img_b,
-                                      distortions_a=tuple(labels(plan_a.labels())),
-                                      distortions_b=tuple(labels(plan_b.labels())),
-                                      verdict=verdict, seed=derive_seed(worker.seed, key))
-            ctx.out.pending.append(PendingDetailed(
-                request, ref, ctx.ref_png, encode_png(img_a), encode_png(img_b),
-                plan_a.labels(), plan_b.labels(),
-                plan_a.passes_no_reference_filter() and plan_b.passes_no_reference_filter()))
+            ctx.pend_detailed(self, key, plan_a, img_a, plan_b, img_b, verdict)
 
     def llm_messages(self, request, encoded, names):
         from iqa_datagen.generators.llm.prompts import comparison_messages

@@ -13,12 +13,10 @@ quality-scoring records, as with instant rating.
 
 from __future__ import annotations
 
-from iqa_datagen.distortions.images import encode_png
 from iqa_datagen.generators import brief
 from iqa_datagen.generators.quality import library_score
-from iqa_datagen.generators.records import image_field, labels
+from iqa_datagen.generators.records import labels
 from iqa_datagen.schemas import SCORE_SCALES
-from iqa_datagen.seeding import rng_for
 
 from .base import BriefTask, SampleContext
 
@@ -40,27 +38,16 @@ class QualityScoring(BriefTask):
             ctx.out.records += self._records(ctx, i)
 
     def _records(self, ctx: SampleContext, i: int) -> list:
-        worker, ref = ctx.worker, ctx.ref
-        tasks = worker.config.tasks
-        key = ctx.key(self, i)
-        rng = rng_for(worker.seed, key)
-        plan = worker.sampler(ref.split).sample(rng)
-        png = encode_png(plan.apply(ctx.image, rng, registry=worker.registry))
+        tasks = ctx.worker.config.tasks
+        key, plan, distorted = ctx.distort(self, i)
         found = labels(plan.labels())
         quality = library_score([label.level for label in found], tasks.score_scale,
                                 tasks.score_cuts)
-        records = []
-        for setting in worker.settings(plan):
-            row = {"setting": setting, "quality": quality.model_dump()}
-            q, a = self.render(row, ref.split, worker.seed, key, worker.gt_names)
-            records.append(worker.record(
-                ref, key=key, task=self.name, setting=setting, response_kind="templated",
-                image_ref=image_field(ctx.ref_png, f"{ref.ref_id}/ref.png"),
-                image_a=image_field(png, f"{ref.ref_id}/score-{i}.png"), question=q,
-                response=a, distortions_a=found, quality=quality, generator="template",
-                notes="library score: monotone in distortion severity, not calibrated on "
-                      "human ratings"))
-        return records
+        return self.image_records(
+            ctx, key, plan, distorted, f"score-{i}.png", {"quality": quality.model_dump()},
+            distortions_a=found, quality=quality,
+            notes="library score: monotone in distortion severity, not calibrated on human "
+                  "ratings")
 
 
 def scored_mos(config) -> bool:
