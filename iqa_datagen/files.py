@@ -3,7 +3,7 @@
 A file is written under a hidden temporary sibling name (same folder, so the rename is atomic),
 fsynced, and renamed over its final name with ``os.replace``; the folder is then fsynced so the
 rename survives a crash. On an error the temporary file is removed. ``StagedFile`` splits this
-into steps for writers that commit several files together (Parquet shards, export files);
+into steps for writers that commit several files together (Parquet record files, export files);
 ``atomic_open`` and ``atomic_write_bytes`` / ``atomic_write_text`` do it in one go.
 
 Only the standard library: the LLM reply cache and the assistant import this without storage.

@@ -79,8 +79,8 @@ def dataset(tmp_path_factory) -> Path:
     """N records in two parts, small files and row groups (pages cross file boundaries)."""
     root = tmp_path_factory.mktemp("review-ds")
     rows = [_record(i) for i in range(N)]
-    storage.write_part(root, "p0", rows[:90], rows_per_shard=25, row_group_rows=7)
-    storage.write_part(root, "p1", rows[90:], rows_per_shard=25, row_group_rows=7)
+    storage.write_part(root, "p0", rows[:90], rows_per_file=25, row_group_rows=7)
+    storage.write_part(root, "p1", rows[90:], rows_per_file=25, row_group_rows=7)
     (root / "stats").mkdir()
     (root / "stats" / "plot.png").write_bytes(_png(1))
     (root / "secret.txt").write_text("outside stats")

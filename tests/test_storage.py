@@ -1,4 +1,4 @@
-"""Storage: sharded Parquet round trip, Hugging Face loading, schema versions, atomic parts,
+"""Storage: Parquet record files round trip, Hugging Face loading, schema versions, atomic parts,
 manifest (counts, checksums, no secrets), dataset card, LLaVA / DepictQA exports, memory bound.
 
 Records are built by hand for every task × setting × single/multi distortion × split, with small
@@ -140,9 +140,9 @@ def records(images) -> list[Record]:
 
 @pytest.fixture(scope="module")
 def dataset(tmp_path_factory, records) -> Path:
-    """A dataset folder written with small shards and row groups (several files per group)."""
+    """A dataset folder written with small files and row groups (several files per group)."""
     root = tmp_path_factory.mktemp("ds")
-    storage.write_records(root, iter(records), rows_per_shard=3, row_group_rows=2)
+    storage.write_records(root, iter(records), rows_per_file=3, row_group_rows=2)
     return root
 
 
@@ -163,7 +163,7 @@ def assert_same_row(row: dict, record: Record) -> None:
 def test_round_trip_field_by_field_with_pyarrow(dataset, records):
     by_id = {r.id: r for r in records}
     files = storage.list_data_files(dataset)
-    # 2 splits × 12 task-settings, 4 records each, 3 rows per shard → 2 shards per group
+    # 2 splits × 12 task-settings, 4 records each, 3 rows per file → 2 files per group
     assert len(files) == 48
     seen = []
     for path in files:
@@ -204,12 +204,12 @@ def test_read_records_models_columns_and_filters(dataset, records):
     assert storage.open_dataset(dataset).count_rows() == len(records)
 
 
-def test_rewriting_a_group_drops_its_stale_shards(tmp_path, records):
+def test_rewriting_a_group_drops_its_stale_files(tmp_path, records):
     group = [r for r in records if r.task == "assessment_reasoning" and r.split == "train"
              and r.setting == "full_reference"]
-    storage.write_records(tmp_path, group, rows_per_shard=1)
+    storage.write_records(tmp_path, group, rows_per_file=1)
     assert len(storage.list_data_files(tmp_path)) == 4
-    storage.write_records(tmp_path, group[:2], rows_per_shard=1)
+    storage.write_records(tmp_path, group[:2], rows_per_file=1)
     assert [p.name for p in storage.list_data_files(tmp_path)] == [
         "assessment_reasoning-full_reference-00000.parquet",
         "assessment_reasoning-full_reference-00001.parquet"]
@@ -563,7 +563,7 @@ def _peak_while_writing(path: Path, n: int, base: Record, blob: bytes) -> tuple[
     tracemalloc.start()
     try:
         storage.write_records(path, _big_records(n, base, blob), row_group_rows=16,
-                              rows_per_shard=10_000, durable=False)
+                              rows_per_file=10_000, durable=False)
         _, py_peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()

@@ -117,7 +117,7 @@ class Resplitter:
 
 def resplit_part(dataset: Path | str, part: str, resplitter: Resplitter) -> dict:
     info = rewrite_part(dataset, part, resplitter,
-                        rows_per_shard=resplitter.config.output.rows_per_file,
+                        rows_per_file=resplitter.config.output.rows_per_file,
                         row_group_rows=resplitter.config.output.row_group_size)
     return {"part": part, "rows": info.rows, **resplitter.counts}
 

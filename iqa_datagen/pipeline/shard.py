@@ -115,7 +115,7 @@ def write_unit(out_dir: Path | str, part: str, records: Iterable[Record], report
         _write_jsonl(out_dir / QUARANTINE_DIR / f"{part}.jsonl", report.quarantined)
         meta["report"] = report.to_dict()
 
-    write_part(out_dir, part, stream(), meta=meta, rows_per_shard=config.output.rows_per_file,
+    write_part(out_dir, part, stream(), meta=meta, rows_per_file=config.output.rows_per_file,
                row_group_rows=config.output.row_group_size)
     return report
 

@@ -59,7 +59,7 @@ def drop_marked(dataset: Path | str, mark: str = "bad", *, dry_run: bool = False
         return (row for row in rows if row["id"] not in found)
 
     for part in summary["parts_rewritten"]:
-        rewrite_part(dataset, part, keep, rows_per_shard=config.output.rows_per_file,
+        rewrite_part(dataset, part, keep, rows_per_file=config.output.rows_per_file,
                      row_group_rows=config.output.row_group_size)
     state = read_state(dataset)
     state.setdefault("review_filters", []).append({

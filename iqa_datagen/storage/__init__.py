@@ -1,6 +1,6 @@
-"""Dataset storage: sharded Parquet files, resumable parts, manifest, card, statistics, exports.
+"""Dataset storage: Parquet record files, resumable parts, manifest, card, statistics, exports.
 
-Layout (see ``layout``): ``data/{split}/{stem}-{shard:05d}.parquet`` under the dataset folder,
+Layout (see ``layout``): ``data/{split}/{stem}-{index:05d}.parquet`` under the dataset folder,
 loadable with ``datasets.load_dataset(folder)`` or
 ``load_dataset("parquet", data_files={"train": "data/train/*.parquet", ...})``.
 """
@@ -16,14 +16,14 @@ from .manifest import (build_manifest, is_secret_key, read_manifest, redact, ver
 from .reader import (check_file, count_rows, data_files, iter_batches, open_dataset,
                      read_records, read_table)
 from .stats import dataset_stats
-from .writer import (FileInfo, PartInfo, ShardWriter, clean_incomplete, list_parts, part_done,
+from .writer import (FileInfo, PartInfo, RecordWriter, clean_incomplete, list_parts, part_done,
                      part_files, read_part, remove_part, rewrite_part,
                      write_part,
                      write_records)
 
 __all__ = [
     "CARD_NAME", "DATA_DIR", "MANIFEST_NAME", "PARTS_DIR", "STATS_DIR",
-    "FileInfo", "PartInfo", "SchemaVersionError", "ShardWriter", "StorageError",
+    "FileInfo", "PartInfo", "SchemaVersionError", "RecordWriter", "StorageError",
     "build_manifest", "check_file", "clean_incomplete", "count_rows", "data_files",
     "dataset_stats", "export_dataset", "is_secret_key", "iter_batches", "list_data_files",
     "list_parts", "list_splits", "open_dataset", "part_done", "part_files", "remove_part",

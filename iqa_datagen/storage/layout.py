@@ -4,8 +4,8 @@ Layout of a dataset folder::
 
     README.md                       dataset card (YAML front matter lists the splits' files)
     manifest.json                   config, counts, versions, checksums, usage
-    data/{split}/{stem}-{shard:05d}.parquet
-                                    record files; ``stem`` is ``{task}-{setting}`` for ShardWriter
+    data/{split}/{stem}-{index:05d}.parquet
+                                    record files; ``stem`` is ``{task}-{setting}`` for RecordWriter
                                     or the part name for write_part
     stats/                          plots and stats.json behind the card
     .parts/{part}.json              completion markers of resumable parts (hidden: the Hugging
@@ -31,7 +31,7 @@ PARTS_DIR = ".parts"
 STATS_DIR = "stats"
 MANIFEST_NAME = "manifest.json"
 CARD_NAME = "README.md"
-SHARD_SUFFIX = ".parquet"
+PARQUET_SUFFIX = ".parquet"
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 _SPLIT_RE = re.compile(r"^[A-Za-z0-9_]+$")
@@ -70,14 +70,14 @@ def data_dir(dataset_dir: Path | str) -> Path:
     return Path(dataset_dir) / DATA_DIR
 
 
-def shard_path(dataset_dir: Path | str, split: str, stem: str, shard: int) -> Path:
-    """``data/{split}/{stem}-{shard:05d}.parquet``."""
-    return data_dir(dataset_dir) / check_split(split) / f"{stem}-{shard:05d}{SHARD_SUFFIX}"
+def record_file_path(dataset_dir: Path | str, split: str, stem: str, index: int) -> Path:
+    """``data/{split}/{stem}-{index:05d}.parquet``."""
+    return data_dir(dataset_dir) / check_split(split) / f"{stem}-{index:05d}{PARQUET_SUFFIX}"
 
 
-def shard_pattern(stem: str) -> re.Pattern:
-    """Matches exactly the shard file names of ``stem`` (so part 'a' never matches part 'a-b')."""
-    return re.compile(rf"^{re.escape(stem)}-\d{{5}}{re.escape(SHARD_SUFFIX)}$")
+def record_file_pattern(stem: str) -> re.Pattern:
+    """Matches exactly the record file names of ``stem`` (so part 'a' never matches part 'a-b')."""
+    return re.compile(rf"^{re.escape(stem)}-\d{{5}}{re.escape(PARQUET_SUFFIX)}$")
 
 
 def list_data_files(dataset_dir: Path | str) -> list[Path]:
@@ -85,7 +85,7 @@ def list_data_files(dataset_dir: Path | str) -> list[Path]:
     root = data_dir(dataset_dir)
     if not root.is_dir():
         return []
-    files = [p for p in root.glob(f"*/*{SHARD_SUFFIX}")
+    files = [p for p in root.glob(f"*/*{PARQUET_SUFFIX}")
              if not p.name.startswith(".") and not p.parent.name.startswith(".")]
     return sorted(files, key=lambda p: (p.parent.name, p.name))
 

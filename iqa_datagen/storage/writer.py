@@ -1,4 +1,4 @@
-"""Streaming, atomic Parquet writing: sharded record files and resumable named parts.
+"""Streaming, atomic Parquet writing: record files and resumable named parts.
 
 Records arrive one by one; each (split, stem) group buffers at most one row group before it is
 written, so memory stays flat however many records pass through. Every file is written under a
@@ -26,9 +26,9 @@ from .counts import nest_counts
 from iqa_datagen.files import StagedFile, atomic_write_text, fsync_dir
 
 from .layout import (PARTS_DIR, StorageError, check_split, check_stem, data_dir, relative,
-                     shard_path, shard_pattern)
+                     record_file_path, record_file_pattern)
 
-DEFAULT_ROWS_PER_SHARD = 5000
+DEFAULT_ROWS_PER_FILE = 5000
 DEFAULT_ROW_GROUP_ROWS = 128
 DEFAULT_MAX_BUFFER_BYTES = 64 << 20
 IMAGE_COLUMNS = ("image_ref", "image_a", "image_b")
@@ -145,7 +145,7 @@ class _HashingFile(io.RawIOBase):
         self._raw.flush()
 
 
-class _OpenShard:
+class _OpenFile:
     """One Parquet file being written under its temporary name."""
 
     def __init__(self, dataset_dir: Path, final: Path, schema: pa.Schema, options: dict) -> None:
@@ -206,47 +206,47 @@ def _row_bytes(row: Mapping) -> int:
 
 
 def default_stem(row: Mapping) -> str:
-    """``{task}-{setting}``: the file stem of ShardWriter when none is given."""
+    """``{task}-{setting}``: the file stem of RecordWriter when none is given."""
     return f"{row['task']}-{row['setting']}"
 
 
 class _Group:
-    __slots__ = ("buffer", "buffered_bytes", "shard", "next_index", "written")
+    __slots__ = ("buffer", "buffered_bytes", "file", "next_index", "written")
 
     def __init__(self) -> None:
         self.buffer: list[dict] = []
         self.buffered_bytes = 0
-        self.shard: Optional[_OpenShard] = None
+        self.file: Optional[_OpenFile] = None
         self.next_index = 0
         self.written: list[int] = []
 
 
-class ShardWriter:
-    """Stream records into ``data/{split}/{stem}-{shard:05d}.parquet``.
+class RecordWriter:
+    """Stream records into ``data/{split}/{stem}-{index:05d}.parquet``.
 
-    ``stem`` is a fixed string or a function of the row (default ``{task}-{setting}``). A shard
-    closes at ``rows_per_shard`` rows; rows are written in row groups of ``row_group_rows`` (or
+    ``stem`` is a fixed string or a function of the row (default ``{task}-{setting}``). A file
+    closes at ``rows_per_file`` rows; rows are written in row groups of ``row_group_rows`` (or
     earlier when all buffers together exceed ``max_buffer_bytes``). Use as a context manager: on
     an exception nothing becomes visible and temporary files are removed. Writing a (split, stem)
-    group replaces that group's shards from earlier runs.
+    group replaces that group's files from earlier runs.
     """
 
     def __init__(self, dataset_dir: Path | str, *,
                  stem: str | Callable[[Mapping], str] | None = None,
-                 rows_per_shard: Optional[int] = DEFAULT_ROWS_PER_SHARD,
+                 rows_per_file: Optional[int] = DEFAULT_ROWS_PER_FILE,
                  row_group_rows: int = DEFAULT_ROW_GROUP_ROWS,
                  max_buffer_bytes: int = DEFAULT_MAX_BUFFER_BYTES,
                  compression: str = "zstd", compression_level: Optional[int] = None,
                  validate: bool = True, durable: bool = True, defer_commit: bool = False) -> None:
-        if rows_per_shard is not None and rows_per_shard < 1:
-            raise StorageError(f"rows_per_shard={rows_per_shard}: must be at least 1 (or None)")
+        if rows_per_file is not None and rows_per_file < 1:
+            raise StorageError(f"rows_per_file={rows_per_file}: must be at least 1 (or None)")
         if row_group_rows < 1:
             raise StorageError(f"row_group_rows={row_group_rows}: must be at least 1")
         if isinstance(stem, str):
             check_stem(stem, "file stem")
         self.dataset_dir = Path(dataset_dir)
         self._stem = stem or default_stem
-        self.rows_per_shard = rows_per_shard
+        self.rows_per_file = rows_per_file
         self.row_group_rows = row_group_rows
         self.max_buffer_bytes = max_buffer_bytes
         self.validate, self.durable, self.defer_commit = validate, durable, defer_commit
@@ -254,7 +254,7 @@ class ShardWriter:
         self._options = parquet_options(self.schema, compression, compression_level)
         self._groups: dict[tuple[str, str], _Group] = {}
         self._buffered_bytes = 0
-        self._staged: list[tuple[_OpenShard, FileInfo]] = []
+        self._staged: list[tuple[_OpenFile, FileInfo]] = []
         self.files: list[FileInfo] = []
         self.counts: Counter = Counter()
         self._closed = False
@@ -263,7 +263,7 @@ class ShardWriter:
 
     def write(self, record: Record | Mapping) -> None:
         if self._closed:
-            raise StorageError("ShardWriter is closed")
+            raise StorageError("RecordWriter is closed")
         row = _row_of(record, self.validate)
         split = check_split(row["split"])
         stem = self._stem if isinstance(self._stem, str) else check_stem(self._stem(row),
@@ -274,9 +274,9 @@ class ShardWriter:
         group.buffered_bytes += size
         self._buffered_bytes += size
         self.counts[(split, row["task"], row["setting"], bool(row["multi_distortion"]))] += 1
-        shard_rows = group.shard.rows if group.shard else 0
+        file_rows = group.file.rows if group.file else 0
         if (len(group.buffer) >= self.row_group_rows
-                or (self.rows_per_shard and shard_rows + len(group.buffer) >= self.rows_per_shard)):
+                or (self.rows_per_file and file_rows + len(group.buffer) >= self.rows_per_file)):
             self._flush(split, stem, group)
         while self._buffered_bytes > self.max_buffer_bytes:
             key, fullest = max(self._groups.items(), key=lambda kv: kv[1].buffered_bytes)
@@ -292,37 +292,37 @@ class ShardWriter:
     def _flush(self, split: str, stem: str, group: _Group) -> None:
         if not group.buffer:
             return
-        if group.shard is None:
-            final = shard_path(self.dataset_dir, split, stem, group.next_index)
-            group.shard = _OpenShard(self.dataset_dir, final, self.schema, self._options)
+        if group.file is None:
+            final = record_file_path(self.dataset_dir, split, stem, group.next_index)
+            group.file = _OpenFile(self.dataset_dir, final, self.schema, self._options)
             group.written.append(group.next_index)
             group.next_index += 1
-        group.shard.write_rows(group.buffer)
+        group.file.write_rows(group.buffer)
         self._buffered_bytes -= group.buffered_bytes
         group.buffer, group.buffered_bytes = [], 0
-        if self.rows_per_shard and group.shard.rows >= self.rows_per_shard:
-            self._finish_shard(group)
+        if self.rows_per_file and group.file.rows >= self.rows_per_file:
+            self._finish_file(group)
 
-    def _finish_shard(self, group: _Group) -> None:
-        shard, group.shard = group.shard, None
-        info = shard.finish(self.durable)
+    def _finish_file(self, group: _Group) -> None:
+        done, group.file = group.file, None
+        info = done.finish(self.durable)
         if self.defer_commit:
-            self._staged.append((shard, info))
+            self._staged.append((done, info))
         else:
-            shard.commit()
+            done.commit()
             self.files.append(info)
 
     # -- closing ------------------------------------------------------------------------------
 
     def close(self) -> list[FileInfo]:
-        """Write what is buffered, finish every shard, make them visible (unless deferred)."""
+        """Write what is buffered, finish every file, make them visible (unless deferred)."""
         if self._closed:
             return self.files
         try:
             for (split, stem), group in self._groups.items():
                 self._flush(split, stem, group)
-                if group.shard is not None:
-                    self._finish_shard(group)
+                if group.file is not None:
+                    self._finish_file(group)
         except BaseException:
             self.abort()
             raise
@@ -333,8 +333,8 @@ class ShardWriter:
 
     def commit_staged(self) -> list[FileInfo]:
         """With ``defer_commit``: rename every staged file into place, then fsync the folders."""
-        for shard, info in self._staged:
-            shard.commit()
+        for staged, info in self._staged:
+            staged.commit()
             self.files.append(info)
         self._staged = []
         self._after_commit()
@@ -345,8 +345,8 @@ class ShardWriter:
         for (split, stem), group in self._groups.items():
             folder = data_dir(self.dataset_dir) / split
             folders.add(folder)
-            keep = {shard_path(self.dataset_dir, split, stem, i).name for i in group.written}
-            pattern = shard_pattern(stem)
+            keep = {record_file_path(self.dataset_dir, split, stem, i).name for i in group.written}
+            pattern = record_file_pattern(stem)
             for old in folder.iterdir():
                 if pattern.match(old.name) and old.name not in keep:
                     old.unlink()
@@ -357,16 +357,16 @@ class ShardWriter:
     def abort(self) -> None:
         """Drop everything not yet visible: open and staged temporary files."""
         for group in self._groups.values():
-            if group.shard is not None:
-                group.shard.abort()
-                group.shard = None
+            if group.file is not None:
+                group.file.abort()
+                group.file = None
             group.buffer = []
-        for shard, _ in self._staged:
-            shard.abort()
+        for staged, _ in self._staged:
+            staged.abort()
         self._staged = []
         self._closed = True
 
-    def __enter__(self) -> "ShardWriter":
+    def __enter__(self) -> "RecordWriter":
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
@@ -378,8 +378,8 @@ class ShardWriter:
 
 def write_records(dataset_dir: Path | str, records: Iterable[Record | Mapping],
                   **options) -> list[FileInfo]:
-    """Write records (streamed) as sharded Parquet; returns the files written."""
-    with ShardWriter(dataset_dir, **options) as writer:
+    """Write records (streamed) as Parquet record files; returns the files written."""
+    with RecordWriter(dataset_dir, **options) as writer:
         writer.write_many(records)
     return writer.files
 
@@ -394,7 +394,7 @@ def _remove_part_files(dataset_dir: Path | str, name: str) -> list[Path]:
     removed = []
     root = data_dir(dataset_dir)
     if root.is_dir():
-        pattern = shard_pattern(name)
+        pattern = record_file_pattern(name)
         for folder in root.iterdir():
             if folder.is_dir():
                 for p in folder.iterdir():
@@ -405,12 +405,12 @@ def _remove_part_files(dataset_dir: Path | str, name: str) -> list[Path]:
 
 
 def write_part(dataset_dir: Path | str, part_name: str, records: Iterable[Record | Mapping], *,
-               meta: Optional[Mapping] = None, rows_per_shard: Optional[int] = None,
+               meta: Optional[Mapping] = None, rows_per_file: Optional[int] = None,
                **options) -> PartInfo:
     """Write one named unit of work completely, or leave it absent.
 
-    Files are ``data/{split}/{part_name}-{shard:05d}.parquet`` (one per split unless
-    ``rows_per_shard`` splits them further). They only count once the marker
+    Files are ``data/{split}/{part_name}-{index:05d}.parquet`` (one per split unless
+    ``rows_per_file`` splits them further). They only count once the marker
     ``.parts/{part_name}.json`` exists, which is written last; re-running a part replaces it.
     """
     check_stem(part_name)
@@ -419,7 +419,7 @@ def write_part(dataset_dir: Path | str, part_name: str, records: Iterable[Record
     atomic_write_text(pending, part_name)
     done.unlink(missing_ok=True)
     _remove_part_files(dataset_dir, part_name)
-    writer = ShardWriter(dataset_dir, stem=part_name, rows_per_shard=rows_per_shard,
+    writer = RecordWriter(dataset_dir, stem=part_name, rows_per_file=rows_per_file,
                          defer_commit=True, **options)
     try:
         writer.write_many(records)
@@ -446,7 +446,7 @@ def _mark_done(dataset_dir: Path | str, part_name: str, files: list[FileInfo], c
 def part_files(dataset_dir: Path | str, part_name: str) -> list[Path]:
     """The record files of a part present on disk (whatever its marker says), sorted."""
     root = data_dir(dataset_dir)
-    pattern = shard_pattern(check_stem(part_name))
+    pattern = record_file_pattern(check_stem(part_name))
     if not root.is_dir():
         return []
     return sorted(p for folder in root.iterdir() if folder.is_dir()
@@ -455,7 +455,7 @@ def part_files(dataset_dir: Path | str, part_name: str) -> list[Path]:
 
 def rewrite_part(dataset_dir: Path | str, part_name: str,
                  transform: Callable[[Iterable[dict]], Iterable[Record | Mapping]], *,
-                 meta: Optional[Mapping] = None, rows_per_shard: Optional[int] = None,
+                 meta: Optional[Mapping] = None, rows_per_file: Optional[int] = None,
                  batch_rows: int = 64, **options) -> PartInfo:
     """Rewrite a part's records in place through ``transform`` (rows in, records out), streamed.
 
@@ -473,7 +473,7 @@ def rewrite_part(dataset_dir: Path | str, part_name: str,
             for batch in pq.ParquetFile(path).iter_batches(batch_size=batch_rows):
                 yield from batch.to_pylist()
 
-    writer = ShardWriter(dataset_dir, stem=part_name, rows_per_shard=rows_per_shard,
+    writer = RecordWriter(dataset_dir, stem=part_name, rows_per_file=rows_per_file,
                          defer_commit=True, **options)
     try:
         writer.write_many(transform(rows()))
