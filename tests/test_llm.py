@@ -353,6 +353,49 @@ def test_no_validation_workers_inside_a_daemonic_process():
     assert default_workers() >= 1  # here, a normal process
 
 
+def _square(x):
+    return [str(x * x)], None
+
+
+class _SquareJob:
+    def __init__(self, x):
+        self.x = x
+
+    def check(self, reply):
+        return _square(self.x)
+
+    def offload(self, reply):
+        return _square, (self.x,)
+
+
+def _check_squares() -> list:
+    from iqa_datagen.generators.llm.checking import Checker
+
+    async def go():
+        checker = Checker(1)
+        return await asyncio.gather(*(checker.check(_SquareJob(i), None) for i in range(3)))
+
+    return asyncio.run(go())
+
+
+def test_a_process_forked_after_the_pool_exists_makes_its_own():
+    """The pool's manager thread does not survive a fork: a child that used the parent's pool
+    would wait for ever. It makes its own."""
+    import multiprocessing
+
+    assert _check_squares() == [(["0"], None), (["1"], None), (["4"], None)]  # pool made here
+    ctx = multiprocessing.get_context("fork")
+    answers = ctx.Queue()
+    child = ctx.Process(target=lambda: answers.put(_check_squares()))
+    child.start()
+    try:
+        assert answers.get(timeout=30) == [(["0"], None), (["1"], None), (["4"], None)]
+    finally:
+        child.join(timeout=10)
+        if child.is_alive():
+            child.kill()
+
+
 def test_truthful_replies_pass_the_fact_checks(server, tmp_path):
     """The fake server's default replies state the labels; they pass, clean images included."""
     requests = [assessment(0, labels=()), assessment(2, labels=(RUIN,)),

@@ -52,6 +52,18 @@ _pools: dict[int, ProcessPoolExecutor] = {}
 _pools_lock = threading.Lock()
 
 
+def _forget_pools() -> None:
+    """In a child forked from a process with pools: they belong to the parent (their manager
+    threads do not exist here), so the child makes its own."""
+    global _pools_lock
+    _pools.clear()
+    _pools_lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pools)
+
+
 def _pool(workers: int) -> ProcessPoolExecutor:
     """The process-wide pool of ``workers`` processes (made on first use, kept for the
     process: forking for every generator would cost more than it saves)."""
