@@ -636,6 +636,20 @@ def test_generate_works_inside_a_running_event_loop(server, tmp_path):
     assert result.text is not None
 
 
+def test_live_requests_take_the_environment_proxy_unless_no_proxy(monkeypatch):
+    from iqa_datagen.generators.llm.transport import proxy_for
+
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy",
+                 "no_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    assert proxy_for("https://api.example.com/v1/chat/completions") is None
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.internal:3128")
+    monkeypatch.setenv("NO_PROXY", "localhost,127.0.0.1")
+    assert proxy_for("https://api.example.com/v1/chat/completions") == \
+        "http://proxy.internal:3128"
+    assert proxy_for("http://127.0.0.1:8000/v1/chat/completions") is None  # NO_PROXY; no HTTP
+
+
 def test_config_from_env_and_secrecy(monkeypatch):
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     monkeypatch.delenv("OPENAI_BASE_URL", raising=False)

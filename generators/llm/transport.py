@@ -25,6 +25,8 @@ import json
 import logging
 import re
 import time
+import urllib.parse
+import urllib.request
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
@@ -188,6 +190,17 @@ def json_bytes(body: dict) -> bytes:
     return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
+def proxy_for(url: str) -> Optional[str]:
+    """The proxy the environment names for ``url`` (``HTTPS_PROXY`` / ``HTTP_PROXY`` unless
+    ``NO_PROXY`` covers the host), as the SDK's httpx client honours them; read once, since
+    aiohttp's ``trust_env`` reads the environment again for every request."""
+    parts = urllib.parse.urlsplit(url)
+    proxy = urllib.request.getproxies().get(parts.scheme)
+    if not proxy or urllib.request.proxy_bypass(parts.hostname or ""):
+        return None
+    return proxy
+
+
 class ChatPoster:
     """``POST {base_url}/chat/completions`` over one aiohttp session (made on first use, on the
     loop that uses it), with the URL and headers the openai client would send. Failures come
@@ -203,6 +216,7 @@ class ChatPoster:
         self.timeout = aiohttp.ClientTimeout(total=None, sock_connect=config.timeout,
                                              sock_read=config.timeout)
         self.limit = config.concurrency
+        self.proxy = proxy_for(self.url)
         self.session: Optional[aiohttp.ClientSession] = None
 
     def _request(self):
@@ -214,10 +228,9 @@ class ChatPoster:
             connector = aiohttp.TCPConnector(limit=self.limit, limit_per_host=0)
             self.session = aiohttp.ClientSession(connector=connector, timeout=self.timeout,
                                                  headers=self.headers,
-                                                 cookie_jar=aiohttp.DummyCookieJar(),
-                                                 trust_env=True)  # HTTPS_PROXY, as the SDK
+                                                 cookie_jar=aiohttp.DummyCookieJar())
         try:
-            async with self.session.post(self.url, data=data) as response:
+            async with self.session.post(self.url, data=data, proxy=self.proxy) as response:
                 content = await response.read()
                 status, headers = response.status, dict(response.headers)
         except asyncio.TimeoutError:  # aiohttp's connect/read timeout (the deadline cancels)
