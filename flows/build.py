@@ -52,14 +52,15 @@ def build_shard(config: dict, shard: Shard, out: str, checkpoint: Optional[str],
     from iqa_datagen.flows.runners import tasks_per_process
 
     cfg = BuildConfig.model_validate(config)
-    return steps.run_shard(cfg, shard, out, checkpoint, part, key_prefix,
+    return steps.with_span(steps.run_shard, cfg, shard, out, checkpoint, part, key_prefix,
                            tasks_per_process(cfg.run))
 
 
 @task(name="build-mos-shard", cache_policy=NO_CACHE)
 def build_mos_shard(config: dict, items: list, part: str, out: str) -> dict:
     """Instant-rating records of a chunk of MOS pairs (``pipeline.run.run_mos_chunk``)."""
-    return steps.run_mos_chunk(BuildConfig.model_validate(config), items, part, out)
+    return steps.with_span(steps.run_mos_chunk, BuildConfig.model_validate(config), items, part,
+                           out)
 
 
 @task(name="finalize-dataset", cache_policy=NO_CACHE)
@@ -84,28 +85,43 @@ def run_shards(config: dict, shards: list[Shard], mos_chunks: list[tuple[str, li
 @flow(name="build-dataset")
 def build_dataset(out: str = "dataset", config: Optional[dict] = None,
                   config_path: Optional[str] = None, resume: bool = True,
-                  overwrite: bool = False, progress: bool = False) -> dict:
+                  overwrite: bool = False, progress: bool = False,
+                  prepared: Optional[dict] = None) -> dict:
     """Build (or finish building) the dataset of ``config`` in ``out``; returns the summary.
 
     ``config`` is a dict of BuildConfig fields, ``config_path`` a YAML/TOML file (give one or
-    neither: defaults); ``{date}``/``{datetime}`` in ``out`` are filled in (UTC).
+    neither: defaults); ``{date}``/``{datetime}`` in ``out`` are filled in (UTC). ``prepared``:
+    what ``pipeline.run.prepare`` returned for this build (the CLI runs it while the Prefect
+    server starts); without it the flow checks the LLM server and trains the assistant itself.
+    The summary's ``step_seconds`` gives the wall time of each step.
     """
     from iqa_datagen.pipeline.output import expand_out
 
     started = time.perf_counter()
     out = expand_out(out)
     cfg = resolve_config(config, config_path)
-    plan = steps.start(out, cfg, resume, overwrite)
+    seconds: dict = {}
+    with steps.timed(seconds, "start"):
+        plan = steps.start(out, cfg, resume, overwrite)
     config_json = cfg.model_dump(mode="json")
-    steps.preflight(cfg)  # before any request, and before the assistant trains
-    assistant = (train_assistant_task(config_json, plan.references, out, plan.mos_items)
-                 if plan.needs_assistant() else None)
+    if prepared is None:
+        with steps.timed(seconds, "llm_check"):
+            steps.preflight(cfg)  # before any request, and before the assistant trains
+        with steps.timed(seconds, "assistant"):
+            assistant = (train_assistant_task(config_json, plan.references, out, plan.mos_items)
+                         if plan.needs_assistant() else None)
+    else:
+        assistant = prepared["assistant"]
+        seconds.update(prepared["step_seconds"])
     checkpoint = assistant["checkpoint"] if assistant else None
     runner = run_shards.with_options(task_runner=task_runner_for(cfg.run))
     reports = runner(config_json, plan.shards, plan.mos_chunks, out, checkpoint, progress)
+    seconds["shards"] = steps.span_seconds(reports)
     summary = steps.summary_of(out, plan, reports, assistant, started)
-    final = finalize_task(config_json, out, summary, {})
+    with steps.timed(seconds, "finalize"):
+        final = finalize_task(config_json, out, summary, {})
     summary["rows"] = final["totals"]
     summary["out"] = str(out)
+    summary["step_seconds"] = seconds
     steps.check_complete(out, cfg, summary)
     return summary

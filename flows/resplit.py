@@ -16,6 +16,7 @@ from prefect.cache_policies import NO_CACHE
 from iqa_datagen.flows.common import submit_all
 from iqa_datagen.flows.runners import task_runner_for
 from iqa_datagen.config import BuildConfig
+from iqa_datagen.pipeline.run import span_seconds, timed, with_span
 
 
 @task(name="resplit-part", cache_policy=NO_CACHE)
@@ -23,24 +24,28 @@ def resplit_part_task(dataset: str, part: str, config: dict, splits: dict[str, s
                       plugins: list[str]) -> dict:
     from iqa_datagen.pipeline.resplit import Resplitter, resplit_part
 
-    return resplit_part(dataset, part,
-                        Resplitter(BuildConfig.model_validate(config), splits, plugins))
+    return with_span(resplit_part, dataset, part,
+                     Resplitter(BuildConfig.model_validate(config), splits, plugins))
 
 
 @flow(name="regenerate-splits")
 def regenerate_splits(dataset: str, seed: Optional[int] = None,
                       test_fraction: Optional[float] = None, ood: Optional[bool] = None,
                       progress: bool = False) -> dict:
-    """Re-split ``dataset`` with a new split seed, test fraction and/or OOD rule."""
+    """Re-split ``dataset`` with a new split seed, test fraction and/or OOD rule; the summary's
+    ``step_seconds`` gives the wall time of each step."""
     from iqa_datagen.pipeline.output import finalize, read_rejects
     from iqa_datagen.pipeline.resplit import begin_resplit
 
     started = time.perf_counter()
-    config, splits, parts, plugins = begin_resplit(dataset, seed, test_fraction, ood)
+    seconds: dict = {}
+    with timed(seconds, "begin"):
+        config, splits, parts, plugins = begin_resplit(dataset, seed, test_fraction, ood)
     config_json = config.model_dump(mode="json")
     run = task_runner_for(config.run)
     results = _resplit_parts.with_options(task_runner=run)(dataset, parts, config_json, splits,
                                                            plugins, progress)
+    seconds["parts"] = span_seconds(results)
     counts = Counter()
     for r in results:
         counts.update({k: v for k, v in r.items() if k in ("moved", "kept", "dropped_ood")})
@@ -49,8 +54,10 @@ def regenerate_splits(dataset: str, seed: Optional[int] = None,
                "test_groups": sum(s == "test" for s in splits.values()),
                "train_groups": sum(s == "train" for s in splits.values()),
                "rejects": len(read_rejects(dataset))}
-    manifest = finalize(dataset, config, None, {"resplit": summary})
+    with timed(seconds, "finalize"):
+        manifest = finalize(dataset, config, None, {"resplit": summary})
     summary["totals"] = manifest["totals"]
+    summary["step_seconds"] = seconds
     summary["seconds"] = round(time.perf_counter() - started, 2)
     return summary
 

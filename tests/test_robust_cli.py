@@ -128,6 +128,28 @@ def test_a_folder_without_a_finished_part_accepts_a_changed_config(tmp_path):
         check_output(tmp_path / "ds", changed, ["a"])
 
 
+def test_orphan_temporary_files_are_removed_when_the_next_build_starts(tmp_path):
+    """What a killed or disk-full write left under a temporary name goes at the next start;
+    finished files stay."""
+    from iqa_datagen.config import BuildConfig
+    from iqa_datagen.pipeline.output import prepare_output
+    from iqa_datagen.storage import write_part
+    from iqa_datagen.storage.layout import temp_path_for
+
+    config = BuildConfig.model_validate(tiny())
+    out = prepare_output(tmp_path / "ds", config, ["a"])
+    write_part(out, "shard-00000-x", [])
+    kept = sorted(p for p in out.rglob("*") if p.is_file() and p.name != ".build.json")
+    orphans = [temp_path_for(out / "data" / "train" / "x-00000.parquet"),
+               temp_path_for(out / ".parts" / "shard-00001-y.json"), temp_path_for(out / "z")]
+    for orphan in orphans:
+        orphan.parent.mkdir(parents=True, exist_ok=True)
+        orphan.write_bytes(b"half-written")
+    prepare_output(out, config, ["a"])  # the next build starts
+    assert not any(p.exists() for p in orphans)
+    assert all(p.exists() for p in kept) and kept
+
+
 @pytest.mark.usefixtures("prefect_server")
 def test_disk_full_fails_at_once_in_one_line_without_retries(tmp_path, monkeypatch, capsys):
     from iqa_datagen.cli import main

@@ -139,20 +139,26 @@ def cmd_build(args: argparse.Namespace) -> int:
         emit(args, plan.to_dict(), lambda: print(describe(plan, config)))
         return 0
     from iqa_datagen.distortions.registry import build_registry
+    from iqa_datagen.pipeline import run as steps
     from iqa_datagen.pipeline.output import check_output, expand_out
-    from iqa_datagen.pipeline.run import plan as plan_build
 
     out = expand_out(args.out)
     with folder_lock(out, "build"):
         # Everything that can be refused is refused here, before any server starts.
-        check_output(out, config, build_registry(config.plugins).names(), args.overwrite)
-        plan_build(config)  # references and MOS files read (names only) before Prefect starts
-        from iqa_datagen.flows import build_dataset
+        seconds: dict = {}
+        with steps.timed(seconds, "plan"):
+            check_output(out, config, build_registry(config.plugins).names(), args.overwrite)
+            build = steps.plan(config)  # references and MOS files read (names only)
+        with interruptible("build"), prefect_api() as ready:
+            # While the server boots: the LLM check and the assistant, which need no Prefect.
+            prepared = steps.prepare(out, build)
+            prepared["step_seconds"].update(seconds)
+            from iqa_datagen.flows import build_dataset
 
-        with interruptible("build"), prefect_api():
+            ready()
             summary = build_dataset(out=out, config=config.model_dump(mode="json"),
                                     resume=not args.no_resume, overwrite=args.overwrite,
-                                    progress=not args.no_progress)
+                                    progress=not args.no_progress, prepared=prepared)
     emit(args, summary, lambda: print_summary("build", summary))
     return 0
 
@@ -255,9 +261,10 @@ def cmd_resplit(args: argparse.Namespace) -> int:
         raise ConfigError("resplit: give at least one of --seed, --test-fraction, --ood/--no-ood")
     _require_dataset(args.dataset)
     with folder_lock(args.dataset, "resplit"):
-        from iqa_datagen.flows import regenerate_splits
+        with interruptible("resplit"), prefect_api() as ready:
+            from iqa_datagen.flows import regenerate_splits  # imported while the server boots
 
-        with interruptible("resplit"), prefect_api():
+            ready()
             summary = regenerate_splits(args.dataset, seed=args.seed,
                                         test_fraction=args.test_fraction, ood=args.ood,
                                         progress=not args.no_progress)
@@ -274,9 +281,10 @@ def cmd_extend(args: argparse.Namespace) -> int:
         raise ConfigError(f"extend --share {args.share}: must be in (0, 1]")
     names = [n.strip() for n in args.names.split(",")] if args.names else None
     with folder_lock(args.dataset, "extend"):
-        from iqa_datagen.flows import extend_catalogue
+        with interruptible("extend"), prefect_api() as ready:
+            from iqa_datagen.flows import extend_catalogue  # imported while the server boots
 
-        with interruptible("extend"), prefect_api():
+            ready()
             summary = extend_catalogue(args.dataset, plugins=args.plugin, names=names,
                                        progress=not args.no_progress, share=args.share)
     emit(args, summary, lambda: print_summary("extend", summary))

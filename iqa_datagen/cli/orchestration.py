@@ -1,10 +1,14 @@
 """Running a flow from the command line: the temporary Prefect server, and Ctrl-C.
 
 Commands start Prefect only to run a flow, after their inputs were validated. Without a
-configured ``PREFECT_API_URL`` the CLI runs Prefect's API server itself, in a session of its own:
-Ctrl-C in a terminal (sent to the whole foreground process group) then reaches the CLI alone
-instead of killing the server under a running flow. ``PREFECT_API_URL`` is exported to child
-processes, so Dask workers report to this server instead of starting one each.
+configured ``PREFECT_API_URL`` the CLI runs Prefect's API server itself: started in the
+background as soon as the inputs passed, so that it boots while the command imports its flow and
+does the work that needs no Prefect (a build checks its LLM server and trains its assistant
+meanwhile), and in a session of its own: Ctrl-C in a terminal (sent to the whole foreground
+process group) then reaches the CLI alone instead of killing the server under a running flow.
+``PREFECT_API_URL`` is exported to child processes, so Dask workers report to this server
+instead of starting one each. Prefect's pending logs and events are sent before the server
+stops (sent later, each would be retried against a stopped server for a minute).
 
 On SIGINT or SIGTERM the CLI stops the server and every process it started (Dask workers), says
 how to resume, and exits 130 or 143 at once. Nothing is lost by not unwinding: finished parts
@@ -20,10 +24,10 @@ import subprocess
 import sys
 import threading
 import time
-from contextlib import contextmanager
-from typing import Iterator, Optional
+from contextlib import ExitStack, contextmanager
+from typing import Callable, Iterator, Optional
 
-STARTUP_TIMEOUT = 120.0
+DEFAULT_STARTUP_TIMEOUT = 120.0  # Prefect's own default (20 s) is short for a loaded machine
 _server: Optional[subprocess.Popen] = None
 
 
@@ -34,18 +38,35 @@ def _free_port() -> int:
 
 
 def _start_server(port: int) -> subprocess.Popen:
-    """Prefect's API server (as Prefect's own temporary server runs it), in its own session."""
-    import prefect
-    from prefect.settings import get_current_settings
+    """Prefect's API server (as Prefect's own temporary server runs it), in its own session.
 
-    env = {**os.environ, **get_current_settings().to_environment_variables(exclude_unset=True),
-           "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1",
+    Started before this process imports Prefect (seconds), so both happen at once: the server
+    reads the same environment and Prefect profile; settings made inside this process (when
+    Prefect is already imported) are passed on."""
+    import importlib.util
+
+    env = {**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1",
            "PREFECT__SERVER_FINAL": "1"}
-    uvicorn = [sys.executable, "-m", "uvicorn", "--app-dir", str(prefect.__module_path__.parent),
+    if "prefect.settings" in sys.modules:
+        from prefect.settings import get_current_settings
+
+        env.update(get_current_settings().to_environment_variables(exclude_unset=True))
+    app_dir = os.path.dirname(importlib.util.find_spec("prefect").submodule_search_locations[0])
+    uvicorn = [sys.executable, "-m", "uvicorn", "--app-dir", app_dir,
                "--factory", "prefect.server.api.server:create_app", "--host", "127.0.0.1",
                "--port", str(port), "--log-level", "error", "--lifespan", "on"]
     return subprocess.Popen([sys.executable, "-c", _DIE_WITH_PARENT, str(os.getpid()), *uvicorn],
                             env=env, stdin=subprocess.DEVNULL, start_new_session=True)
+
+
+def _configured_api() -> Optional[str]:
+    """The API Prefect is told to use: in the environment, else in its settings (asked only
+    once Prefect is imported: importing it takes seconds, which the server's boot can use)."""
+    if os.environ.get("PREFECT_API_URL") or "prefect.settings" not in sys.modules:
+        return os.environ.get("PREFECT_API_URL") or None
+    from prefect.settings import PREFECT_API_URL
+
+    return PREFECT_API_URL.value() or None
 
 
 # Run in the server's process before it becomes uvicorn: the kernel kills it when the CLI dies,
@@ -63,10 +84,21 @@ os.execv(sys.argv[2], sys.argv[2:])
 """
 
 
-def _wait_healthy(server: subprocess.Popen, url: str) -> None:
+def startup_timeout() -> float:
+    """Seconds to wait for the temporary server: ``PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS``
+    where it is set (environment or Prefect profile), else ``DEFAULT_STARTUP_TIMEOUT``."""
+    from prefect.settings import get_current_settings
+
+    ephemeral = get_current_settings().server.ephemeral
+    if "startup_timeout_seconds" in ephemeral.model_fields_set:
+        return float(ephemeral.startup_timeout_seconds)
+    return DEFAULT_STARTUP_TIMEOUT
+
+
+def _wait_healthy(server: subprocess.Popen, url: str, timeout: float) -> None:
     import httpx
 
-    deadline = time.monotonic() + STARTUP_TIMEOUT
+    deadline = time.monotonic() + timeout
     with httpx.Client(timeout=2) as client:
         while time.monotonic() < deadline:
             if server.poll() is not None:
@@ -77,9 +109,10 @@ def _wait_healthy(server: subprocess.Popen, url: str) -> None:
                     return
             except httpx.HTTPError:
                 pass
-            time.sleep(0.1)
+            time.sleep(0.05)
     raise RuntimeError(f"the temporary Prefect server at {url} was not ready after "
-                       f"{STARTUP_TIMEOUT:.0f} s")
+                       f"{timeout:.0f} s (on a loaded machine, raise "
+                       f"PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS)")
 
 
 def _stop_server(server: subprocess.Popen) -> None:
@@ -93,38 +126,91 @@ def _stop_server(server: subprocess.Popen) -> None:
         server.wait()
 
 
-@contextmanager
-def prefect_api() -> Iterator[None]:
-    """A Prefect API for the block: the configured one, else a temporary server of our own."""
-    global _server
-    from prefect.settings import PREFECT_API_URL, temporary_settings
+def _drain_prefect_workers() -> None:
+    """Send the logs and events Prefect still queues, while the server can take them."""
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
 
-    if PREFECT_API_URL.value():
-        yield
-        return
-    for _ in range(3):  # a port taken between choosing and binding: choose again
-        port = _free_port()
-        _server = _start_server(port)
-        url = f"http://127.0.0.1:{port}/api"
+    for worker in (APILogWorker, EventsWorker):
         try:
-            _wait_healthy(_server, url)
-            break
-        except RuntimeError:
-            _stop_server(_server)
-            if _server.returncode != 3:  # uvicorn's exit code for an address in use
-                raise
-    before = os.environ.get("PREFECT_API_URL")
-    os.environ["PREFECT_API_URL"] = url  # inherited by Dask worker processes
+            worker.drain_all(timeout=10)
+        except Exception:  # pragma: no cover - a worker that never started, a closed loop
+            pass
+
+
+class _TemporaryServer:
+    """Prefect's API server, started now; ``ready()`` waits for it and points Prefect (and child
+    processes) at it."""
+
+    def __init__(self) -> None:
+        global _server
+        self.url = ""
+        self.process = _server = self._start()
+        self._settings = ExitStack()
+        self._env_before: Optional[str] = None
+        self.is_ready = self.started_here = False
+
+    def _start(self) -> subprocess.Popen:
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}/api"
+        return _start_server(self.port)
+
+    def ready(self) -> None:
+        global _server
+        if self.is_ready:
+            return
+        from prefect.settings import PREFECT_API_URL, temporary_settings
+
+        if PREFECT_API_URL.value():  # a Prefect profile or settings file names an API: use it
+            self.is_ready = True
+            _server = None
+            _stop_server(self.process)
+            return
+        timeout = startup_timeout()
+        for attempt in range(3):
+            try:
+                _wait_healthy(self.process, self.url, timeout)
+                break
+            except RuntimeError:
+                _stop_server(self.process)
+                # uvicorn exits 3 when the port was taken between choosing and binding
+                if self.process.returncode != 3 or attempt == 2:
+                    raise
+                self.process = _server = self._start()
+        self._env_before = os.environ.get("PREFECT_API_URL")
+        os.environ["PREFECT_API_URL"] = self.url  # inherited by Dask worker processes
+        self._settings.enter_context(temporary_settings(updates={PREFECT_API_URL: self.url}))
+        self.is_ready = self.started_here = True
+
+    def close(self) -> None:
+        global _server
+        try:
+            if self.is_ready:
+                _drain_prefect_workers()
+            if self.started_here:
+                self._settings.close()
+                if self._env_before is None:
+                    os.environ.pop("PREFECT_API_URL", None)
+                else:
+                    os.environ["PREFECT_API_URL"] = self._env_before
+        finally:
+            _server = None
+            _stop_server(self.process)
+
+
+@contextmanager
+def prefect_api() -> Iterator[Callable[[], None]]:
+    """A Prefect API for the block: the configured one, else a temporary server of our own,
+    started in the background at once. Yields ``ready()``: call it before the first flow (it
+    waits until the server answers); work that needs no Prefect goes before it."""
+    if _configured_api():
+        yield lambda: None
+        return
+    server = _TemporaryServer()
     try:
-        with temporary_settings(updates={PREFECT_API_URL: url}):
-            yield
+        yield server.ready
     finally:
-        if before is None:
-            os.environ.pop("PREFECT_API_URL", None)
-        else:
-            os.environ["PREFECT_API_URL"] = before
-        server, _server = _server, None
-        _stop_server(server)
+        server.close()
 
 
 def _kill_descendants() -> None:

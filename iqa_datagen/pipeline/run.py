@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import sys
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Iterator, Optional
 
 from iqa_datagen.config import BuildConfig, ConfigError, load_config
 from iqa_datagen.distortions.registry import build_registry
@@ -66,6 +67,45 @@ def start(out: str, config: BuildConfig, resume: bool = True, overwrite: bool = 
     registry = build_registry(config.plugins)  # fail early, here, on a broken plugin
     prepare_output(out, config, registry.names(), resume=resume, overwrite=overwrite)
     return plan(config)
+
+
+@contextmanager
+def timed(seconds: dict, step: str) -> Iterator[None]:
+    """Add the wall time of the block to ``seconds[step]`` (what builds report as step times)."""
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        seconds[step] = round(seconds.get(step, 0.0) + time.perf_counter() - started, 3)
+
+
+def prepare(out: str, build: BuildPlan) -> dict:
+    """The steps before the shards, none of which needs an orchestrator: check the LLM server,
+    then train the assistant when a task needs its verdicts. Returns ``{"assistant": its summary
+    or None, "step_seconds": {...}}``, which ``flows.build.build_dataset`` accepts as
+    ``prepared`` (the CLI runs this while the Prefect server starts)."""
+    seconds: dict = {}
+    with timed(seconds, "llm_check"):
+        preflight(build.config)
+    assistant = None
+    if build.needs_assistant():
+        with timed(seconds, "assistant"):
+            assistant = train_assistant(build.config, build.references, out, build.mos_items)
+    return {"assistant": assistant, "step_seconds": seconds}
+
+
+def span_seconds(reports: list[dict]) -> float:
+    """Wall time from the first task's start to the last one's end (``span`` of each report)."""
+    spans = [r["span"] for r in reports if r.get("span")]
+    return round(max(e for _, e in spans) - min(s for s, _ in spans), 3) if spans else 0.0
+
+
+def with_span(run, *args, **kwargs) -> dict:
+    """``run(*args, **kwargs)`` (a step that returns a dict), with its wall-clock ``span``
+    (start, end), comparable across the processes that run tasks side by side."""
+    started = time.time()
+    report = run(*args, **kwargs)
+    return {**report, "span": (started, time.time())}
 
 
 def train_assistant(config: BuildConfig, references: list[Reference], out: str,
@@ -166,9 +206,8 @@ def build(config: BuildConfig | dict | str | Path | None = None, out: str = "dat
     out = expand_out(out)
     config = _config(config)
     steps = start(out, config, resume, overwrite)
-    preflight(config)
-    assistant = (train_assistant(config, steps.references, out, steps.mos_items)
-                 if steps.needs_assistant() else None)
+    prepared = prepare(out, steps)
+    assistant = prepared["assistant"]
     checkpoint = assistant["checkpoint"] if assistant else None
     reports = [run_shard(config, s, out, checkpoint) for s in steps.shards]
     reports += [run_mos_chunk(config, items, part, out) for part, items in steps.mos_chunks]

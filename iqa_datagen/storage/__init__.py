@@ -3,31 +3,48 @@
 Layout (see ``layout``): ``data/{split}/{stem}-{index:05d}.parquet`` under the dataset folder,
 loadable with ``datasets.load_dataset(folder)`` or
 ``load_dataset("parquet", data_files={"train": "data/train/*.parquet", ...})``.
+
+Names are imported from their modules on first use, so that a command which only takes a
+folder's lock (``storage.lock``) does not pay for pyarrow, the card and the statistics.
 """
 
-from iqa_datagen.schemas import SchemaVersionError
+from __future__ import annotations
 
-from .card import write_card
-from .export import export_dataset
-from .layout import (CARD_NAME, DATA_DIR, MANIFEST_NAME, PARTS_DIR, STATS_DIR, StorageError,
-                     list_data_files, list_splits)
-from .manifest import (build_manifest, is_secret_key, read_manifest, redact, verify_manifest,
-                       write_manifest)
-from .reader import (check_file, count_rows, data_files, iter_batches, open_dataset,
-                     read_records, read_table)
-from .stats import dataset_stats
-from .writer import (FileInfo, PartInfo, RecordWriter, clean_incomplete, list_parts, part_done,
-                     part_files, read_part, remove_part, rewrite_part,
-                     write_part,
-                     write_records)
+import importlib
+from typing import Any
 
-__all__ = [
-    "CARD_NAME", "DATA_DIR", "MANIFEST_NAME", "PARTS_DIR", "STATS_DIR",
-    "FileInfo", "PartInfo", "SchemaVersionError", "RecordWriter", "StorageError",
-    "build_manifest", "check_file", "clean_incomplete", "count_rows", "data_files",
-    "dataset_stats", "export_dataset", "is_secret_key", "iter_batches", "list_data_files",
-    "list_parts", "list_splits", "open_dataset", "part_done", "part_files", "remove_part",
-    "rewrite_part", "read_manifest", "read_part",
-    "read_records", "read_table", "redact", "verify_manifest", "write_card", "write_manifest",
-    "write_part", "write_records",
-]
+_EXPORTS = {
+    "SchemaVersionError": "iqa_datagen.schemas",
+    "write_card": ".card",
+    "export_dataset": ".export",
+    **dict.fromkeys(("CARD_NAME", "DATA_DIR", "MANIFEST_NAME", "PARTS_DIR", "STATS_DIR",
+                     "StorageError", "list_data_files", "list_splits"), ".layout"),
+    **dict.fromkeys(("build_manifest", "is_secret_key", "read_manifest", "redact",
+                     "verify_manifest", "write_manifest"), ".manifest"),
+    **dict.fromkeys(("check_file", "count_rows", "data_files", "iter_batches", "open_dataset",
+                     "read_records", "read_table"), ".reader"),
+    "dataset_stats": ".stats",
+    **dict.fromkeys(("FileInfo", "PartInfo", "RecordWriter", "clean_incomplete", "list_parts",
+                     "part_done", "part_files", "read_part", "remove_part", "rewrite_part",
+                     "write_part", "write_records"), ".writer"),
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:  # a submodule (``storage.writer``), as the eager imports made them
+        try:
+            return importlib.import_module(f".{name}", __name__)
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__name__}.{name}":
+                raise
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
