@@ -22,6 +22,7 @@ from iqa_datagen.config import BuildConfig
 from iqa_datagen.flows.common import resolve_config, submit_all
 from iqa_datagen.flows.runners import task_runner_for
 from iqa_datagen.pipeline import run as steps
+from iqa_datagen.pipeline.output import expand_out
 from iqa_datagen.pipeline.references import Reference, Shard
 
 
@@ -95,8 +96,6 @@ def build_dataset(out: str = "dataset", config: Optional[dict] = None,
     server starts); without it the flow checks the LLM server and trains the assistant itself.
     The summary's ``step_seconds`` gives the wall time of each step.
     """
-    from iqa_datagen.pipeline.output import expand_out
-
     started = time.perf_counter()
     out = expand_out(out)
     cfg = resolve_config(config, config_path)

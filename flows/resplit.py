@@ -16,14 +16,14 @@ from prefect.cache_policies import NO_CACHE
 from iqa_datagen.flows.common import submit_all
 from iqa_datagen.flows.runners import task_runner_for
 from iqa_datagen.config import BuildConfig
+from iqa_datagen.pipeline.output import finalize, read_rejects
+from iqa_datagen.pipeline.resplit import Resplitter, begin_resplit, resplit_part
 from iqa_datagen.pipeline.run import span_seconds, timed, with_span
 
 
 @task(name="resplit-part", cache_policy=NO_CACHE)
 def resplit_part_task(dataset: str, part: str, config: dict, splits: dict[str, str],
                       plugins: list[str]) -> dict:
-    from iqa_datagen.pipeline.resplit import Resplitter, resplit_part
-
     return with_span(resplit_part, dataset, part,
                      Resplitter(BuildConfig.model_validate(config), splits, plugins))
 
@@ -34,9 +34,6 @@ def regenerate_splits(dataset: str, seed: Optional[int] = None,
                       progress: bool = False) -> dict:
     """Re-split ``dataset`` with a new split seed, test fraction and/or OOD rule; the summary's
     ``step_seconds`` gives the wall time of each step."""
-    from iqa_datagen.pipeline.output import finalize, read_rejects
-    from iqa_datagen.pipeline.resplit import begin_resplit
-
     started = time.perf_counter()
     seconds: dict = {}
     with timed(seconds, "begin"):

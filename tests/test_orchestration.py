@@ -69,6 +69,7 @@ def test_commands_that_need_no_flow_never_start_or_import_prefect(dataset, tmp_p
         (["resplit", str(tmp_path / "nowhere"), "--seed", "1"], 2),
         (["resplit", str(dataset)], 2),
         (["extend", str(dataset), "--plugin", "no_such_plugin_module"], 2),
+        (["train-assistant", "--data", str(tmp_path / "nowhere")], 2),
     ]
     script = f"""
         import contextlib, io, json, sys

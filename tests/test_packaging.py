@@ -55,4 +55,4 @@ def test_wheel_holds_every_source_module(wheel_names):
 
 def test_console_script_points_into_the_namespace(wheel_names):
     (entry,) = [n[len("ENTRY:"):] for n in wheel_names if n.startswith("ENTRY:")]
-    assert "iqa-datagen = iqa_datagen.cli:main" in entry
+    assert "iqa-datagen = iqa_datagen.cli:run" in entry

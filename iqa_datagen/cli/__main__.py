@@ -1,5 +1,5 @@
 import sys
 
-from iqa_datagen.cli import main
+from iqa_datagen.cli import run
 
-sys.exit(main())
+sys.exit(run())

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import os
 
 from iqa_datagen.cli.output import emit
 from iqa_datagen.schemas import SETTINGS
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from iqa_datagen.flows import train_assistant
+    from iqa_datagen.cli.orchestration import interruptible, prefect_api
 
     config = {"setting": args.setting, "device": args.device, "seed": args.seed}
     for key in ("epochs", "pairs_per_reference", "cross_pairs_per_reference"):
@@ -17,8 +18,14 @@ def cmd_train(args: argparse.Namespace) -> int:
             config[key] = getattr(args, key)
     if args.distortions:
         config["distortions"] = [n.strip() for n in args.distortions.split(",")]
-    metrics = train_assistant(out=args.out, data=args.data, config=config,
-                              resume=not args.no_resume, max_seconds=args.max_seconds)
+    if args.data is not None and not os.path.isdir(args.data):  # refused before any server
+        raise FileNotFoundError(f"--data {args.data}: no such folder")
+    with interruptible("train-assistant"), prefect_api() as ready:
+        from iqa_datagen.flows import train_assistant  # imported while the server boots
+
+        ready()
+        metrics = train_assistant(out=args.out, data=args.data, config=config,
+                                  resume=not args.no_resume, max_seconds=args.max_seconds)
 
     def human() -> None:
         test = metrics["evaluation"].get("test", {})
