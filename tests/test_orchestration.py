@@ -29,6 +29,8 @@ def _env(tmp_path: Path, unset: tuple[str, ...] = (), **extra: str) -> dict:
            "PREFECT_SERVER_ANALYTICS_ENABLED": "false", **extra}
     for name in ("PREFECT_API_URL", *unset):
         env.pop(name, None)
+    plugins = str(Path(__file__).parent / "plugins")  # the test plugin, importable as conftest does
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (plugins, env.get("PYTHONPATH")) if p)
     return env
 
 
@@ -68,6 +70,9 @@ def test_commands_that_need_no_flow_never_start_or_import_prefect(dataset, tmp_p
         (["build", "--config", str(other_seed), "--out", str(dataset)], 2),
         (["resplit", str(tmp_path / "nowhere"), "--seed", "1"], 2),
         (["resplit", str(dataset)], 2),
+        (["resplit", str(dataset), "--test-fraction", "5"], 2),
+        (["extend", str(dataset)], 2),  # no plugin: nothing new to add
+        (["extend", str(dataset), "--plugin", "iqa_test_plugin", "--share", "2"], 2),
         (["extend", str(dataset), "--plugin", "no_such_plugin_module"], 2),
         (["train-assistant", "--data", str(tmp_path / "nowhere")], 2),
     ]

@@ -261,6 +261,10 @@ def cmd_resplit(args: argparse.Namespace) -> int:
         raise ConfigError("resplit: give at least one of --seed, --test-fraction, --ood/--no-ood")
     _require_dataset(args.dataset)
     with folder_lock(args.dataset, "resplit"):
+        from iqa_datagen.pipeline.resplit import load_build_config, new_split_config
+
+        # refused here, before any server starts: a stored config or new split that is not valid
+        new_split_config(load_build_config(args.dataset), args.seed, args.test_fraction, args.ood)
         with interruptible("resplit"), prefect_api() as ready:
             from iqa_datagen.flows import regenerate_splits  # imported while the server boots
 
@@ -277,10 +281,11 @@ def cmd_extend(args: argparse.Namespace) -> int:
     from iqa_datagen.distortions.registry import build_registry
 
     build_registry(args.plugin)  # a missing or broken plugin is refused before any server starts
-    if args.share is not None and not 0 < args.share <= 1:
-        raise ConfigError(f"extend --share {args.share}: must be in (0, 1]")
     names = [n.strip() for n in args.names.split(",")] if args.names else None
     with folder_lock(args.dataset, "extend"):
+        from iqa_datagen.pipeline.extend import plan_extension
+
+        plan_extension(args.dataset, args.plugin, names, args.share)  # so is a plan that fails
         with interruptible("extend"), prefect_api() as ready:
             from iqa_datagen.flows import extend_catalogue  # imported while the server boots
 

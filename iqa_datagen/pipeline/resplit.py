@@ -38,11 +38,18 @@ def load_build_config(dataset: Path | str) -> BuildConfig:
 
 def new_split_config(config: BuildConfig, seed: Optional[int], test_fraction: Optional[float],
                      ood: Optional[bool]) -> BuildConfig:
+    from pydantic import ValidationError
+
+    from iqa_datagen.config import describe_errors
+
     split = config.split.model_copy(update={
         k: v for k, v in (("seed", seed), ("test_fraction", test_fraction), ("ood", ood))
         if v is not None})
-    return BuildConfig.model_validate({**config.model_dump(mode="json"),
-                                       "split": split.model_dump(mode="json")})
+    try:
+        return BuildConfig.model_validate({**config.model_dump(mode="json"),
+                                           "split": split.model_dump(mode="json")})
+    except ValidationError as exc:
+        raise ConfigError(f"resplit: {describe_errors(exc)}") from None
 
 
 def group_splits(dataset: Path | str, config: BuildConfig) -> dict[str, str]:
