@@ -1,8 +1,8 @@
 """Tasks as units: one module per task, one registry (``TASKS``) used everywhere.
 
 Adding a task means one module with a ``BriefTask``, ``DetailedTask`` or ``DerivedTask``
-subclass and its registration below (or ``register_task`` / the ``iqa_datagen.tasks`` entry-point
-group from a plugin). Registration order is the order the dataset card lists tasks in.
+subclass and its registration below (or ``register_task`` from a plugin). Registration order is
+the order the dataset card lists tasks in.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from .expansion import QAExpansion
 from .identification import Identification
 from .quality import QualityScoring
 from .rating import InstantRating
-from .registry import ENTRY_POINT_GROUP, TaskRegistry, UnknownTaskError
+from .registry import TaskRegistry, UnknownTaskError
 from .two_stage import TwoStageReasoning
 
 TASKS = TaskRegistry()
@@ -33,6 +33,6 @@ def get_task(name: str) -> Task:
     return TASKS.get(name)
 
 
-__all__ = ["ENTRY_POINT_GROUP", "REFERENCE_WORDS", "TASKS", "BriefTask", "DerivedTask",
+__all__ = ["REFERENCE_WORDS", "TASKS", "BriefTask", "DerivedTask",
            "DetailedTask", "PendingDetailed", "SampleContext", "Task", "TaskRegistry",
            "UnknownTaskError", "get_task", "register_task"]

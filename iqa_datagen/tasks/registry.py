@@ -2,7 +2,7 @@
 
 One instance, ``TASKS``, is used everywhere a task name is checked or a task's behaviour is
 needed. Built-in tasks are registered by ``iqa_datagen.tasks``; a plugin registers its own with
-``register_task`` or the entry-point group ``iqa_datagen.tasks`` (a ``Task`` instance or class).
+``register_task`` (a ``Task`` instance or class).
 """
 
 from __future__ import annotations
@@ -10,8 +10,6 @@ from __future__ import annotations
 from typing import Iterator, Optional
 
 from .base import BriefTask, DerivedTask, DetailedTask, Task
-
-ENTRY_POINT_GROUP = "iqa_datagen.tasks"
 
 
 class UnknownTaskError(ValueError):
@@ -82,13 +80,3 @@ class TaskRegistry:
 
     def __len__(self) -> int:
         return len(self._tasks)
-
-    def load_entry_points(self) -> list[str]:
-        """Register the tasks installed under the entry-point group; their names."""
-        from importlib.metadata import entry_points
-
-        added = []
-        for ep in entry_points(group=ENTRY_POINT_GROUP):
-            if ep.name not in self._tasks:
-                added.append(self.register(ep.load()).name)
-        return added
