@@ -154,6 +154,7 @@ def cmd_build(args: argparse.Namespace) -> int:
             prepared = steps.prepare(out, build)
             prepared["step_seconds"].update(seconds)
             from iqa_datagen.flows import build_dataset
+            from iqa_datagen.storage import card  # noqa: F401 - the flow ends with the card
 
             ready()
             summary = build_dataset(out=out, config=config.model_dump(mode="json"),
@@ -266,7 +267,8 @@ def cmd_resplit(args: argparse.Namespace) -> int:
         # refused here, before any server starts: a stored config or new split that is not valid
         new_split_config(load_build_config(args.dataset), args.seed, args.test_fraction, args.ood)
         with interruptible("resplit"), prefect_api() as ready:
-            from iqa_datagen.flows import regenerate_splits  # imported while the server boots
+            from iqa_datagen.flows import regenerate_splits  # imported while the server boots,
+            from iqa_datagen.storage import card  # noqa: F401 - as is the card the flow ends with
 
             ready()
             summary = regenerate_splits(args.dataset, seed=args.seed,

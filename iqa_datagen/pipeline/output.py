@@ -12,11 +12,10 @@ from collections import Counter
 from pathlib import Path
 from typing import Iterable, Optional
 
-from iqa_datagen.generators.llm.config import estimate_cost
 from iqa_datagen.config import BuildConfig, ConfigError
 from iqa_datagen.pipeline.shard import QUARANTINE_DIR, REJECTS_DIR, ShardReport
 from iqa_datagen.storage import (StorageError, clean_incomplete, list_parts, read_manifest,
-                                 remove_part, write_card, write_manifest)
+                                 remove_part, write_manifest)
 from iqa_datagen.storage.layout import DATA_DIR, PARTS_DIR, atomic_write_text
 
 STATE_FILE = ".build.json"
@@ -142,6 +141,10 @@ def remove_stale_parts(out_dir: Path | str, keep: Iterable[str], prefixes: Itera
 
 def summarize(reports: list[ShardReport], config: BuildConfig) -> dict:
     """Totals of a build's shard reports: what the CLI prints and the manifest keeps."""
+    # imported when used, as ``finalize``'s card: a build's validation (``check_output``,
+    # before the Prefect server starts) needs neither the LLM client library nor the plots
+    from iqa_datagen.generators.llm.config import estimate_cost
+
     records: Counter = Counter()
     writers: Counter = Counter()
     for r in reports:
@@ -191,6 +194,8 @@ def finalize(out_dir: Path | str, config: BuildConfig, summary: Optional[dict] =
     """Write ``manifest.json`` (config without secrets, counts, checksums, the build summary —
     kept from the previous manifest when ``summary`` is None — plus ``extra``) and the
     ``README.md`` dataset card with its statistics and plots."""
+    from iqa_datagen.storage import write_card  # statistics and plots: loaded when used
+
     out = Path(out_dir)
     if summary is None:
         try:
