@@ -6,6 +6,12 @@ image is placed by its severity alone, on the common 0..100 scale of ``mos.scale
 level 2 → 50, level 3 → 30, level 4 → 10, level 5 → 0; a second distortion costs 10 more). The
 mapping is monotone in severity and calibrated on nothing; the dataset card says so.
 
+**Calibrated library** (MOS sources with rated images and the build's assistant model): a
+distorted image is placed by ``ScoreCalibration``, an isotonic (monotone non-decreasing) map
+from the assistant's full-reference score of the image against its reference to the common
+0..100 scale, fitted on the rated MOS images of the training split (``pipeline.calibration``).
+Pristine references still score at the top.
+
 **MOS sources**: each dataset z-scored on its own (``mos.scale``); ``score_source`` is
 ``mos:<dataset>`` for published MOS, ``raw_ratings`` for a raw-ratings CSV and ``labeller`` for
 the labeller's CSV; the protocol says how the scores were collected where it is known.
@@ -13,7 +19,10 @@ the labeller's CSV; the protocol says how the scores were collected where it is 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Optional, Sequence
+
+import numpy as np
 
 from iqa_datagen.schemas import SCORE_SCALES, QualityScore, ScoreProtocol
 
@@ -56,6 +65,72 @@ def library_score(severities: Sequence[int], scale: str = "five",
                         level=levels[level_index(common, _cuts(scale, cuts))],
                         score_source="library",
                         protocol=ScoreProtocol(original_scale=LIBRARY_SCALE))
+
+
+@dataclass(frozen=True)
+class ScoreCalibration:
+    """Monotone map from assistant full-reference scores to the common 0..100 scale: the
+    isotonic fit's values at its knots, linear between them, flat beyond the ends."""
+
+    knots: tuple[float, ...]  # assistant scores, increasing
+    values: tuple[float, ...]  # common-scale values there, non-decreasing
+    datasets: tuple[str, ...]  # the MOS datasets it was fitted on
+    pairs: int  # rated images it was fitted on
+
+    @classmethod
+    def fit(cls, fr_scores: Sequence[float], commons: Sequence[float],
+            datasets: Sequence[str]) -> "ScoreCalibration":
+        """Isotonic regression (pool-adjacent-violators, ``scipy.optimize``) of ``commons`` on
+        ``fr_scores``; equal assistant scores are pooled first (their mean, weighted)."""
+        from scipy.optimize import isotonic_regression
+
+        x, y = np.asarray(fr_scores, float), np.asarray(commons, float)
+        if len(x) != len(y) or len(x) < 2:
+            raise ValueError(f"score calibration needs at least two (assistant score, MOS) "
+                             f"pairs of equal length, got {len(x)} and {len(y)}")
+        if not (np.isfinite(x).all() and np.isfinite(y).all()):
+            raise ValueError("score calibration: scores must be finite")
+        knots, inverse, counts = np.unique(x, return_inverse=True, return_counts=True)
+        means = np.bincount(inverse, weights=y) / counts
+        fitted = isotonic_regression(means, weights=counts.astype(float), increasing=True).x
+        return cls(tuple(map(float, knots)), tuple(float(np.clip(v, 0, 100)) for v in fitted),
+                   tuple(sorted(set(datasets))), len(x))
+
+    def __call__(self, fr_score: float) -> float:
+        """The common-scale value (0..100) of an assistant full-reference score."""
+        return float(np.interp(fr_score, self.knots, self.values))
+
+    @property
+    def original_scale(self) -> str:
+        return (f"assistant full-reference score calibrated on {', '.join(self.datasets)} "
+                f"({self.pairs} rated training-split images, isotonic fit); pristine at the top")
+
+    def to_dict(self) -> dict:
+        return {"knots": list(self.knots), "values": list(self.values),
+                "datasets": list(self.datasets), "pairs": self.pairs}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "ScoreCalibration":
+        return cls(tuple(data["knots"]), tuple(data["values"]), tuple(data["datasets"]),
+                   int(data["pairs"]))
+
+
+def calibrated_score(fr_score: Optional[float], calibration: ScoreCalibration,
+                     scale: str = "five", cuts: Optional[Sequence[float]] = None
+                     ) -> QualityScore:
+    """The library's score of a distorted image through the calibrated map of its assistant
+    full-reference score; ``None`` for a pristine reference (the top of the scale)."""
+    levels = SCORE_SCALES[scale]
+    common = 100.0 if fr_score is None else calibration(fr_score)
+    return QualityScore(scale=scale, score=to_scale(common, len(levels)),
+                        level=levels[level_index(common, _cuts(scale, cuts))],
+                        score_source="library",
+                        protocol=ScoreProtocol(original_scale=calibration.original_scale))
+
+
+def common_of(quality: QualityScore) -> float:
+    """A score's common-scale value (0..100): the inverse of ``to_scale``."""
+    return 100.0 * (quality.score - 1.0) / (len(SCORE_SCALES[quality.scale]) - 1)
 
 
 def mos_score(entry: MosEntry, standard: DatasetStandard, kind: str, scale: str = "five",

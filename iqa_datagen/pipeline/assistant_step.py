@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Optional
 
 from iqa_datagen.config import BuildConfig
+from iqa_datagen.pipeline.calibration import load_calibration
 from iqa_datagen.pipeline.references import Reference, load_reference
 from iqa_datagen.seeding import derive_seed, stable_id
 
@@ -116,7 +117,9 @@ def train_for_build(config: BuildConfig, references: list[Reference], out_dir: P
 
 class BuildVerdicter:
     """Batched verdicts (reference, A, B) → (winner, confidence) of the full-reference model;
-    ``no_reference`` (None without that model) gives the no-reference model's verdicts.
+    ``no_reference`` (None without that model) gives the no-reference model's verdicts;
+    ``fr_scores`` the full-reference scores and ``calibration`` their map to the common scale
+    (None unless the build fitted one on MOS images).
 
     Models are loaded on first use, so a shard found already done never loads them.
     """
@@ -126,6 +129,8 @@ class BuildVerdicter:
         self._models: dict[str, object] = {}
         nr = self.checkpoint.parent / NO_REFERENCE_DIR / "best.pt"
         self.no_reference = self._judge("no_reference", nr) if nr.is_file() else None
+        # The map of full-reference scores to the common scale, where the build fitted one.
+        self.calibration = load_calibration(self.checkpoint)
 
     def _model(self, setting: str, path: Path):
         if setting not in self._models:
@@ -142,6 +147,10 @@ class BuildVerdicter:
         def verdicts(triples):
             return [(w, float(c)) for w, c in self._model(setting, path).label(triples)]
         return verdicts
+
+    def fr_scores(self, items) -> list[float]:
+        """The full-reference model's quality score of each (reference, image)."""
+        return [float(v) for v in self._model("full_reference", self.checkpoint).scores(items)]
 
     def __call__(self, triples):
         return self._judge("full_reference", self.checkpoint)(triples)

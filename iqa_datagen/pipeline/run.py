@@ -110,12 +110,18 @@ def with_span(run, *args, **kwargs) -> dict:
 
 def train_assistant(config: BuildConfig, references: list[Reference], out: str,
                     mos_items: list) -> dict:
-    """Train (or find) the build's assistant on its training split and its registry."""
+    """Train (or find) the build's assistant on its training split and its registry, and fit
+    the library's score calibration on the rated MOS images (``pipeline.calibration``)."""
     from iqa_datagen.pipeline.assistant_step import train_for_build
+
+    from iqa_datagen.pipeline.calibration import fit_for_build
 
     mos_pairs = [item.pair for item in mos_items
                  if item.split == "train" and hasattr(item, "pair")] or None
-    return train_for_build(config, references, out, mos_pairs, build_registry(config.plugins))
+    summary = train_for_build(config, references, out, mos_pairs, build_registry(config.plugins))
+    # The library's quality scores calibrated on the rated MOS images, where there are any.
+    return dict(summary, score_calibration=fit_for_build(config, mos_items,
+                                                         summary["checkpoint"]))
 
 
 def run_shard(config: BuildConfig, shard: Shard, out: str, checkpoint: Optional[str],

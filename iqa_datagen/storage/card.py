@@ -23,7 +23,7 @@ from .layout import (CARD_NAME, DATA_DIR, MANIFEST_NAME, STATS_DIR, atomic_write
                      atomic_write_text, ordered_splits)
 from .context_summary import card_lines as context_lines
 from .manifest import read_manifest
-from .quality_stats import LIBRARY_NOTE, plot_scores, quality_table
+from .quality_stats import library_notes, plot_scores, quality_table
 from .stats import DEFAULT_IMAGE_CAP, MAX_HIST_WORDS, PERCENTILES, collect_stats
 
 SETTING_TITLES = {"full_reference": "full-reference", "no_reference": "no-reference"}
@@ -322,7 +322,7 @@ def _quality_section(summary: dict, plot: str | None) -> list[str]:
              "of its repeated answers that differ from the most common one) and `library` "
              "(the distortion library).", "", quality_table(summary), ""]
     if "library" in summary:
-        lines += [LIBRARY_NOTE, ""]
+        lines += [note for text in library_notes(summary["library"]) for note in (text, "")]
     if plot:
         lines += [f"![Quality scores]({STATS_DIR}/{plot})", ""]
     return lines

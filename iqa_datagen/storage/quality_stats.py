@@ -14,6 +14,22 @@ BIN_WIDTH = 0.25
 MAX_SCORE = 7.0
 LIBRARY_NOTE = ("Library scores are monotone in distortion severity (pristine at the top) and "
                 "calibrated on no human ratings.")
+CALIBRATED_NOTE = ("Library scores of distorted images are the build's assistant full-reference "
+                   "score mapped to the common scale by an isotonic fit on rated MOS images of "
+                   "the training split ({scales}); pristine references score at the top.")
+
+
+def library_notes(row: dict) -> list[str]:
+    """What the card says about the library's scores: uncalibrated (monotone in severity),
+    calibrated on MOS images, or both where parts of a dataset were built either way."""
+    from iqa_datagen.generators.quality import LIBRARY_SCALE
+
+    scales = row.get("original_scales") or {LIBRARY_SCALE: row["records"]}
+    calibrated = sorted(s for s in scales if s != LIBRARY_SCALE)
+    notes = [LIBRARY_NOTE] if LIBRARY_SCALE in scales else []
+    if calibrated:
+        notes.append(CALIBRATED_NOTE.format(scales="; ".join(calibrated)))
+    return notes
 
 
 class QualityTally:
@@ -26,6 +42,7 @@ class QualityTally:
         self.sums: Counter = Counter()
         self.with_distribution: Counter = Counter()
         self.instability: dict[str, list[float]] = defaultdict(list)
+        self.original_scales: dict[str, Counter] = defaultdict(Counter)
         self.hist: dict[str, np.ndarray] = defaultdict(
             lambda: np.zeros(int(MAX_SCORE / BIN_WIDTH) + 1, dtype=np.int64))
 
@@ -45,6 +62,8 @@ class QualityTally:
             self.with_distribution[key] += 1
         if quality.get("instability") is not None:
             self.instability[key].append(float(quality["instability"]))
+        if key == "library":  # how the library's scores were made: calibrated or not
+            self.original_scales[key][quality["protocol"]["original_scale"]] += 1
 
     def summary(self) -> dict:
         out = {}
@@ -58,6 +77,8 @@ class QualityTally:
                 row["instability"] = {"mean": round(float(np.mean(values)), 4),
                                       "max": round(float(np.max(values)), 4),
                                       "records_above_0": int(sum(v > 0 for v in values))}
+            if self.original_scales[key]:
+                row["original_scales"] = dict(self.original_scales[key])
             out[key] = row
         return out
 

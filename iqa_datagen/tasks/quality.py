@@ -5,16 +5,19 @@ The scale is ``tasks.score_scale``: ``five`` (bad, poor, fair, good, excellent; 
 behind the word in ``quality`` (score, level, spread and level distribution where known, where
 the score came from and how it was collected).
 
-Scores per reference come from the distortion library (``generators.quality.library_score``:
-pristine at the top, distorted images monotone in severity). When MOS sources with rated
-images are given, their images are scored instead (``pipeline.mos``) and the library makes no
-quality-scoring records, as with instant rating.
+Scores per reference come from the distortion library: pristine at the top; distorted images
+through the assistant's full-reference score mapped by the calibration the build fitted on its
+rated MOS images (``generators.quality.calibrated_score``), or, where the build has no such
+calibration, monotone in severity (``library_score``). MOS sources with rated images give
+records of their own (``pipeline.mos``); without a calibration the library then makes no
+quality-scoring records, as with instant rating, since its scores would rest on no human
+ratings next to ones that do.
 """
 
 from __future__ import annotations
 
 from iqa_datagen.generators import brief
-from iqa_datagen.generators.quality import library_score
+from iqa_datagen.generators.quality import calibrated_score, library_score
 from iqa_datagen.generators.records import labels
 from iqa_datagen.schemas import SCORE_SCALES
 
@@ -32,22 +35,29 @@ class QualityScoring(BriefTask):
                                   row["setting"], split, rng)
 
     def sample(self, ctx: SampleContext) -> None:
-        if ctx.with_mos and scored_mos(ctx.worker.config):
+        calibration = getattr(ctx.verdicter, "calibration", None)
+        if ctx.with_mos and scored_mos(ctx.worker.config) and calibration is None:
             return  # rated MOS images give the quality-scoring records instead
         for i in ctx.indices(self):
-            ctx.out.records += self._records(ctx, i)
+            ctx.out.records += self._records(ctx, i, calibration)
 
-    def _records(self, ctx: SampleContext, i: int) -> list:
+    def _records(self, ctx: SampleContext, i: int, calibration=None) -> list:
         tasks = ctx.worker.config.tasks
         key, plan, distorted = ctx.distort(self, i)
         found = labels(plan.labels())
-        quality = library_score([label.level for label in found], tasks.score_scale,
-                                tasks.score_cuts)
+        if calibration is None:
+            quality = library_score([label.level for label in found], tasks.score_scale,
+                                    tasks.score_cuts)
+            notes = "library score: monotone in distortion severity, not calibrated on human " \
+                    "ratings"
+        else:
+            fr = ctx.verdicter.fr_scores([(ctx.image, distorted)])[0] if found else None
+            quality = calibrated_score(fr, calibration, tasks.score_scale, tasks.score_cuts)
+            notes = "library score: " + (calibration.original_scale if found else
+                                         "pristine reference, at the top of the scale")
         return self.image_records(
             ctx, key, plan, distorted, f"score-{i}.png", {"quality": quality.model_dump()},
-            distortions_a=found, quality=quality,
-            notes="library score: monotone in distortion severity, not calibrated on human "
-                  "ratings")
+            distortions_a=found, quality=quality, notes=notes)
 
 
 def scored_mos(config) -> bool:
