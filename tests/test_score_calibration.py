@@ -142,3 +142,16 @@ def test_build_scores_library_images_through_the_calibration_fitted_on_mos(tmp_p
                for r in pristine)
     card = (out / "README.md").read_text()
     assert "isotonic fit on rated MOS images" in card and LIBRARY_NOTE not in card
+
+
+def test_no_rated_training_images_means_no_calibration_and_no_stale_file(tmp_path):
+    from iqa_datagen.config import BuildConfig
+    from iqa_datagen.pipeline.calibration import (CALIBRATION_FILE, fit_for_build,
+                                                  load_calibration)
+
+    checkpoint = tmp_path / "best.pt"  # never loaded: there is nothing to fit on
+    stale = tmp_path / CALIBRATION_FILE
+    stale.write_text(json.dumps(ScoreCalibration.fit([0, 1], [0, 100], ["old"]).to_dict()))
+    assert load_calibration(checkpoint).datasets == ("old",)
+    assert fit_for_build(BuildConfig(), [], checkpoint) is None
+    assert not stale.exists() and load_calibration(checkpoint) is None

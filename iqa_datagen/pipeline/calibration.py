@@ -17,6 +17,7 @@ from iqa_datagen.distortions.images import ImageError, load_image, resize_short_
 from iqa_datagen.generators.quality import ScoreCalibration, common_of
 
 CALIBRATION_FILE = "calibration.json"
+SCORE_CHUNK = 256  # rated images loaded and scored at once
 
 
 def rated_training_images(mos_items: list) -> list:
@@ -36,28 +37,40 @@ def fit_for_build(config: BuildConfig, mos_items: list, checkpoint: str | Path
 
     path = Path(checkpoint).parent / CALIBRATION_FILE
     items = rated_training_images(mos_items) if config.tasks.quality_scoring > 0 else []
-    short = config.references.short_side
-    images, commons, datasets = [], [], []
-    for item in items:
-        try:
-            ref = resize_short_side(load_image(item.entry.reference), short)
-            image = resize_short_side(load_image(item.entry.distorted), short)
-        except (ImageError, OSError):
-            continue  # quarantined and reported by the MOS chunk that owns the item
-        if ref.shape != image.shape:
-            continue  # no full-reference score for an image of another size than its reference
-        images.append((ref, image))
-        commons.append(common_of(item.quality))
-        datasets.append(item.entry.dataset)
-    if len(images) < 2:
+    fr, commons, datasets = [], [], []
+    if len(items) >= 2:
+        device = None if config.assistant.device == "auto" else config.assistant.device
+        model = load_assistant(checkpoint, device)
+        for start in range(0, len(items), SCORE_CHUNK):  # a chunk of images in memory at once
+            chunk = _readable(config, items[start:start + SCORE_CHUNK])
+            fr += [float(v) for v in model.scores([images for _, images in chunk])]
+            commons += [common_of(item.quality) for item, _ in chunk]
+            datasets += [item.entry.dataset for item, _ in chunk]
+    if len(fr) < 2:
         path.unlink(missing_ok=True)
         return None
-    device = None if config.assistant.device == "auto" else config.assistant.device
-    fr = load_assistant(checkpoint, device).scores(images)
     calibration = ScoreCalibration.fit(fr, commons, datasets)
     path.write_text(json.dumps(calibration.to_dict(), indent=1))
     return {"file": str(path), "datasets": list(calibration.datasets),
             "pairs": calibration.pairs}
+
+
+def _readable(config: BuildConfig, items: list) -> list:
+    """(item, (reference, image)) for the items whose images load at the build's size and match
+    their reference's size (a full-reference score needs both); each reference read once."""
+    short, out, refs = config.references.short_side, [], {}
+    for item in items:
+        try:
+            if item.entry.reference not in refs:
+                refs[item.entry.reference] = resize_short_side(load_image(item.entry.reference),
+                                                               short)
+            ref = refs[item.entry.reference]
+            image = resize_short_side(load_image(item.entry.distorted), short)
+        except (ImageError, OSError):
+            continue  # quarantined and reported by the MOS chunk that owns the item
+        if ref.shape == image.shape:
+            out.append((item, (ref, image)))
+    return out
 
 
 def load_calibration(checkpoint: str | Path) -> Optional[ScoreCalibration]:
