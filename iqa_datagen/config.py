@@ -63,9 +63,14 @@ class TasksConfig(_Section):
     identification: int = Field(4, ge=0, description="distortion identification samples")
     assessment: int = Field(1, ge=0, description="assessment reasoning samples")
     instant_rating: int = Field(3, ge=0, description="instant rating (which is better) pairs")
-    rating_source: Literal["library", "assistant"] = Field(
-        "library", description="without MOS: library (one distortion at two levels, the lower "
-                               "wins) or assistant (two distortions, the model's verdict)")
+    rating_source: Literal["mix", "library", "assistant"] = Field(
+        "mix", description="without MOS: library (one distortion at two levels, the lower "
+                           "wins), assistant (two distortions, the model's verdict) or mix "
+                           "(each pair drawn from both, see rating_cross_share)")
+    rating_cross_share: float = Field(0.5, ge=0, le=1,
+                                      description="with rating_source mix: share of instant-"
+                                                  "rating pairs that are two distortions "
+                                                  "judged by the assistant")
     comparison: int = Field(1, ge=0, description="comparison reasoning pairs")
     quality_scoring: int = Field(1, ge=0, description="quality scoring (level word) samples")
     score_scale: Literal["five", "seven"] = Field(

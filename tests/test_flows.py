@@ -356,14 +356,20 @@ def test_instant_rating_judged_by_the_assistant_where_no_mos_exists(tmp_path):
     assert rows and {r["task"] for r in rows} == {"instant_rating"}
     kept = len({r["id"] for r in rows if r["setting"] == "full_reference"})
     assert kept + summary["dropped_low_confidence"] == 8 * 3
-    full = {}
+    full, nr = {}, {}
     for r in rows:
         v = r["verdict"]
-        assert v["source"] == "assistant" and 0.6 <= v["confidence"] <= 1
+        assert 0.6 <= v["confidence"] <= 1
+        assert v["source"] == ("assistant" if r["setting"] == "full_reference"
+                               else "assistant_no_reference")
         assert r["response"].endswith(f"Image {v['winner']}") or f"Image {v['winner']}" in r["response"]
         assert "winner by assistant" in r["provenance"]["notes"]
-        if r["setting"] == "full_reference":
-            full[r["image_a"]["path"]] = r
+        (full if r["setting"] == "full_reference" else nr)[r["image_a"]["path"]] = r
+    # A no-reference record exists only where the no-reference model backs the verdict.
+    assert set(nr) <= set(full)
+    assert len(nr) + summary["no_reference_disagreed"] <= len(full)
+    for path, r in nr.items():
+        assert r["verdict"]["winner"] == full[path]["verdict"]["winner"]
     # The build's assistant/ folder reproduces exactly the verdicts the records state.
     decode = lambda f: np.asarray(Image.open(io.BytesIO(f["bytes"])).convert("RGB"))
     fr = list(full.values())
@@ -371,6 +377,10 @@ def test_instant_rating_judged_by_the_assistant_where_no_mos_exists(tmp_path):
         [(decode(r["image_ref"]), decode(r["image_a"]), decode(r["image_b"])) for r in fr])
     for r, (winner, conf) in zip(fr, verdicts):
         assert (winner, conf) == (r["verdict"]["winner"], pytest.approx(r["verdict"]["confidence"]))
-    assert load_assistant(out / "assistant", setting="no_reference").setting == "no_reference"
+    nr_model = load_assistant(out / "assistant", setting="no_reference")
+    nr_rows = list(nr.values())
+    for r, (winner, conf) in zip(nr_rows, nr_model.label(
+            [(None, decode(r["image_a"]), decode(r["image_b"])) for r in nr_rows])):
+        assert (winner, conf) == (r["verdict"]["winner"], pytest.approx(r["verdict"]["confidence"]))
     card = (out / "README.md").read_text()
     assert "| instant_rating | full_reference | `assistant` |" in card

@@ -259,7 +259,7 @@ def test_build_help_describes_every_field_and_write_config_comments_them(tmp_pat
     for dotted, info in _scalar_fields(BuildConfig):
         assert info.description, dotted
         assert f"--{dotted}" in text
-    assert "--tasks.rating_source {library,assistant}" in text
+    assert "--tasks.rating_source {mix,library,assistant}" in text
     assert "--references.short_side INT" in text and "(default: 224)" in text
 
     out = tmp_path / "c.yaml"

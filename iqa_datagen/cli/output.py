@@ -52,6 +52,11 @@ def print_summary(what: str, s: dict) -> None:
         lines.append(f"  failed      {s['failed']} samples no writer could make"
                      + (f" ({s.get('llm_failures', 0)} LLM requests without a reply)"
                         if s.get("llm_failures") else ""))
+    if "dropped_low_confidence" in s:
+        lines.append(f"  verdicts    {s['dropped_low_confidence']} pairs dropped below "
+                     f"assistant.confidence_threshold, {s.get('no_reference_disagreed', 0)} "
+                     "pairs without a no-reference record (the no-reference assistant did not "
+                     "back the verdict)")
     if s.get("tokens") and (s.get("llm_requests") or s.get("llm_cache_hits")):
         t = s["tokens"]
         lines.append(f"  LLM         {s.get('llm_requests', 0)} requests, "

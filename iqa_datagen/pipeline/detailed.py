@@ -42,11 +42,11 @@ def detailed_records(seed: int, source_name: str, pending: list[PendingDetailed]
         if not result.text:
             out.rejects.append(_reject(item, result, result.reject_reasons or ["no text"]))
             continue
-        verdict = req.verdict
-        if verdict is not None and result.overruled:
+        verdicts = {"full_reference": req.verdict,
+                    "no_reference": item.no_reference_verdict or req.verdict}
+        if req.verdict is not None and result.overruled:
             out.overruled += 1
-            verdict = Verdict(winner="B" if verdict.winner == "A" else "A",
-                              confidence=verdict.confidence, source=verdict.source, overruled=True)
+            verdicts = {s: _overruled(v) for s, v in verdicts.items()}
         prov = provenance(source=source_name, generator=result.generator,
                           generator_version=result.generator_version, seed=seed,
                           reference_name=ref.name, prompt_version=result.prompt_version,
@@ -68,13 +68,19 @@ def detailed_records(seed: int, source_name: str, pending: list[PendingDetailed]
                 image_b=image_field(item.b_png, f"{name}-B.png") if item.b_png else None,
                 question=question, response=result.text,
                 distortions_a=labels(item.labels_a), distortions_b=labels(item.labels_b),
-                verdict=verdict, provenance=prov,
+                verdict=verdicts[setting], provenance=prov,
                 source_record_id=full.id if full is not None else None)
             out.records.append(record)
             if full is None:
                 full = record
                 out.sources[record.id] = item
     return out
+
+
+def _overruled(verdict: Verdict) -> Verdict:
+    """The verdict the response argued for: the other image, marked as overruled."""
+    return Verdict(winner="B" if verdict.winner == "A" else "A", confidence=verdict.confidence,
+                   source=verdict.source, overruled=True)
 
 
 def missing_sample(key: str, task: str, reference_id: str, result) -> dict:
@@ -88,4 +94,7 @@ def _reject(item: PendingDetailed, result: DetailedResult, reasons: list[str]) -
     return {"key": item.request.key, "task": item.request.task,
             "reference_id": item.reference.ref_id, "generator": result.generator,
             "reasons": list(reasons), "attempts": result.attempts,
-            "verdict": verdict.model_dump(mode="json") if verdict is not None else None}
+            "verdict": verdict.model_dump(mode="json") if verdict is not None else None,
+            "no_reference_ok": item.no_reference_ok,
+            "no_reference_verdict": (item.no_reference_verdict.model_dump(mode="json")
+                                     if item.no_reference_verdict is not None else None)}

@@ -167,6 +167,7 @@ def summarize(reports: list[ShardReport], config: BuildConfig) -> dict:
         "rejects": sum(r.rejects for r in reports),
         "overruled_verdicts": sum(r.overruled for r in reports),
         "dropped_low_confidence": sum(r.dropped_low_confidence for r in reports),
+        "no_reference_disagreed": sum(r.no_reference_disagreed for r in reports),
         "tokens": {"prompt": prompt, "completion": completion},
         "estimated_cost_usd": round(cost, 4),
         "llm_requests": sum(r.llm_requests for r in reports),

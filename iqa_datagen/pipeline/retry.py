@@ -118,6 +118,7 @@ def _detailed_samples(runner: ShardRunner, config, rows: list[dict], retry_seed:
         ref = refs[ref_id]
         image = load_reference(ref, config.references.short_side)
         wanted = {r["key"]: r for r in ref_rows}
+        wanted_rows = dict(wanted)
         stored = {k: Verdict(**r["verdict"]) for k, r in wanted.items() if r.get("verdict")}
 
         for task_name in sorted({r["task"] for r in ref_rows}):
@@ -144,6 +145,11 @@ def _detailed_samples(runner: ShardRunner, config, rows: list[dict], retry_seed:
                 item.request = dataclasses.replace(
                     item.request, seed=derive_seed(retry_seed, key),
                     verdict=stored.get(key, item.request.verdict))
+                row = wanted_rows[key]
+                if "no_reference_ok" in row:  # the build's no-reference decision stands
+                    item.no_reference_ok = bool(row["no_reference_ok"])
+                    nr = row.get("no_reference_verdict")
+                    item.no_reference_verdict = Verdict(**nr) if nr else None
                 pending.append(item)
         skipped += [{"key": k, "reason": "its sample could not be rebuilt (an extension's "
                                          "sample, or a changed config)"} for k in wanted]

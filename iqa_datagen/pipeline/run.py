@@ -40,8 +40,10 @@ class BuildPlan:
         """The assistant is trained when a kept sample needs its verdict: comparisons, or
         instant-rating pairs judged by it when no MOS source gives them."""
         tasks = self.config.tasks
-        judged = tasks.comparison > 0 or (tasks.rating_source == "assistant"
-                                          and tasks.instant_rating > 0 and not self.config.mos)
+        judged_rating = (tasks.rating_source == "assistant"
+                         or (tasks.rating_source == "mix" and tasks.rating_cross_share > 0))
+        judged = tasks.comparison > 0 or (judged_rating and tasks.instant_rating > 0
+                                          and not self.config.mos)
         return self.config.assistant.enabled and judged and bool(self.references)
 
 

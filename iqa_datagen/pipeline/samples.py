@@ -23,6 +23,7 @@ from iqa_datagen.seeding import rng_for
 from iqa_datagen.tasks import TASKS, PendingDetailed, SampleContext, Task
 
 BRIEF_GENERATOR_VERSION = "1"
+NO_REFERENCE_SOURCE = "assistant_no_reference"  # verdicts of the no-reference assistant
 
 # (reference, image_a, image_b) → (winner "A"/"B", confidence)
 Verdicter = Callable[[Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]]], list[tuple[str, float]]]
@@ -33,6 +34,20 @@ class ReferenceOutput:
     records: list[Record] = field(default_factory=list)
     pending: list[PendingDetailed] = field(default_factory=list)
     dropped_low_confidence: int = 0
+    # pairs whose no-reference copy was left out: the no-reference assistant did not back the
+    # full-reference verdict (another winner, or less sure than the threshold)
+    no_reference_disagreed: int = 0
+
+
+@dataclass(frozen=True)
+class JudgedPair:
+    """A sampled pair with its verdict, and the verdict its no-reference records carry
+    (``None``: the pair gets no no-reference record)."""
+
+    index: int
+    item: tuple
+    verdict: Verdict
+    no_reference: Optional[Verdict]
 
 
 def sampler_for(split: str, config, registry: Registry) -> Sampler:
@@ -98,19 +113,36 @@ class ReferenceWorker:
         return out
 
     def confident(self, image, pairs, verdicter, out: ReferenceOutput,
-                  indices: Optional[list[int]] = None):
-        """(index, pair, verdict) of the pairs whose verdict is sure enough to keep; ``indices``:
-        the sample index of each pair (default: their positions)."""
+                  indices: Optional[list[int]] = None) -> list[JudgedPair]:
+        """The pairs whose verdict is sure enough to keep; ``indices``: the sample index of each
+        pair (default: their positions).
+
+        With a no-reference assistant (``verdicter.no_reference``), a pair keeps its
+        no-reference records only where that model names the same winner at least as surely as
+        the threshold: a no-reference record never states a winner the full-reference judge
+        rejects, nor one the no-reference judge cannot see.
+        """
         if not pairs:
             return []
         threshold = self.config.assistant.confidence_threshold
-        kept = []
         verdicts = self._verdicts(image, pairs, verdicter)
-        for i, item, verdict in zip(indices or range(len(pairs)), pairs, verdicts):
+        nr_judge = getattr(verdicter, "no_reference", None)
+        nr_verdicts: list[Optional[Verdict]] = [None] * len(pairs)
+        if nr_judge is not None:
+            nr_verdicts = [Verdict(winner=w, confidence=float(c), source=NO_REFERENCE_SOURCE)
+                           for w, c in nr_judge([(None, c[3], c[4]) for c in pairs])]
+        kept = []
+        for i, item, verdict, nr in zip(indices or range(len(pairs)), pairs, verdicts,
+                                        nr_verdicts):
             if verdict.confidence is not None and verdict.confidence < threshold:
                 out.dropped_low_confidence += 1
                 continue
-            kept.append((i, item, verdict))
+            if nr_judge is None:
+                nr = verdict  # no second judge: the pair's one verdict serves both settings
+            elif nr.winner != verdict.winner or nr.confidence < threshold:
+                out.no_reference_disagreed += 1
+                nr = None
+            kept.append(JudgedPair(i, item, verdict, nr))
         return kept
 
     def pair_images(self, ref: Reference, image, task: Task, i: int):

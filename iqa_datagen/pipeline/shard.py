@@ -49,6 +49,7 @@ class ShardReport:
     rejects: int = 0
     overruled: int = 0
     dropped_low_confidence: int = 0
+    no_reference_disagreed: int = 0  # judged pairs left without a no-reference record
     prompt_tokens: int = 0
     completion_tokens: int = 0
     llm_requests: int = 0
@@ -209,6 +210,7 @@ class ShardRunner:
                 continue
             out = self.worker.run(ref, image, self.verdicter, self.with_rating)
             report.dropped_low_confidence += out.dropped_low_confidence
+            report.no_reference_disagreed += out.no_reference_disagreed
             yield from out.records
             pending += out.pending
             # Batch mode sends a shard's requests as one batch; live mode keeps memory bounded.

@@ -331,6 +331,10 @@ def _quality_section(summary: dict, plot: str | None) -> list[str]:
 VERDICT_SOURCES = {
     "library_levels": "one distortion at two levels from the library; the lower level is better",
     "assistant": "the build's full-reference assistant model (its confidence is in the record)",
+    "assistant_no_reference": "the build's no-reference assistant model "
+                              "(`assistant/no_reference/`), kept only where it names the same "
+                              "winner as the full-reference model; its own confidence is in the "
+                              "record",
     "ssim": "SSIM against the reference (no assistant model was used)",
 }
 

@@ -43,6 +43,9 @@ class PendingDetailed:
     labels_a: list[dict]
     labels_b: list[dict]
     no_reference_ok: bool
+    # the verdict the no-reference record states (the no-reference assistant's, which agrees
+    # with the request's); None: the request's own verdict serves both settings
+    no_reference_verdict: Optional[Any] = None
 
 
 @dataclass
@@ -88,9 +91,12 @@ class SampleContext:
         return key, plan, plan.apply(self.image, rng, registry=self.worker.registry)
 
     def pend_detailed(self, task: "Task", key: str, plan_a, image_a: np.ndarray, plan_b=None,
-                      image_b: Optional[np.ndarray] = None, verdict=None) -> None:
+                      image_b: Optional[np.ndarray] = None, verdict=None,
+                      no_reference: bool = True, no_reference_verdict=None) -> None:
         """Queue a detailed sample for its writer: the request (ground truth and images, the
-        reference included) and what its records need."""
+        reference included) and what its records need. ``no_reference`` False: no
+        no-reference record (its judge does not back the verdict); ``no_reference_verdict``:
+        what that record states instead of ``verdict``."""
         from iqa_datagen.distortions.images import encode_png
         from iqa_datagen.generators.base import DetailedRequest
         from iqa_datagen.generators.records import labels
@@ -105,7 +111,8 @@ class SampleContext:
             request, self.ref, self.ref_png, encode_png(image_a),
             encode_png(image_b) if image_b is not None else None, plan_a.labels(),
             plan_b.labels() if plan_b is not None else [],
-            all(p.passes_no_reference_filter() for p in plans)))
+            no_reference and all(p.passes_no_reference_filter() for p in plans),
+            no_reference_verdict))
 
 
 class Task:

@@ -22,10 +22,11 @@ class ComparisonReasoning(DetailedTask):
         worker, ref = ctx.worker, ctx.ref
         indices = ctx.indices(self)
         pairs = [worker.pair_images(ref, ctx.image, self, i) for i in indices]
-        for _, item, verdict in worker.confident(ctx.image, pairs, ctx.verdicter, ctx.out,
-                                                 indices):
-            key, plan_a, plan_b, img_a, img_b = item
-            ctx.pend_detailed(self, key, plan_a, img_a, plan_b, img_b, verdict)
+        for judged in worker.confident(ctx.image, pairs, ctx.verdicter, ctx.out, indices):
+            key, plan_a, plan_b, img_a, img_b = judged.item
+            ctx.pend_detailed(self, key, plan_a, img_a, plan_b, img_b, judged.verdict,
+                              no_reference=judged.no_reference is not None,
+                              no_reference_verdict=judged.no_reference)
 
     def llm_messages(self, request, encoded, names):
         from iqa_datagen.generators.llm.prompts import comparison_messages

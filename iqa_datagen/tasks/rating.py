@@ -1,11 +1,15 @@
 """Instant rating (brief): a pair of distorted images; the answer names the better one.
 
 Pairs come from the distortion library (one distortion at two levels, the lower level wins),
-from two sampled distortions judged by the assistant model (``tasks.rating_source:
-assistant``), or, when MOS sources are given, from human judgements (``pipeline.mos``).
+from two sampled distortions judged by the assistant model, or, when MOS sources are given, from
+human judgements (``pipeline.mos``). ``tasks.rating_source: mix`` (the default) draws each pair
+from the library or, with probability ``tasks.rating_cross_share``, as a judged cross pair, so
+the data teaches more than the order of one distortion's levels.
 """
 
 from __future__ import annotations
+
+from typing import Optional
 
 from iqa_datagen.distortions.images import encode_png
 from iqa_datagen.generators import brief
@@ -30,17 +34,26 @@ class InstantRating(BriefTask):
         if ctx.with_mos:
             return  # MOS sources give the instant-rating pairs instead
         worker, indices = ctx.worker, ctx.indices(self)
-        if worker.config.tasks.rating_source == "library":
-            for i in indices:
-                ctx.out.records += self.library_pair(ctx, i)
-            return
-        pairs = [worker.pair_images(ctx.ref, ctx.image, self, i) for i in indices]
-        for i, item, verdict in worker.confident(ctx.image, pairs, ctx.verdicter, ctx.out,
-                                                 indices):
-            key, plan_a, plan_b, img_a, img_b = item
-            ctx.out.records += self.records(ctx, i, key, plan_a, plan_b, img_a, img_b, verdict,
-                                            f"two sampled distortions, winner by "
-                                            f"{verdict.source}")
+        judged_indices = [i for i in indices if self.judged(ctx, i)]
+        made = {i: self.library_pair(ctx, i) for i in indices if i not in judged_indices}
+        pairs = [worker.pair_images(ctx.ref, ctx.image, self, i) for i in judged_indices]
+        for judged in worker.confident(ctx.image, pairs, ctx.verdicter, ctx.out, judged_indices):
+            key, plan_a, plan_b, img_a, img_b = judged.item
+            made[judged.index] = self.records(
+                ctx, judged.index, key, plan_a, plan_b, img_a, img_b, judged.verdict,
+                f"two sampled distortions, winner by {judged.verdict.source}",
+                no_reference_verdict=judged.no_reference)
+        for i in sorted(made):
+            ctx.out.records += made[i]
+
+    def judged(self, ctx: SampleContext, i: int) -> bool:
+        """Whether pair ``i`` is two sampled distortions with a judged winner (else a library
+        level pair): fixed by ``tasks.rating_source``, or drawn per pair for ``mix``."""
+        tasks = ctx.worker.config.tasks
+        if tasks.rating_source != "mix":
+            return tasks.rating_source == "assistant"
+        draw = rng_for(ctx.worker.seed, ctx.key(self, i), "rating-source").random()
+        return bool(draw < tasks.rating_cross_share)
 
     def library_pair(self, ctx: SampleContext, i: int) -> list:
         """A pair with an unambiguous order: one distortion at two levels."""
@@ -56,14 +69,21 @@ class InstantRating(BriefTask):
         (pa, la), (pb, lb) = ((better, img_better), (worse, img_worse))[:: 1 if winner == "A" else -1]
         verdict = Verdict(winner=winner, confidence=1.0, source="library_levels")
         return self.records(ctx, i, key, pa, pb, la, lb, verdict,
-                            "pair from the distortion library: same distortion, lower level wins")
+                            "pair from the distortion library: same distortion, lower level wins",
+                            no_reference_verdict=verdict)
 
     def records(self, ctx: SampleContext, i: int, key: str, plan_a, plan_b, img_a, img_b,
-                verdict: Verdict, notes: str) -> list:
+                verdict: Verdict, notes: str, no_reference_verdict: Optional[Verdict]) -> list:
+        """The pair's records in each setting it passes; ``no_reference_verdict`` is what the
+        no-reference record states (None: the pair gets no no-reference record)."""
         worker, ref = ctx.worker, ctx.ref
         png_a, png_b = encode_png(img_a), encode_png(img_b)
+        verdicts = {"full_reference": verdict,
+                    "no_reference": no_reference_verdict}
         records = []
         for setting in worker.settings(plan_a, plan_b):
+            if verdicts[setting] is None:
+                continue
             row = {"setting": setting, "verdict": {"winner": verdict.winner}}
             q, a = self.render(row, ref.split, worker.seed, key, worker.gt_names)
             records.append(worker.record(
@@ -72,6 +92,7 @@ class InstantRating(BriefTask):
                 image_a=image_field(png_a, f"{ref.ref_id}/rating-{i}-A.png"),
                 image_b=image_field(png_b, f"{ref.ref_id}/rating-{i}-B.png"),
                 question=q, response=a, distortions_a=labels(plan_a.labels()),
-                distortions_b=labels(plan_b.labels()), verdict=verdict, generator="template",
+                distortions_b=labels(plan_b.labels()), verdict=verdicts[setting],
+                generator="template",
                 notes=notes))
         return records
