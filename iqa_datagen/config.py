@@ -248,15 +248,21 @@ class AssistantSection(_Section):
     checkpoint: Optional[str] = Field(None, description="a trained model to use; unset: "
                                                         "trained during the build")
     epochs: int = Field(4, ge=1, description="training epochs")
-    pairs_per_reference: int = Field(24, ge=2, description="same-distortion level pairs per "
+    pairs_per_reference: int = Field(12, ge=2, description="same-distortion level pairs per "
                                                            "reference")
     cross_pairs_per_reference: int = Field(24, ge=0, description="panel-labelled "
                                                                  "cross-distortion pairs per "
                                                                  "reference")
+    cross_pool: int = Field(12, ge=2, description="sampled variants per reference the cross "
+                                                  "pairs are drawn from")
+    patience: int = Field(1, ge=1, description="stop after this many epochs without a better "
+                                               "validation score")
     no_reference: bool = Field(True, description="also train the no-reference model "
                                                  "(assistant/no_reference/)")
-    confidence_threshold: float = Field(0.0, ge=0, le=1,
-                                        description="drop verdicts less confident than this")
+    confidence_threshold: float = Field(0.6, ge=0, le=1,
+                                        description="drop judged pairs whose verdict is less "
+                                                    "confident than this (0.5-0.6 verdicts "
+                                                    "are right about half the time)")
     device: Literal["auto", "cpu", "cuda"] = Field("auto", description="where it runs")
 
 

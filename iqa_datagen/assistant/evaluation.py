@@ -145,7 +145,8 @@ def _distortion_group(pair: QualityPair) -> str:
 def evaluate(judge: Any, pairs: Sequence[QualityPair]) -> dict[str, Any]:
     """Run ``judge`` on ``pairs`` and on their swapped versions and return ``summarize``'s metrics.
 
-    ``judge`` is an ``Assistant`` (its ``label``) or any callable list-of-pairs → verdicts.
+    ``judge`` is an ``Assistant`` (its ``label``) or any callable list-of-pairs → verdicts. A
+    judge marked ``antisymmetric`` (swapping A and B negates its logit) is run on one order.
     """
     label: Callable[[Sequence[QualityPair]], Verdicts] = getattr(judge, "label", judge)
     if not callable(label):
@@ -153,4 +154,10 @@ def evaluate(judge: Any, pairs: Sequence[QualityPair]) -> dict[str, Any]:
     pairs = list(pairs)
     if not pairs:
         raise ValueError("evaluate: no pairs to evaluate")
-    return summarize(pairs, list(label(pairs)), list(label([p.swapped() for p in pairs])))
+    verdicts = list(label(pairs))
+    if getattr(judge, "antisymmetric", False):  # swapped verdicts follow exactly: not re-run
+        flip = {"A": "B", "B": "A"}
+        swapped = [("A", c) if c == 0.5 else (flip[w], c) for w, c in verdicts]
+    else:
+        swapped = list(label([p.swapped() for p in pairs]))
+    return summarize(pairs, verdicts, swapped)

@@ -22,7 +22,13 @@ from .runtime import autocast, resolve_device
 
 
 class Assistant:
-    """A trained quality network with the settings it was trained under."""
+    """A trained quality network with the settings it was trained under.
+
+    A pair's logit is the difference of its two images' scores, so swapping A and B negates it
+    exactly: verdicts are order-consistent by construction (``antisymmetric``).
+    """
+
+    antisymmetric = True
 
     def __init__(self, model: QualityNet, config: AssistantConfig, device: str | None = None):
         self.config = config
@@ -48,12 +54,18 @@ class Assistant:
         pairs = [as_pair(p, i, self.setting) for i, p in enumerate(pairs)]
         if self.config.uses_panel:
             pairs = with_panel(pairs, load_image)
-        singles = [QualityPair("", p.reference, img, img, "A", "unlabelled",
-                               info={"a_panel": p.info.get(f"{side}_panel")})
-                   for side in ("a", "b") for p, img in
-                   zip(pairs, (p.image_a if side == "a" else p.image_b for p in pairs))]
-        s = self._scores(singles, batch_size)
-        return s[:len(pairs)] - s[len(pairs):]
+        # Each distinct (reference, image) is scored once, however many pairs share it.
+        singles: dict[tuple, QualityPair] = {}
+        sides = []
+        for p in pairs:
+            for side, img in (("a", p.image_a), ("b", p.image_b)):
+                key = (_identity(p.reference), _identity(img))
+                singles.setdefault(key, QualityPair("", p.reference, img, img, "A", "unlabelled",
+                                                    info={"a_panel": p.info.get(f"{side}_panel")}))
+                sides.append(key)
+        scores = dict(zip(singles, self._scores(list(singles.values()), batch_size)))
+        s = np.array([scores[k] for k in sides], dtype=float).reshape(-1, 2)
+        return s[:, 0] - s[:, 1] if len(s) else np.zeros(0)
 
     def scores(self, items: Iterable[tuple[Any, Any]], batch_size: int | None = None) -> np.ndarray:
         """Quality score of each (reference, image) item (reference None in NR): the mean over
@@ -92,6 +104,11 @@ class Assistant:
         return verdicts_from_logits(self.logits(pairs, batch_size))
 
     __call__ = label
+
+
+def _identity(image: Any) -> object:
+    """What makes two images the same for scoring: the array object, or the path."""
+    return None if image is None else id(image) if isinstance(image, np.ndarray) else str(image)
 
 
 def as_pair(item: Any, index: int, setting: str) -> QualityPair:

@@ -30,6 +30,9 @@ PANEL_NAMES: tuple[str, ...] = tuple(n for n, _ in PANEL)
 # MS-SSIM's five scales with an 11-pixel window need sides above (11 - 1) * 2**4 = 160 pixels;
 # smaller images are upsampled for the panel only (bicubic), so every metric is defined.
 _MIN_SIDE = 176
+# Images per metric call: large enough to amortise the calls, small enough that the metrics'
+# intermediate maps of large images stay within a few hundred MB.
+PANEL_BATCH = 16
 
 
 def _tensor(images: Sequence[np.ndarray]) -> torch.Tensor:
@@ -57,15 +60,19 @@ def panel_scores(reference: np.ndarray, images: Sequence[np.ndarray]) -> np.ndar
             raise ValueError(f"image {i} is {img.shape[1]}×{img.shape[0]} but the reference is "
                              f"{reference.shape[1]}×{reference.shape[0]}; full-reference "
                              "comparison needs aligned images of one size")
+    rows = []
     with torch.inference_mode():
-        dist = _tensor(images)
-        ref = _tensor([reference]).expand_as(dist).contiguous()
-        cols = [
-            psnr(dist, ref, data_range=1.0, reduction="none", dim=(1, 2, 3)).clamp(max=100.0),
-            ssim(dist, ref, data_range=1.0, reduction="none"),
-            ms_ssim(dist, ref, data_range=1.0, reduction="none"),
-        ]
-    out = torch.stack([c.reshape(-1).double() for c in cols], dim=1).numpy()
+        reference_t = _tensor([reference])
+        for start in range(0, len(images), PANEL_BATCH):
+            dist = _tensor(images[start:start + PANEL_BATCH])
+            ref = reference_t.expand_as(dist).contiguous()
+            cols = [
+                psnr(dist, ref, data_range=1.0, reduction="none", dim=(1, 2, 3)).clamp(max=100.0),
+                ssim(dist, ref, data_range=1.0, reduction="none"),
+                ms_ssim(dist, ref, data_range=1.0, reduction="none"),
+            ]
+            rows.append(torch.stack([c.reshape(-1).double() for c in cols], dim=1))
+    out = torch.cat(rows).numpy()
     return np.nan_to_num(out, nan=0.0, posinf=100.0)
 
 
@@ -86,31 +93,38 @@ def panel_vote(scores_a: np.ndarray, scores_b: np.ndarray) -> tuple[str | None, 
 def with_panel(pairs: Sequence, load) -> list:
     """The pairs with ``a_panel``/``b_panel`` in their info, computed where missing.
 
-    Each distinct image (the same array object or file path) is scored once; ``load(image,
-    what)`` turns a path into an array. Used where the full-reference model fuses the panel.
+    Each distinct image (the same array object or file path) is scored once, and the images of
+    one reference in a single batch (far fewer, larger metric calls); ``load(image, what)``
+    turns a path into an array. Used where the full-reference model fuses the panel.
     """
     from dataclasses import replace
 
-    cache: dict[object, np.ndarray] = {}
-
     def key(image):
-        return image if isinstance(image, str) else str(image) if not isinstance(image, np.ndarray) else id(image)
+        return id(image) if isinstance(image, np.ndarray) else str(image)
+
+    todo: dict[object, tuple[int, object, dict[object, object]]] = {}  # ref key → first pair, ref, images
+    for i, p in enumerate(pairs):
+        if "a_panel" in p.info and "b_panel" in p.info:
+            continue
+        _, _, images = todo.setdefault(key(p.reference), (i, p.reference, {}))
+        for img in (p.image_a, p.image_b):
+            images.setdefault(key(img), img)
+    cache: dict[tuple[object, object], np.ndarray] = {}
+    for ref_key, (i, reference, images) in todo.items():
+        ref = load(reference, f"pairs[{i}].reference")
+        arrays = [load(img, f"pairs[{i}].image") for img in images.values()]
+        try:
+            rows = panel_scores(ref, arrays)
+        except ValueError as exc:
+            raise ValueError(f"pairs[{i}]: {exc}") from None
+        cache.update({(ref_key, k): row for k, row in zip(images, rows)})
 
     out = []
-    for i, p in enumerate(pairs):
+    for p in pairs:
         if "a_panel" in p.info and "b_panel" in p.info:
             out.append(p)
             continue
-        todo = [img for img in (p.image_a, p.image_b) if key(img) not in cache]
-        if todo:
-            ref = load(p.reference, f"pairs[{i}].reference")
-            arrays = [load(img, f"pairs[{i}].image") for img in todo]
-            try:
-                rows = panel_scores(ref, arrays)
-            except ValueError as exc:
-                raise ValueError(f"pairs[{i}]: {exc}") from None
-            for img, row in zip(todo, rows):
-                cache[key(img)] = row
-        out.append(replace(p, info=dict(p.info, a_panel=cache[key(p.image_a)].tolist(),
-                                         b_panel=cache[key(p.image_b)].tolist())))
+        ref_key = key(p.reference)
+        out.append(replace(p, info=dict(p.info, a_panel=cache[ref_key, key(p.image_a)].tolist(),
+                                         b_panel=cache[ref_key, key(p.image_b)].tolist())))
     return out

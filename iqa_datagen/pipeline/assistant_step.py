@@ -36,6 +36,7 @@ def assistant_config(config: BuildConfig, setting: str = "full_reference"):
     return AssistantConfig(setting=setting, distortions=config.tasks.distortions,
                            pairs_per_reference=section.pairs_per_reference,
                            cross_pairs_per_reference=section.cross_pairs_per_reference,
+                           cross_pool=section.cross_pool, patience=section.patience,
                            multi_share=config.tasks.multi_share, epochs=section.epochs,
                            device=section.device, seed=derive_seed(config.seed, "assistant"))
 
