@@ -359,9 +359,10 @@ def test_instant_rating_judged_by_the_assistant_where_no_mos_exists(tmp_path):
     full, nr = {}, {}
     for r in rows:
         v = r["verdict"]
-        assert 0.6 <= v["confidence"] <= 1
-        assert v["source"] == ("assistant" if r["setting"] == "full_reference"
-                               else "assistant_no_reference")
+        full_reference = r["setting"] == "full_reference"
+        # the threshold applies to the full-reference verdict, the one both settings state
+        assert (0.6 if full_reference else 0.5) <= v["confidence"] <= 1
+        assert v["source"] == ("assistant" if full_reference else "assistant_no_reference")
         assert r["response"].endswith(f"Image {v['winner']}") or f"Image {v['winner']}" in r["response"]
         assert "winner by assistant" in r["provenance"]["notes"]
         (full if r["setting"] == "full_reference" else nr)[r["image_a"]["path"]] = r

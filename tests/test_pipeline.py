@@ -62,6 +62,7 @@ def test_every_record_carries_its_reference_context_without_machine_paths(tmp_pa
                                 "tasks.identification": 1, "tasks.instant_rating": 1,
                                 "tasks.assessment": 1, "tasks.comparison": 1,
                                 "assistant.enabled": False, "llm.mode": "off",
+                                "assistant.confidence_threshold": 0.0,  # keep every pair
                                 "viewing.distance": "1 m"})
     with ShardRunner(config, tmp_path / "ds") as runner:
         for shard in make_shards(discover(config), 10):

@@ -118,9 +118,10 @@ class ReferenceWorker:
         pair (default: their positions).
 
         With a no-reference assistant (``verdicter.no_reference``), a pair keeps its
-        no-reference records only where that model names the same winner at least as surely as
-        the threshold: a no-reference record never states a winner the full-reference judge
-        rejects, nor one the no-reference judge cannot see.
+        no-reference records only where that model names the same winner: a no-reference record
+        never states a winner the full-reference judge rejects, nor one the no-reference judge
+        does not see. (The threshold is not applied to its confidence: both models learn the
+        same labels, and the no-reference one is the less sure by nature.)
         """
         if not pairs:
             return []
@@ -139,7 +140,7 @@ class ReferenceWorker:
                 continue
             if nr_judge is None:
                 nr = verdict  # no second judge: the pair's one verdict serves both settings
-            elif nr.winner != verdict.winner or nr.confidence < threshold:
+            elif nr.winner != verdict.winner:
                 out.no_reference_disagreed += 1
                 nr = None
             kept.append(JudgedPair(i, item, verdict, nr))
