@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 ARTIFACTS = Path(os.environ.get("IQA_TEST_ARTIFACTS",
-                                Path(__file__).resolve().parent.parent / "test-artifacts"))
+                                Path(__file__).resolve().parents[2] / "test-artifacts"))
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 BROWSER = next((shutil.which(b) for b in BROWSERS if shutil.which(b)), None)
 DRIVER = shutil.which("chromedriver")

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from fixtures_images import bomb_png
 from iqa_datagen.distortions.images import ImageError, load_image, resize_short_side
 
 
@@ -113,22 +114,6 @@ def test_source_info_reports_size_colour_rotation_and_camera(tmp_path):
     gray = save(tmp_path / "g16.png", Image.fromarray(np.full((40, 50), 9000, np.uint16)))
     _, info = load_with_info(gray)
     assert info.camera == {} and not info.exif_rotated and info.colour.startswith("16-bit")
-
-
-def bomb_png(path, width=30000, height=30000):
-    """A PNG whose header claims ``width``×``height`` (a decompression bomb) in a few bytes."""
-    import struct
-    import zlib
-
-    buf = io.BytesIO()
-    Image.new("RGB", (64, 64), (40, 90, 200)).save(buf, "PNG")
-    data = bytearray(buf.getvalue())
-    ihdr = bytearray(data[16:29])
-    ihdr[0:8] = struct.pack(">II", width, height)
-    data[16:29] = ihdr
-    data[29:33] = struct.pack(">I", zlib.crc32(b"IHDR" + bytes(ihdr)))
-    path.write_bytes(bytes(data))
-    return path
 
 
 def test_decompression_bomb_is_refused_from_its_header(tmp_path):

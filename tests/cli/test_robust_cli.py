@@ -175,7 +175,7 @@ def test_disk_full_fails_at_once_in_one_line_without_retries(tmp_path, monkeypat
 def test_exit_codes_are_documented_in_the_readme():
     from iqa_datagen.cli import EXIT_CODES
 
-    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
     section = readme[readme.index("### Exit codes"):]
     for code in EXIT_CODES:
         assert f"| {code} |" in section, code

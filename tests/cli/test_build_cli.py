@@ -19,7 +19,7 @@ import yaml
 from PIL import Image
 
 from flowkit import file_digests, fingerprint, tiny
-from test_images import bomb_png
+from fixtures_images import bomb_png
 
 pytestmark = [pytest.mark.usefixtures("prefect_server"), pytest.mark.slow]
 SECRET = "sk-test-" + secrets.token_hex(12)  # made at run time, never a literal

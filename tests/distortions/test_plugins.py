@@ -159,7 +159,7 @@ def test_readme_plugin_commands_run_as_written(tmp_path):
     import sys
     from pathlib import Path
 
-    root = Path(__file__).parents[1]
+    root = Path(__file__).parents[2]
     lines = [line for line in (root / "README.md").read_text().splitlines()
              if line.startswith("PYTHONPATH=tests/plugins iqa-datagen ")]
     assert len(lines) == 2 and "extend dataset --plugin iqa_test_plugin" in lines[1]

@@ -602,7 +602,7 @@ def test_card_has_license_citation_no_reference_note_and_an_hf_extra(tmp_path, r
     assert "## Citation" in card and "@article{you2024depictqawild" in card
     assert "No-reference records are fewer" in card
     assert BuildConfig().output.license == "unknown"
-    project = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())
+    project = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text())
     assert any(d.startswith("datasets") for d in project["project"]["optional-dependencies"]["hf"])
 
 

@@ -29,7 +29,7 @@ def _env(tmp_path: Path, unset: tuple[str, ...] = (), **extra: str) -> dict:
            "PREFECT_SERVER_ANALYTICS_ENABLED": "false", **extra}
     for name in ("PREFECT_API_URL", *unset):
         env.pop(name, None)
-    plugins = str(Path(__file__).parent / "plugins")  # the test plugin, importable as conftest does
+    plugins = str(Path(__file__).parents[1] / "plugins")  # the test plugin, importable as conftest does
     env["PYTHONPATH"] = os.pathsep.join(p for p in (plugins, env.get("PYTHONPATH")) if p)
     return env
 
