@@ -9,11 +9,12 @@ Images are stored the Hugging Face way (struct of PNG bytes + path) so
 from __future__ import annotations
 
 import json
-import typing
 from typing import Annotated, Literal, Optional
 
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from iqa_datagen.settings import SETTINGS, Setting  # noqa: F401 (re-exported)
 
 from .arrow import Arrow, arrow_fields, hf_features
 
@@ -26,11 +27,9 @@ READABLE_VERSIONS: dict[str, tuple[str, ...]] = {
     "1.1": ("context", "stage", "chain_id"),
 }
 
-Setting = Literal["full_reference", "no_reference"]
 ResponseKind = Literal["templated", "detailed"]
 Stage = Literal["perception", "inference"]
 
-SETTINGS: tuple[str, ...] = typing.get_args(Setting)  # the one list of settings
 # Level words of the quality scales, lowest first (``seven`` is the labeller's standard).
 SCORE_SCALES: dict[str, tuple[str, ...]] = {
     "five": ("bad", "poor", "fair", "good", "excellent"),

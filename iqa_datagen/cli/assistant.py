@@ -6,7 +6,7 @@ import argparse
 import os
 
 from iqa_datagen.cli.output import emit
-from iqa_datagen.schemas import SETTINGS
+from iqa_datagen.settings import SETTINGS
 
 
 def cmd_train(args: argparse.Namespace) -> int:
