@@ -106,10 +106,14 @@ _ENTRIES = [
 ]
 
 
+# Saturation changes move Cb/Cr or S, which are neutral in a grayscale image: no visible effect.
+COLOUR_ONLY_CATEGORIES = frozenset({"saturate_strengthen", "saturate_weaken"})
+
+
 def builtin_specs() -> list[DistortionSpec]:
     """The 35 built-in distortion specs, in catalogue order."""
     return [
         DistortionSpec(name=n, category=c, fn=f, levels=tuple(lv), random=r, description=d,
-                       gt_name=GT_NAMES[c])
+                       gt_name=GT_NAMES[c], colour_only=c in COLOUR_ONLY_CATEGORIES)
         for n, c, f, lv, r, d in _ENTRIES
     ]

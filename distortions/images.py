@@ -373,3 +373,9 @@ def builtin_reference(name: str) -> np.ndarray:
     if isinstance(img, tuple):  # stereo_motorcycle returns (left, right, disparity)
         img = img[0]
     return _to_rgb(Image.fromarray(np.asarray(img)))
+
+
+def is_grayscale(image: np.ndarray) -> bool:
+    """True when every pixel has R = G = B (a grayscale reference replicated to RGB)."""
+    return bool(np.array_equal(image[..., 0], image[..., 1])
+                and np.array_equal(image[..., 1], image[..., 2]))

@@ -9,7 +9,7 @@ and ``plan.apply(image, rng)`` produces the distorted image.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, Optional
+from typing import Literal, Optional, Sequence
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -177,3 +177,14 @@ class Sampler:
                                                    replace=False))
         mk = lambda lv: SamplePlan((AppliedDistortion(category, name, lv, LEVEL_NAMES[lv - 1]),))
         return mk(lo), mk(hi)
+
+
+def visible_on_grayscale(registry: Registry, names: Optional[Sequence[str]] = None
+                         ) -> tuple[str, ...]:
+    """``names`` (default: the whole registry) without the colour-only distortions."""
+    colour_only = {spec.name for spec in registry if spec.colour_only}
+    kept = tuple(n for n in (names or registry.names()) if n not in colour_only)
+    if not kept:
+        raise ValueError("every configured distortion changes colour only, so none would show "
+                         "on a grayscale reference; add others to tasks.distortions")
+    return kept

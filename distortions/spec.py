@@ -43,6 +43,9 @@ class DistortionSpec:
     source: str = "builtin"
     gt_name: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
+    # Changes colour only, so it leaves a grayscale image as it is: never drawn for one (a record
+    # would name a distortion the image does not show).
+    colour_only: bool = False
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name.isidentifier():

@@ -18,6 +18,8 @@ from typing import Any, Iterable, Literal, Union
 
 import numpy as np
 
+from iqa_datagen.distortions.images import is_grayscale
+from iqa_datagen.distortions.sampler import visible_on_grayscale
 from iqa_datagen.seeding import rng_for, stable_id
 
 from .config import AssistantConfig
@@ -103,10 +105,13 @@ def synthetic_pairs(references: Iterable[Reference], config: AssistantConfig,
     for ref in references:
         variants = _Variants(ref, config.seed, registry)
         rng = rng_for(config.seed, "assistant-pairs", ref.id)
-        chosen = candidates
-        if config.pairs_per_reference is not None and config.pairs_per_reference < len(candidates):
-            idx = np.sort(rng.choice(len(candidates), config.pairs_per_reference, replace=False))
-            chosen = [candidates[i] for i in idx]
+        ref_names, chosen = names, candidates
+        if is_grayscale(ref.image):  # colour-only distortions would give identical images
+            ref_names = list(visible_on_grayscale(registry, names))
+            chosen = [c for c in candidates if c[0] in ref_names]
+        if config.pairs_per_reference is not None and config.pairs_per_reference < len(chosen):
+            idx = np.sort(rng.choice(len(chosen), config.pairs_per_reference, replace=False))
+            chosen = [chosen[i] for i in idx]
         for name, lo, hi in chosen:
             better, worse = variants.get(name, lo), variants.get(name, hi)
             lo_first = bool(rng.integers(2))  # balance which side wins
@@ -116,7 +121,7 @@ def synthetic_pairs(references: Iterable[Reference], config: AssistantConfig,
                 ref.id, ref.image, a, b, "A" if lo_first else "B", cat,
                 info={"a_name": name, "a_level": la, "b_name": name, "b_level": lb,
                       "a_categories": cat, "b_categories": cat, "reference_name": ref.name}))
-        pairs += cross_pairs(ref, names, config, registry)
+        pairs += cross_pairs(ref, ref_names, config, registry)
     return pairs
 
 

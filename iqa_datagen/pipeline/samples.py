@@ -13,9 +13,10 @@ from typing import Callable, Optional, Sequence
 
 import numpy as np
 
-from iqa_datagen.distortions.images import encode_png
+from iqa_datagen.distortions.images import encode_png, is_grayscale
 from iqa_datagen.distortions.registry import Registry
-from iqa_datagen.distortions.sampler import SamplePlan, Sampler, SamplerConfig
+from iqa_datagen.distortions.sampler import (SamplePlan, Sampler, SamplerConfig,
+                                             visible_on_grayscale)
 from iqa_datagen.generators.records import make_record, provenance
 from iqa_datagen.pipeline.references import Reference
 from iqa_datagen.schemas import SETTINGS, Record, Verdict
@@ -50,12 +51,15 @@ class JudgedPair:
     no_reference: Optional[Verdict]
 
 
-def sampler_for(split: str, config, registry: Registry) -> Sampler:
-    """The docs/sampling.md sampler for a split (OOD split: held-out distortions only in test)."""
+def sampler_for(split: str, config, registry: Registry, grayscale: bool = False) -> Sampler:
+    """The docs/sampling.md sampler for a split (OOD split: held-out distortions only in test);
+    for a grayscale reference without the colour-only distortions, which would not show."""
     ood = None
     if config.split.ood:
         ood = "train" if split == "train" else "eval"
     names = tuple(config.tasks.distortions) if config.tasks.distortions else None
+    if grayscale:
+        names = visible_on_grayscale(registry, names)
     return Sampler(SamplerConfig(pristine_share=config.tasks.pristine_share,
                                  multi_share=config.tasks.multi_share, ood=ood, names=names),
                    registry=registry)
@@ -74,10 +78,11 @@ class ReferenceWorker:
         self._samplers: dict[str, Sampler] = {}
         self.gt_names = registry.category_names()
 
-    def sampler(self, split: str) -> Sampler:
-        if split not in self._samplers:
-            self._samplers[split] = sampler_for(split, self.config, self.registry)
-        return self._samplers[split]
+    def sampler(self, split: str, grayscale: bool = False) -> Sampler:
+        key = f"{split}:{'gray' if grayscale else 'colour'}"
+        if key not in self._samplers:
+            self._samplers[key] = sampler_for(split, self.config, self.registry, grayscale)
+        return self._samplers[key]
 
     def _prov(self, ref: Reference, generator: str, version: str, notes: str | None = None):
         return provenance(source=self.source_name, generator=generator, generator_version=version,
@@ -150,7 +155,7 @@ class ReferenceWorker:
         """Two different sampled distortions of one reference (comparison, judged rating)."""
         key = self.sample_key(ref, task, i)
         rng = rng_for(self.seed, key)
-        sampler = self.sampler(ref.split)
+        sampler = self.sampler(ref.split, is_grayscale(image))
         plan_a = sampler.sample(rng)
         plan_b = sampler.sample(rng)
         while plan_b == plan_a:

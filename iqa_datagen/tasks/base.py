@@ -61,6 +61,14 @@ class SampleContext:
     with_mos: bool = False  # MOS sources were given (they replace library rating pairs)
     extra: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def grayscale(self) -> bool:
+        """Whether the reference is grayscale (colour-only distortions are then not drawn)."""
+        if "grayscale" not in self.extra:
+            from iqa_datagen.distortions.images import is_grayscale
+            self.extra["grayscale"] = is_grayscale(self.image)
+        return self.extra["grayscale"]
+
     def count(self, task: "Task") -> int:
         """Samples of ``task`` per reference, from the build config."""
         if task.count_field is None:
@@ -87,7 +95,7 @@ class SampleContext:
         image, both drawn from one generator seeded by the key (the plan, then its noise)."""
         key = self.key(task, i)
         rng = rng_for(self.worker.seed, key)
-        plan = self.worker.sampler(self.ref.split).sample(rng)
+        plan = self.worker.sampler(self.ref.split, self.grayscale).sample(rng)
         return key, plan, plan.apply(self.image, rng, registry=self.worker.registry)
 
     def pend_detailed(self, task: "Task", key: str, plan_a, image_a: np.ndarray, plan_b=None,

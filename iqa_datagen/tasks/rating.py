@@ -60,7 +60,7 @@ class InstantRating(BriefTask):
         worker = ctx.worker
         key = ctx.key(self, i)
         rng = rng_for(worker.seed, key)
-        better, worse = worker.sampler(ctx.ref.split).level_pair(rng)
+        better, worse = worker.sampler(ctx.ref.split, ctx.grayscale).level_pair(rng)
         img_better = better.apply(ctx.image, rng_for(worker.seed, key, "better"),
                                   registry=worker.registry)
         img_worse = worse.apply(ctx.image, rng_for(worker.seed, key, "worse"),
