@@ -247,13 +247,13 @@ class AssistantSection(_Section):
     enabled: bool = Field(True, description="train and use the assistant model")
     checkpoint: Optional[str] = Field(None, description="a trained model to use; unset: "
                                                         "trained during the build")
-    epochs: int = Field(4, ge=1, description="training epochs")
-    pairs_per_reference: int = Field(12, ge=2, description="same-distortion level pairs per "
+    epochs: int = Field(3, ge=1, description="training epochs")
+    pairs_per_reference: int = Field(8, ge=2, description="same-distortion level pairs per "
                                                            "reference")
     cross_pairs_per_reference: int = Field(24, ge=0, description="panel-labelled "
                                                                  "cross-distortion pairs per "
                                                                  "reference")
-    cross_pool: int = Field(12, ge=2, description="sampled variants per reference the cross "
+    cross_pool: int = Field(10, ge=2, description="sampled variants per reference the cross "
                                                   "pairs are drawn from")
     patience: int = Field(1, ge=1, description="stop after this many epochs without a better "
                                                "validation score")
