@@ -13,7 +13,7 @@ from typing import Callable, Optional, Sequence
 
 import numpy as np
 
-from iqa_datagen.distortions.images import encode_png, is_grayscale
+from iqa_datagen.distortions.images import encode_png
 from iqa_datagen.distortions.registry import Registry
 from iqa_datagen.distortions.sampler import (SamplePlan, Sampler, SamplerConfig,
                                              visible_on_grayscale)
@@ -151,11 +151,13 @@ class ReferenceWorker:
             kept.append(JudgedPair(i, item, verdict, nr))
         return kept
 
-    def pair_images(self, ref: Reference, image, task: Task, i: int):
-        """Two different sampled distortions of one reference (comparison, judged rating)."""
+    def pair_images(self, ctx: SampleContext, task: Task, i: int):
+        """Two different sampled distortions of the context's reference (comparison, judged
+        rating)."""
+        ref, image = ctx.ref, ctx.image
         key = self.sample_key(ref, task, i)
         rng = rng_for(self.seed, key)
-        sampler = self.sampler(ref.split, is_grayscale(image))
+        sampler = self.sampler(ref.split, ctx.grayscale)
         plan_a = sampler.sample(rng)
         plan_b = sampler.sample(rng)
         while plan_b == plan_a:

@@ -19,9 +19,9 @@ class ComparisonReasoning(DetailedTask):
         return brief.comparison_question(setting, rng)
 
     def sample(self, ctx: SampleContext) -> None:
-        worker, ref = ctx.worker, ctx.ref
+        worker = ctx.worker
         indices = ctx.indices(self)
-        pairs = [worker.pair_images(ref, ctx.image, self, i) for i in indices]
+        pairs = [worker.pair_images(ctx, self, i) for i in indices]
         for judged in worker.confident(ctx.image, pairs, ctx.verdicter, ctx.out, indices):
             key, plan_a, plan_b, img_a, img_b = judged.item
             ctx.pend_detailed(self, key, plan_a, img_a, plan_b, img_b, judged.verdict,

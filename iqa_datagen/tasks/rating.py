@@ -36,7 +36,7 @@ class InstantRating(BriefTask):
         worker, indices = ctx.worker, ctx.indices(self)
         judged_indices = [i for i in indices if self.judged(ctx, i)]
         made = {i: self.library_pair(ctx, i) for i in indices if i not in judged_indices}
-        pairs = [worker.pair_images(ctx.ref, ctx.image, self, i) for i in judged_indices]
+        pairs = [worker.pair_images(ctx, self, i) for i in judged_indices]
         for judged in worker.confident(ctx.image, pairs, ctx.verdicter, ctx.out, judged_indices):
             key, plan_a, plan_b, img_a, img_b = judged.item
             made[judged.index] = self.records(
