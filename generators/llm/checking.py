@@ -8,8 +8,14 @@ images. Replies that arrive while a worker is busy wait and go over together, so
 one round trip per batch rather than per reply. A check's result is the same wherever it runs;
 a job without ``offload`` (or with ``check_workers=0``) is checked on the loop as before.
 
-Workers are forked, not spawned: a spawned worker would re-run an unguarded user script's
-top-level code (e.g. a plain ``build(...)`` call); the forked ones only ever run validation.
+The workers are fresh interpreters (loky starts them with fork + exec), never plain forks of
+this process: a build runs threads (the LLM loop, Prefect's, a server's), and a child forked
+from a threaded process can inherit a lock some other thread held and wait on it for ever.
+loky's workers do not re-run the caller's ``__main__`` either, so an unguarded script that
+calls ``build(...)`` is not started again in them.
+
+Nothing here may hang a build: a batch that does not come back within ``DEADLINE`` seconds
+(or a pool that breaks) is checked on the loop instead, and that checker stops using workers.
 """
 
 from __future__ import annotations
@@ -21,13 +27,15 @@ import os
 import pickle
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable, Optional, Protocol
+
+from loky import ProcessPoolExecutor
 
 log = logging.getLogger(__name__)
 
 BATCH = 64  # replies per worker call at most
+DEADLINE = 120.0  # seconds one batch may take in a worker, its start-up included
+IDLE_SECONDS = 300  # an idle worker exits after this; the next batch starts a new one
 
 Offload = tuple[Callable[..., tuple[list[str], Any]], tuple]
 
@@ -40,10 +48,8 @@ class Checkable(Protocol):
 
 def default_workers() -> int:
     """One validating process per spare CPU, at least one, at most four; none inside a
-    daemonic process (a Dask worker, say), which may not start children, nor where processes
-    cannot be forked."""
-    if multiprocessing.current_process().daemon \
-            or "fork" not in multiprocessing.get_all_start_methods():  # e.g. Windows
+    daemonic process (a Dask worker, say), which may not start children."""
+    if multiprocessing.current_process().daemon:
         return 0
     return max(1, min(4, (os.cpu_count() or 2) - 1))
 
@@ -65,12 +71,12 @@ if hasattr(os, "register_at_fork"):
 
 
 def _pool(workers: int) -> ProcessPoolExecutor:
-    """The process-wide pool of ``workers`` processes (made on first use, kept for the
-    process: forking for every generator would cost more than it saves)."""
+    """The process-wide pool of ``workers`` processes (made on first use and kept: starting
+    an interpreter for every generator would cost more than it saves)."""
     with _pools_lock:
         pool = _pools.get(workers)
         if pool is None:
-            pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+            pool = ProcessPoolExecutor(workers, timeout=IDLE_SECONDS,
                                        initializer=_watch_parent, initargs=(os.getpid(),))
             _pools[workers] = pool
         return pool
@@ -78,7 +84,7 @@ def _pool(workers: int) -> ProcessPoolExecutor:
 
 def _watch_parent(parent: int) -> None:
     """In a worker: exit once the parent is gone (a killed build must not leave workers
-    behind; a forked worker holds the call pipe's other end, so it would wait for ever)."""
+    behind)."""
     def watch() -> None:
         while os.getppid() == parent:
             time.sleep(1.0)
@@ -88,10 +94,14 @@ def _watch_parent(parent: int) -> None:
 
 
 def _drop_pool(workers: int, pool: ProcessPoolExecutor) -> None:
+    """Forget a pool that failed or stalled and stop its workers."""
     with _pools_lock:
         if _pools.get(workers) is pool:
             del _pools[workers]
-    pool.shutdown(wait=False, cancel_futures=True)
+    try:
+        pool.shutdown(wait=False, kill_workers=True)
+    except Exception as exc:  # noqa: BLE001 - already broken; nothing more to do
+        log.debug("shutting a failed validation pool down: %s", exc)
 
 
 def check_many(calls: list[Offload]) -> list[tuple[bool, Any]]:
@@ -105,16 +115,21 @@ def check_many(calls: list[Offload]) -> list[tuple[bool, Any]]:
     return out
 
 
-def _unpicklable(exc: Exception) -> bool:
+def _unpicklable(exc: BaseException) -> bool:
     """True when a call could not be pickled (that batch's fault, not the pool's)."""
     return isinstance(exc, pickle.PicklingError) or "pickle" in str(exc).lower()
 
 
 class Checker:
-    """Validates replies for one engine: offloadable ones in worker processes, others here."""
+    """Validates replies for one engine: offloadable ones in worker processes, others here.
+
+    Its queue belongs to one event loop. An engine that is closed mid-run and used again runs
+    on a new loop; whatever the old loop had queued or was draining died with it, so the
+    checker starts afresh there instead of waiting for a drain that will never run."""
 
     def __init__(self, workers: int):
         self.workers = workers
+        self._loop: Optional[asyncio.AbstractEventLoop] = None
         self._pending: list[tuple[Checkable, Any, Offload, asyncio.Future]] = []
         self._draining = 0
 
@@ -122,32 +137,21 @@ class Checker:
         offload = job.offload(reply) if self.workers else None
         if offload is None:
             return job.check(reply)
-        future = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:
+            self._loop, self._pending, self._draining = loop, [], 0
+        future = loop.create_future()
         self._pending.append((job, reply, offload, future))
         if self._draining < self.workers:
             self._draining += 1
-            asyncio.ensure_future(self._drain())
+            asyncio.ensure_future(self._drain(loop))
         return await future
 
-    async def _drain(self) -> None:
-        loop = asyncio.get_running_loop()
+    async def _drain(self, loop: asyncio.AbstractEventLoop) -> None:
         try:
-            while self._pending:
+            while self._pending and self._loop is loop:
                 batch, self._pending = self._pending[:BATCH], self._pending[BATCH:]
-                try:
-                    pool = _pool(self.workers)
-                    try:
-                        results = await loop.run_in_executor(
-                            pool, check_many, [offload for _, _, offload, _ in batch])
-                    except BrokenProcessPool:
-                        _drop_pool(self.workers, pool)
-                        raise
-                except Exception as exc:  # pool or pickling trouble: the same checks, here
-                    log.warning("validation workers failed (%s: %s); checking on the loop",
-                                type(exc).__name__, exc)
-                    results = check_many([(job.check, (reply,)) for job, reply, _, _ in batch])
-                    if not _unpicklable(exc):  # the pool itself failed: stop trying
-                        self.workers = 0
+                results = await self._in_worker(loop, batch)
                 for (*_, future), (ok, value) in zip(batch, results):
                     if future.done():  # cancelled meanwhile
                         continue
@@ -156,4 +160,24 @@ class Checker:
                     else:
                         future.set_exception(value)
         finally:
-            self._draining -= 1
+            if self._loop is loop:
+                self._draining -= 1
+
+    async def _in_worker(self, loop: asyncio.AbstractEventLoop, batch: list) -> list:
+        """The batch's results from a worker; on the loop when the workers fail or stall."""
+        workers = self.workers
+        if workers:
+            pool = _pool(workers)
+            try:
+                return await asyncio.wait_for(
+                    loop.run_in_executor(pool, check_many,
+                                         [offload for _, _, offload, _ in batch]), DEADLINE)
+            except Exception as exc:  # pool, pickling or deadline trouble: the same checks, here
+                stalled = isinstance(exc, asyncio.TimeoutError)
+                log.warning("validation workers failed (%s); checking on the loop",
+                            f"no answer within {DEADLINE:g} s" if stalled
+                            else f"{type(exc).__name__}: {exc}")
+                if not _unpicklable(exc):  # the pool itself failed: stop using it
+                    self.workers = 0
+                    _drop_pool(workers, pool)
+        return check_many([(job.check, (reply,)) for job, reply, _, _ in batch])

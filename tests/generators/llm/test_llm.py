@@ -298,7 +298,7 @@ def test_replies_contradicting_the_labels_are_rejected(server, tmp_path, case, l
 
 
 def test_checks_in_worker_processes_judge_exactly_as_on_the_loop(server, tmp_path):
-    """Validation off the event loop (a forked worker) rejects the same wrong facts with the
+    """Validation off the event loop (a worker process) rejects the same wrong facts with the
     same reasons, accepts the same truthful replies, and keeps results in request order."""
     from iqa_datagen.generators.llm import checking
 
@@ -394,6 +394,96 @@ def test_a_process_forked_after_the_pool_exists_makes_its_own():
         child.join(timeout=10)
         if child.is_alive():
             child.kill()
+
+
+def _slow_square(x, seconds):
+    time.sleep(seconds)
+    return _square(x)
+
+
+class _SlowJob(_SquareJob):
+    seconds = 0.5
+
+    def offload(self, reply):
+        return _slow_square, (self.x, self.seconds)
+
+
+def test_a_checker_used_again_after_its_loop_stopped_mid_batch_still_answers():
+    """An engine closed while a batch was out (an outage, Ctrl-C) and then used again runs on
+    a new loop: the checker must not wait for the old loop's drain, which never comes back."""
+    import threading
+
+    from iqa_datagen.generators.llm.checking import Checker
+
+    checker = Checker(1)
+    old = asyncio.new_event_loop()
+    thread = threading.Thread(target=old.run_forever, daemon=True)
+    thread.start()
+
+    async def three():
+        return await asyncio.gather(*(checker.check(_SlowJob(i), None) for i in range(3)))
+
+    asyncio.run_coroutine_threadsafe(three(), old)
+    time.sleep(0.2)  # the batch is in a worker now
+    old.call_soon_threadsafe(old.stop)
+    thread.join()
+    old.close()
+
+    async def again():
+        return await asyncio.wait_for(checker.check(_SquareJob(9), None), 60)
+
+    assert asyncio.run(again()) == (["81"], None)
+
+
+def test_a_stalled_worker_batch_is_checked_on_the_loop(monkeypatch, caplog):
+    """A worker that does not answer within the deadline cannot hang a build: the batch is
+    checked here with the same result and the checker stops using workers."""
+    from iqa_datagen.generators.llm import checking
+
+    monkeypatch.setattr(checking, "DEADLINE", 1.0)
+    monkeypatch.setattr(_SlowJob, "seconds", 30.0)
+
+    class LoopOnly(_SlowJob):
+        def check(self, reply):  # the same verdict without the sleep
+            return _square(self.x)
+
+    async def go():
+        checker = checking.Checker(1)
+        started = time.monotonic()
+        results = await asyncio.gather(*(checker.check(LoopOnly(i), None) for i in range(3)))
+        return results, time.monotonic() - started, checker.workers
+
+    results, seconds, workers = asyncio.run(go())
+    assert results == [(["0"], None), (["1"], None), (["4"], None)]
+    assert seconds < 20 and workers == 0
+    assert any("no answer within 1 s" in r.getMessage() for r in caplog.records)
+
+
+def test_validation_workers_do_not_run_an_unguarded_script_again(server, tmp_path):
+    """A user's script that builds at top level, without a __main__ guard, runs once: the
+    workers are fresh interpreters that never import the caller's __main__."""
+    marker = tmp_path / "runs.txt"
+    factory = tmp_path / "requests_factory.py"
+    factory.write_text(REQUESTS_SOURCE)
+    script = tmp_path / "unguarded.py"
+    script.write_text(textwrap.dedent(f'''
+        import os, runpy
+        from iqa_datagen.generators.llm import LLMConfig, LLMDetailedGenerator
+        with open({str(marker)!r}, "a") as f:
+            f.write(f"{{os.getpid()}}\\n")
+        ns = runpy.run_path({str(factory)!r})
+        config = LLMConfig(base_url={server.base_url!r}, api_key=os.environ["OPENAI_API_KEY"],
+                           model="fake-model", cache_dir={str(tmp_path / "c")!r},
+                           check_workers=1)
+        results = LLMDetailedGenerator(config).generate(ns["make_requests"](3))
+        assert all(r.text for r in results), results
+    '''))
+    env = {**os.environ, "OPENAI_API_KEY": SECRET}
+    done = subprocess.run([sys.executable, str(script)], env=env, capture_output=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr.decode()[-2000:]
+    assert len(marker.read_text().split()) == 1
+    assert server.counts["chat.completions"] == 3
 
 
 def test_truthful_replies_pass_the_fact_checks(server, tmp_path):
@@ -500,10 +590,12 @@ def test_interrupted_run_resumes_from_cache(tmp_path):
         proc = subprocess.Popen([sys.executable, "-c", child], env=env,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.monotonic() + 30
-        while len(list(cache.glob("replies/*/*.json"))) < 4:
+        # killed once some replies are kept and its validation worker has started
+        while len(list(cache.glob("replies/*/*.json"))) < 4 or not _children(proc.pid):
             assert proc.poll() is None, proc.stderr.read().decode()
             assert time.monotonic() < deadline, "child made no progress"
             time.sleep(0.02)
+        workers = _children(proc.pid)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         proc.stderr.close()
@@ -526,26 +618,30 @@ def test_interrupted_run_resumes_from_cache(tmp_path):
         assert all(r.text for r in results)
         assert srv.counts["chat.completions"] == n - len(kept), (srv.counts, len(kept))
         assert sum(r.cached for r in results) == len(kept)
-    # the killed run's validation workers (forked, so their command line is the child's)
-    # notice that their parent is gone and exit
+    # the killed run's validation workers notice that their parent is gone and exit
     deadline = time.monotonic() + 10
-    while _processes_running(str(factory)):
-        assert time.monotonic() < deadline, _processes_running(str(factory))
+    while [pid for pid in workers if _running(pid)]:
+        assert time.monotonic() < deadline, [pid for pid in workers if _running(pid)]
         time.sleep(0.2)
 
 
-def _processes_running(marker: str) -> list[int]:
-    """Ids of live processes whose command line contains ``marker`` (Linux /proc)."""
-    pids = []
-    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
-        try:
-            text = cmdline.read_bytes().decode(errors="replace")
-            state = (cmdline.parent / "stat").read_text().split(") ")[-1][:1]
-        except OSError:
-            continue
-        if marker in text and state != "Z":
-            pids.append(int(cmdline.parent.name))
-    return pids
+def _stat(pid) -> list[str]:
+    """The fields of /proc/PID/stat after the command name: state, parent id, ... (Linux)."""
+    try:
+        return (Path("/proc") / str(pid) / "stat").read_text().rsplit(") ", 1)[1].split()
+    except (OSError, IndexError):
+        return []
+
+
+def _children(parent: int) -> list[int]:
+    """Ids of the live processes whose parent is ``parent``."""
+    return [int(p.name) for p in Path("/proc").glob("[0-9]*")
+            if (fields := _stat(p.name)) and fields[1] == str(parent) and fields[0] != "Z"]
+
+
+def _running(pid: int) -> bool:
+    fields = _stat(pid)
+    return bool(fields) and fields[0] != "Z"
 
 
 # ------------------------------------------------------------------ batch mode
