@@ -98,10 +98,14 @@ def main() -> None:
                  "num_threads"):
         parser.add_argument("--" + name.replace("_", "-"), type=int, default=None,
                             help="override the default AssistantConfig (a smaller run)")
+    parser.add_argument("--pairwise", choices=("on", "off"), default=None,
+                        help="no reference: judge the two images together (default: the config's)")
     args = parser.parse_args()
     overrides = {k: getattr(args, k) for k in ("epochs", "pairs_per_reference",
                                               "cross_pairs_per_reference", "cross_pool",
                                               "num_threads") if getattr(args, k) is not None}
+    if args.pairwise is not None:
+        overrides["pairwise"] = args.pairwise == "on"
     load_before = os.getloadavg()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:

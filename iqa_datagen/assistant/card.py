@@ -49,8 +49,13 @@ def _metrics_section(name: str, m: dict[str, Any]) -> list[str]:
 def write_model_card(report: Any, path: Path) -> None:
     """Write the card from a TrainReport."""
     cfg, data = report.config, report.data
-    setting = ("full reference: scores each image against its reference"
-               if report.setting == "full_reference" else "no reference: scores each image alone")
+    if report.setting == "full_reference":
+        setting = "full reference: scores each image against its reference"
+    elif cfg.get("pairwise"):
+        setting = ("no reference: judges the two images of a pair together, each against the "
+                   "other (no per-image score)")
+    else:
+        setting = "no reference: scores each image alone"
     lines = [
         "# Assistant comparison model", "",
         "Says which of two distorted versions of one image has better quality and how sure it is "

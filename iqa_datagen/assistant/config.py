@@ -21,7 +21,8 @@ class AssistantConfig(BaseModel):
     """Everything that defines one assistant model and the pairs it is trained on.
 
     One model serves one setting: ``full_reference`` scores an image against its reference,
-    ``no_reference`` scores the image alone. Train one model per setting.
+    ``no_reference`` judges without it (by default the two images of a pair together, see
+    ``pairwise``). Train one model per setting.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -47,6 +48,9 @@ class AssistantConfig(BaseModel):
     channels: list[int] = Field(default_factory=lambda: [16, 32, 48])
     hidden: int = Field(32, ge=4)
     panel_input: bool = True  # full reference: fuse the metric panel's values into the score
+    # no reference: judge A against B (two images of one scene, each the other's stand-in
+    # reference) instead of scoring each image alone; see ``model.QualityNet``.
+    pairwise: bool = True
     eval_crops: int = Field(4, ge=1, le=64)  # aligned windows averaged per image at inference
     backbone: Optional[str] = None  # local state_dict for the feature extractor (strict=False)
     # optimisation
@@ -107,6 +111,11 @@ class AssistantConfig(BaseModel):
     def uses_panel(self) -> bool:
         """Whether the model takes the panel's values (full reference with ``panel_input``)."""
         return self.setting == "full_reference" and self.panel_input
+
+    @property
+    def uses_pairwise(self) -> bool:
+        """Whether the model judges the two images of a pair together (no reference only)."""
+        return self.setting == "no_reference" and self.pairwise
 
     def fingerprint(self) -> str:
         """Hash of the fields that must match for a checkpoint to be resumed."""

@@ -4,7 +4,8 @@ For a dataset of rated images (TID2013, LIVE-MD, CSIQ, KADID-10k, MDID2013, …)
 scored once by the model and three figures are reported: pairwise accuracy (the better-rated
 image of each pair of one reference wins, ties excluded), and the Spearman (SRCC) and Pearson
 (PLCC, on the raw scores, no fitted mapping) correlations of the scores with the
-quality-oriented MOS. For pair datasets (BAPPS) only the pairwise accuracy exists.
+quality-oriented MOS. For pair datasets (BAPPS), and for a pairwise no-reference model (which
+judges two images together and scores none alone), only the pairwise accuracy exists.
 """
 
 from __future__ import annotations
@@ -27,14 +28,17 @@ def evaluate_on_mos(assistant: Any, kind: str, root: str | Path, seed: int = 0,
     row: dict[str, Any] = {"dataset": key, "root": str(root), "setting": assistant.setting}
     if mos_kind(key).pairs:
         pairs = load_mos_pairs(key, Path(root), seed)
-        triples = [(p.reference, p.image_a, p.image_b) for p in pairs]
-        winners = [w for w, _ in assistant.label(triples)]
-        row.update(images=None, pairs=len(pairs), srcc=None, plcc=None,
-                   pairwise_accuracy=_mean([w == p.winner for w, p in zip(winners, pairs)]))
+        row.update(images=None, **_judged(assistant, pairs))
         return row
     entries = load_mos(key, Path(root))
     if not entries:
         raise ValueError(f"{kind}:{root}: the dataset lists no rated image")
+    if getattr(assistant.config, "uses_pairwise", False):
+        # A pairwise model judges two images together and gives no per-image score: the pairs
+        # are judged as pairs, and there is no score to correlate with the MOS.
+        pairs = make_pairs(entries, seed, max_pairs_per_reference=max_pairs_per_reference)
+        row.update(images=len(entries), **_judged(assistant, pairs))
+        return row
     ref_of = (lambda e: str(e.reference)) if assistant.setting == "full_reference" else (lambda e: None)
     scores = assistant.scores([(ref_of(e), str(e.distorted)) for e in entries])
     quality = np.array([e.quality for e in entries], dtype=float)
@@ -48,6 +52,14 @@ def evaluate_on_mos(assistant: Any, kind: str, root: str | Path, seed: int = 0,
                srcc=float(spearmanr(scores, quality)[0]) if varied else None,
                plcc=float(pearsonr(scores, quality)[0]) if varied else None)
     return row
+
+
+def _judged(assistant: Any, pairs: list) -> dict[str, Any]:
+    """Pairwise accuracy of the assistant's verdicts on labelled pairs (no correlations)."""
+    triples = [(p.reference, p.image_a, p.image_b) for p in pairs]
+    winners = [w for w, _ in assistant.label(triples)] if triples else []
+    return {"pairs": len(pairs), "srcc": None, "plcc": None,
+            "pairwise_accuracy": _mean([w == p.winner for w, p in zip(winners, pairs)])}
 
 
 def _mean(hits: list[bool]) -> Optional[float]:

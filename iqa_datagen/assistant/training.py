@@ -111,7 +111,8 @@ def build_pairs(config: AssistantConfig, references: Any = None,
 
 def _new_model(config: AssistantConfig) -> QualityNet:
     torch.manual_seed(derive_seed(config.seed, "assistant-init") % (2**63))
-    return QualityNet(config.channels, config.hidden, config.setting, config.uses_panel)
+    return QualityNet(config.channels, config.hidden, config.setting, config.uses_panel,
+                       config.uses_pairwise)
 
 
 def _validate(model: QualityNet, config: AssistantConfig, device: str,
@@ -239,6 +240,7 @@ def train_assistant(config: AssistantConfig, references: Any = None, out_dir: st
 def load_assistant_weights(path: Path, config: AssistantConfig, device: str) -> Assistant:
     """The weights in ``path`` under ``config`` (the run's current settings)."""
     state = torch.load(path, map_location="cpu", weights_only=True)
-    model = QualityNet(config.channels, config.hidden, config.setting, config.uses_panel)
+    model = QualityNet(config.channels, config.hidden, config.setting, config.uses_panel,
+                       config.uses_pairwise)
     model.load_state_dict(state["model"])
     return Assistant(model, config, device)

@@ -16,6 +16,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     for key in ("epochs", "pairs_per_reference", "cross_pairs_per_reference"):
         if getattr(args, key) is not None:
             config[key] = getattr(args, key)
+    if args.per_image:
+        config["pairwise"] = False
     if args.distortions:
         config["distortions"] = [n.strip() for n in args.distortions.split(",")]
     if args.data is not None and not os.path.isdir(args.data):  # refused before any server
@@ -57,6 +59,10 @@ def add_parser(sub) -> None:
     p.add_argument("--pairs-per-reference", type=int, help="same-distortion level pairs")
     p.add_argument("--cross-pairs-per-reference", type=int,
                    help="cross-distortion pairs labelled by the metric panel")
+    p.add_argument("--per-image", action="store_true",
+                   help="no reference: score each image alone (per-image scores, so "
+                        "evaluate-assistant reports SRCC/PLCC) instead of judging the two "
+                        "images of a pair together (the default; more accurate on pairs)")
     p.add_argument("--distortions", help="comma-separated distortion names (default: all)")
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     p.add_argument("--seed", type=int, default=0)

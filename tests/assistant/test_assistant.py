@@ -222,6 +222,24 @@ def test_model_is_antisymmetric_and_needs_a_reference():
         net(None, a, b)
 
 
+def test_pairwise_model_judges_each_image_against_the_other_antisymmetrically():
+    """The no-reference model sees both images of a pair (each the other's stand-in
+    reference): swapping them negates the logit, and a full-reference model cannot be made
+    pairwise."""
+    torch.manual_seed(0)
+    net = QualityNet([4, 8], 8, "no_reference", pairwise=True)
+    x = torch.randint(0, 256, (4, 3, 32, 32), dtype=torch.uint8)
+    a, b = x[:2], x[2:]
+    assert torch.allclose(net(None, a, b), -net(None, b, a), atol=1e-6)
+    assert torch.allclose(net(None, a, a), torch.zeros(2), atol=1e-6)  # the same: a tie
+    alone = QualityNet([4, 8], 8, "no_reference")  # scores each image alone
+    assert net.head[0].in_features == 2 * 5 * 12 and alone.head[0].in_features == 2 * 2 * 12
+    with pytest.raises(ValueError, match="pairwise judging is a no_reference mode"):
+        QualityNet([4, 8], 8, "full_reference", pairwise=True)
+    assert not AssistantConfig(setting="full_reference").uses_pairwise
+    assert AssistantConfig(setting="no_reference").uses_pairwise
+
+
 def test_backbone_loads_with_report_and_rejects_wrong_shapes(tmp_path):
     source = QualityNet([4, 8], 8, "no_reference")
     state = {f"features.{k}": v for k, v in source.features.state_dict().items()}
@@ -267,6 +285,39 @@ def test_no_reference_model_beats_chance_without_seeing_the_reference(tmp_path):
     noisy = [distortions.apply(ref, "noise_gaussian_rgb", lv, 0) for lv in (1, 5)]
     assert assistant.compare(None, *noisy)[0] == "A"
     assert assistant.compare(np.zeros_like(ref), *noisy) == assistant.compare(None, *noisy)
+    assert assistant.config.uses_pairwise  # the default: A and B judged together
+    assert assistant.compare(None, noisy[1], noisy[0]) == \
+        ("B", pytest.approx(assistant.compare(None, *noisy)[1]))
+    with pytest.raises(ValueError, match="judges pairs, not single images"):
+        assistant.scores([(None, noisy[0])])
+    with pytest.raises(ValueError, match="aligned images of one size"):
+        assistant.compare(None, noisy[0], noisy[1][:60])
+
+    # evaluate-assistant on human scores: a pairwise model's verdicts, no per-image score
+    from fixtures_mos import make_mdid2013
+
+    from iqa_datagen.assistant.human import evaluate_on_mos
+
+    root, _ = make_mdid2013(tmp_path / "mdid", [r.image for r in load_references(None, 96)[:2]])
+    row = evaluate_on_mos(assistant, "mdid2013", root)
+    assert row["images"] == 54 and row["pairs"] == 2 * 27 * 26 // 2
+    assert row["srcc"] is None and row["plcc"] is None and row["pairwise_accuracy"] > 0.6, row
+
+
+def test_a_no_reference_checkpoint_from_before_pairwise_judging_still_loads(tmp_path):
+    """Checkpoints whose config predates ``pairwise`` scored each image alone; they load as
+    such and give the same verdicts."""
+    cfg = tiny_config(setting="no_reference", pairwise=False)
+    net = QualityNet(cfg.channels, cfg.hidden, "no_reference")
+    old_config = cfg.model_dump()
+    del old_config["pairwise"]
+    torch.save({"model": net.state_dict(), "config": old_config}, tmp_path / "best.pt")
+    assistant = load_assistant(tmp_path)
+    assert not assistant.config.uses_pairwise
+    ref = load_references(None, 96)[1].image
+    noisy = [distortions.apply(ref, "noise_gaussian_rgb", lv, 0) for lv in (1, 5)]
+    scores = assistant.scores([(None, noisy[0]), (None, noisy[1])])
+    assert assistant.logits([(None, *noisy)])[0] == pytest.approx(scores[0] - scores[1])
 
 
 def test_loaded_assistant_compares_labels_and_filters(trained):
