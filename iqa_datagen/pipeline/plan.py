@@ -58,24 +58,32 @@ class BuildPlan:
 
 def build_plan(cfg: BuildConfig) -> BuildPlan:
     """Records per task and setting, LLM requests, tokens and cost of building ``cfg``."""
-    from iqa_datagen.pipeline.mos import collect_mos
+    from iqa_datagen.pipeline.mos import MosScoreItem, collect_mos
     from iqa_datagen.pipeline.references import discover, make_shards
 
     refs = discover(cfg)
     mos = collect_mos(cfg) if cfg.mos else []
+    rated = [m for m in mos if isinstance(m, MosScoreItem)]  # rated images (quality scoring)
     n, t = len(refs), cfg.tasks
     plan = BuildPlan(references=n, shards=len(make_shards(refs, cfg.run.shard_size)),
-                     mos_pairs=len(mos))
+                     mos_pairs=len(mos) - len(rated))
 
-    def add(task: str, count: int) -> None:
-        if count:
-            plan.records[task] = {"full_reference": count, "no_reference": count}
+    def add(task: str, count: int, no_reference: int | None = None) -> None:
+        nr = count if no_reference is None else no_reference
+        if count or nr:
+            plan.records[task] = {"full_reference": count, "no_reference": nr}
 
     detailed = {}  # detailed task → (samples, distorted images per sample)
     for task in TASKS:
         count = n * int(getattr(t, task.count_field)) if task.count_field else 0
         if task.name == "instant_rating" and cfg.mos:
-            count = len(mos)  # human-rated pairs replace the generated ones
+            count = plan.mos_pairs  # human-rated pairs replace the generated ones
+        if task.name == "quality_scoring" and cfg.mos:
+            if rated and not _calibrated(cfg, rated):
+                count = 0  # the rated images give the scoring records instead of the library
+            with_ref = sum(item.entry.has_reference for item in rated)
+            add(task.name, count + with_ref, count + len(rated))  # no reference: every image
+            continue
         if isinstance(task, DetailedTask):
             detailed[task.name] = (count, task.images or 1)
         add(task.name, count)
@@ -105,6 +113,15 @@ def build_plan(cfg: BuildConfig) -> BuildPlan:
             llm.price_completion_per_1k), 4)
         plan.max_cost_usd = round(plan.cost_usd * llm.max_attempts, 4)
     return plan
+
+
+def _calibrated(cfg: BuildConfig, rated: list) -> bool:
+    """Whether the build can calibrate the library's scores on the rated images (an assistant
+    and at least two rated training images with a reference; unreadable ones cannot be known
+    here, so this is the optimistic answer)."""
+    from iqa_datagen.pipeline.calibration import rated_training_images
+
+    return cfg.assistant.enabled and len(rated_training_images(rated)) >= 2
 
 
 def describe(plan: BuildPlan, cfg: BuildConfig) -> str:

@@ -108,14 +108,15 @@ def test_build_scores_library_images_through_the_calibration_fitted_on_mos(tmp_p
     (root / "mos.csv").write_text("reference,distorted,score,higher_is_better\n"
                                   + "\n".join(rows) + "\n")
     out = tmp_path / "ds"
-    summary = build_dataset(out=str(out), config=tiny(
+    config = tiny(
         references={"limit": 3, "short_side": 64},
         tasks={"identification": 0, "instant_rating": 0, "assessment": 0, "comparison": 1,
                "quality_scoring": 2, "pristine_share": 0.3},
         assistant={"enabled": True, "epochs": 1, "pairs_per_reference": 4,
                    "cross_pairs_per_reference": 0},
         expansion={"mode": "off"},
-        mos=[{"kind": "csv", "root": str(root), "split": "train"}]))
+        mos=[{"kind": "csv", "root": str(root), "split": "train"}])
+    summary = build_dataset(out=str(out), config=config)
     fitted = summary["assistant"]["score_calibration"]
     assert fitted["datasets"] == ["mos"] and fitted["pairs"] == 6
     cal = ScoreCalibration.from_dict(json.loads(Path(fitted["file"]).read_text()))
@@ -125,6 +126,14 @@ def test_build_scores_library_images_through_the_calibration_fitted_on_mos(tmp_p
     library = [r for r in rows if r["quality"]["score_source"] == "library"]
     assert {r["quality"]["score_source"] for r in rows} == {"library", "mos:mos"}
     assert len(rows) - len(library) == 6 * 2  # every rated image, in both settings
+    # --dry-run's plan counts them too: library records next to the rated images (exact in
+    # full reference; no reference is an upper bound, its filter may drop some)
+    from iqa_datagen.config import BuildConfig
+    from iqa_datagen.pipeline.plan import build_plan
+
+    planned = build_plan(BuildConfig.model_validate(config)).records["quality_scoring"]
+    assert planned["full_reference"] == sum(r["setting"] == "full_reference" for r in rows)
+    assert planned["no_reference"] >= sum(r["setting"] == "no_reference" for r in rows)
     # Every library score is the fitted map of the assistant's score, which the build's
     # assistant/ folder reproduces from the record's own images.
     model = load_assistant(out / "assistant")

@@ -161,13 +161,26 @@ def test_mos_and_labeller_sources_score_their_own_images(tmp_path):
         "img0.png,2.0,0.0,2 2 2 2,false\nimg1.png,4.0,0.5,4 4 5 4,false\n"
         "img2.png,6.0,0.0,6 6 6 6,false\n")
     out = tmp_path / "ds"
-    build_dataset(out=str(out), config=tiny(
+    config = tiny(
         references={"limit": 2, "short_side": 64},
         tasks={"identification": 0, "instant_rating": 0, "assessment": 0, "comparison": 0,
                "quality_scoring": 1, "score_scale": "seven"},
         mos=[{"kind": "csv", "root": str(root)},
-             {"kind": "labeller", "root": str(labels / "labels.csv")}]))
+             {"kind": "labeller", "root": str(labels / "labels.csv")}])
+    build_dataset(out=str(out), config=config)
     rows = _rows(out)
+    # --dry-run's plan counts the same records: the rated images, no library scores
+    from iqa_datagen.config import BuildConfig
+    from iqa_datagen.pipeline.plan import build_plan
+
+    built: dict = {}
+    for path in (out / "data").rglob("*.parquet"):
+        for r in pq.read_table(path, columns=["task", "setting"]).to_pylist():
+            per_task = built.setdefault(r["task"], {"full_reference": 0, "no_reference": 0})
+            per_task[r["setting"]] += 1
+    plan = build_plan(BuildConfig.model_validate(config))
+    assert plan.records == built  # rated images score; MOS pairs rate; no library records
+    assert plan.mos_pairs == built["instant_rating"]["full_reference"]
     by_source = {}
     for r in rows:
         by_source.setdefault(r["quality"]["score_source"], []).append(r)
