@@ -7,7 +7,7 @@ scores are averaged, so a verdict is deterministic and costs the same for any im
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 import torch
@@ -71,28 +71,22 @@ class Assistant:
 
     def _pair_logits(self, pairs: list[QualityPair], batch_size: int | None) -> np.ndarray:
         """Logits of a pairwise model: A and B judged together on the same grid windows."""
-        k = self.config.eval_crops
-        per_batch = max(1, (batch_size or self.config.batch_size * 2) // k)
-        out: list[np.ndarray] = []
-        with torch.inference_mode():
-            for start in range(0, len(pairs), per_batch):
-                chunk = pairs[start:start + per_batch]
-                wa, wb = [], []
-                for i, pair in enumerate(chunk):
-                    where = f"pairs[{start + i}]"
-                    _, a, b = prepare(pair, self.window, self.setting, where)
-                    if a.shape != b.shape:
-                        raise ValueError(f"{where}: image_a is {a.shape[1]}×{a.shape[0]} but "
-                                         f"image_b is {b.shape[1]}×{b.shape[0]}; a pairwise "
-                                         "model compares aligned images of one size")
-                    for y, x in grid_positions(a.shape[0], a.shape[1], self.window, k):
-                        wa.append(cut(a, y, x, self.window))
-                        wb.append(cut(b, y, x, self.window))
-                with autocast(self.device):
-                    z = self.model(None, to_tensor(wa).to(self.device),
-                                   to_tensor(wb).to(self.device))
-                out.append(z.float().reshape(len(chunk), k).mean(1).cpu().numpy())
-        return np.concatenate(out) if out else np.zeros(0)
+        def judge(chunk: list[QualityPair], start: int) -> torch.Tensor:
+            wa, wb = [], []
+            for i, pair in enumerate(chunk):
+                where = f"pairs[{start + i}]"
+                _, a, b = prepare(pair, self.window, self.setting, where)
+                if a.shape != b.shape:
+                    raise ValueError(f"{where}: image_a is {a.shape[1]}×{a.shape[0]} but "
+                                     f"image_b is {b.shape[1]}×{b.shape[0]}; a pairwise "
+                                     "model compares aligned images of one size")
+                for y, x in grid_positions(a.shape[0], a.shape[1], self.window,
+                                           self.config.eval_crops):
+                    wa.append(cut(a, y, x, self.window))
+                    wb.append(cut(b, y, x, self.window))
+            return self.model(None, to_tensor(wa).to(self.device), to_tensor(wb).to(self.device))
+
+        return self._grid_means(pairs, batch_size, judge)
 
     def scores(self, items: Iterable[tuple[Any, Any]], batch_size: int | None = None) -> np.ndarray:
         """Quality score of each (reference, image) item (reference None in NR): the mean over
@@ -107,25 +101,35 @@ class Assistant:
 
     def _scores(self, pairs: list[QualityPair], batch_size: int | None) -> np.ndarray:
         """Scores of each pair's image A (with its ``a_panel`` when the model fuses the panel)."""
+        def score(chunk: list[QualityPair], start: int) -> torch.Tensor:
+            refs, ims, panel = [], [], []
+            for i, pair in enumerate(chunk):
+                ref, a, _ = prepare(pair, self.window, self.setting, f"items[{start + i}]")
+                for y, x in grid_positions(a.shape[0], a.shape[1], self.window,
+                                           self.config.eval_crops):
+                    ims.append(cut(a, y, x, self.window))
+                    if ref is not None:
+                        refs.append(cut(ref, y, x, self.window))
+                    if self.config.uses_panel:
+                        panel.append(pair.info["a_panel"])
+            ref_t = to_tensor(refs).to(self.device) if refs else None
+            pt = torch.tensor(panel, dtype=torch.float32, device=self.device) if panel else None
+            return self.model.score(to_tensor(ims).to(self.device), ref_t, pt)
+
+        return self._grid_means(pairs, batch_size, score)
+
+    def _grid_means(self, pairs: list[QualityPair], batch_size: int | None,
+                    run: Callable[[list[QualityPair], int], torch.Tensor]) -> np.ndarray:
+        """Per pair, the mean over its ``eval_crops`` grid windows of what ``run(chunk, start)``
+        gives for a chunk's windows (chunk by chunk, without gradients)."""
         k = self.config.eval_crops
         per_batch = max(1, (batch_size or self.config.batch_size * 2) // k)
         out: list[np.ndarray] = []
         with torch.inference_mode():
             for start in range(0, len(pairs), per_batch):
                 chunk = pairs[start:start + per_batch]
-                refs, ims, panel = [], [], []
-                for i, pair in enumerate(chunk):
-                    ref, a, _ = prepare(pair, self.window, self.setting, f"items[{start + i}]")
-                    for y, x in grid_positions(a.shape[0], a.shape[1], self.window, k):
-                        ims.append(cut(a, y, x, self.window))
-                        if ref is not None:
-                            refs.append(cut(ref, y, x, self.window))
-                        if self.config.uses_panel:
-                            panel.append(pair.info["a_panel"])
-                ref_t = to_tensor(refs).to(self.device) if refs else None
-                pt = torch.tensor(panel, dtype=torch.float32, device=self.device) if panel else None
                 with autocast(self.device):
-                    z = self.model.score(to_tensor(ims).to(self.device), ref_t, pt)
+                    z = run(chunk, start)
                 out.append(z.float().reshape(len(chunk), k).mean(1).cpu().numpy())
         return np.concatenate(out) if out else np.zeros(0)
 
