@@ -151,7 +151,10 @@ class Checker:
         try:
             while self._pending and self._loop is loop:
                 batch, self._pending = self._pending[:BATCH], self._pending[BATCH:]
-                results = await self._in_worker(loop, batch)
+                try:
+                    results = await self._in_worker(loop, batch)
+                except Exception as exc:  # noqa: BLE001 - every waiting reply gets an answer
+                    results = [(False, exc)] * len(batch)
                 for (*_, future), (ok, value) in zip(batch, results):
                     if future.done():  # cancelled meanwhile
                         continue
@@ -165,10 +168,10 @@ class Checker:
 
     async def _in_worker(self, loop: asyncio.AbstractEventLoop, batch: list) -> list:
         """The batch's results from a worker; on the loop when the workers fail or stall."""
-        workers = self.workers
+        workers, pool = self.workers, None
         if workers:
-            pool = _pool(workers)
             try:
+                pool = _pool(workers)
                 return await asyncio.wait_for(
                     loop.run_in_executor(pool, check_many,
                                          [offload for _, _, offload, _ in batch]), DEADLINE)
@@ -179,5 +182,6 @@ class Checker:
                             else f"{type(exc).__name__}: {exc}")
                 if not _unpicklable(exc):  # the pool itself failed: stop using it
                     self.workers = 0
-                    _drop_pool(workers, pool)
+                    if pool is not None:
+                        _drop_pool(workers, pool)
         return check_many([(job.check, (reply,)) for job, reply, _, _ in batch])

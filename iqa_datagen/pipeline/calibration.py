@@ -29,6 +29,14 @@ def rated_training_images(mos_items: list) -> list:
             and item.split == "train" and item.entry.has_reference]
 
 
+MIN_RATED = 2  # rated training images a calibration needs at least
+
+
+def calibration_items(config: BuildConfig, mos_items: list) -> list:
+    """The rated images a build fits its calibration on (none without quality scoring)."""
+    return rated_training_images(mos_items) if config.tasks.quality_scoring > 0 else []
+
+
 def fit_for_build(config: BuildConfig, mos_items: list, checkpoint: str | Path
                   ) -> Optional[dict]:
     """Fit, write and describe the calibration (None, and any stale file removed, where the
@@ -36,9 +44,9 @@ def fit_for_build(config: BuildConfig, mos_items: list, checkpoint: str | Path
     from iqa_datagen.assistant import load_assistant
 
     path = Path(checkpoint).parent / CALIBRATION_FILE
-    items = rated_training_images(mos_items) if config.tasks.quality_scoring > 0 else []
+    items = calibration_items(config, mos_items)
     fr, commons, datasets = [], [], []
-    if len(items) >= 2:
+    if len(items) >= MIN_RATED:
         device = None if config.assistant.device == "auto" else config.assistant.device
         model = load_assistant(checkpoint, device)
         for start in range(0, len(items), SCORE_CHUNK):  # a chunk of images in memory at once
@@ -46,7 +54,7 @@ def fit_for_build(config: BuildConfig, mos_items: list, checkpoint: str | Path
             fr += [float(v) for v in model.scores([images for _, images in chunk])]
             commons += [common_of(item.quality) for item, _ in chunk]
             datasets += [item.entry.dataset for item, _ in chunk]
-    if len(fr) < 2:
+    if len(fr) < MIN_RATED:
         path.unlink(missing_ok=True)
         return None
     calibration = ScoreCalibration.fit(fr, commons, datasets)

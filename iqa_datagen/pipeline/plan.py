@@ -119,9 +119,9 @@ def _calibrated(cfg: BuildConfig, rated: list) -> bool:
     """Whether the build can calibrate the library's scores on the rated images (an assistant
     and at least two rated training images with a reference; unreadable ones cannot be known
     here, so this is the optimistic answer)."""
-    from iqa_datagen.pipeline.calibration import rated_training_images
+    from iqa_datagen.pipeline.calibration import MIN_RATED, calibration_items
 
-    return cfg.assistant.enabled and len(rated_training_images(rated)) >= 2
+    return cfg.assistant.enabled and len(calibration_items(cfg, rated)) >= MIN_RATED
 
 
 def describe(plan: BuildPlan, cfg: BuildConfig) -> str:
