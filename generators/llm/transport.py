@@ -309,6 +309,29 @@ class LiveTransport:
         if self.stopped is not None:
             raise self.stopped from None
 
+    async def _attempt(self, body: bytes) -> Reply:
+        self.http_calls += 1
+        return Reply.from_completion(await self._post(body))
+
+    async def _send(self, body: bytes) -> Reply:
+        """One reply, retried by the policy. The first attempt goes out directly: setting up
+        tenacity's loop costs about 0.2 ms of event-loop time, a tenth of the loop's work per
+        request at 128 in flight, and nearly every request succeeds at once. A failure is
+        replayed as the loop's first attempt, so retries, waits and logs are the policy's."""
+        try:
+            return await self._attempt(body)
+        except Exception as exc:
+            if not is_transient(exc) or self.config.max_retries == 0:
+                raise
+            first: Optional[BaseException] = exc
+        async for attempt in self.retrying():
+            with attempt:
+                if first is not None:
+                    failure, first = first, None
+                    raise failure
+                return await self._attempt(body)
+        raise AssertionError("unreachable: tenacity re-raises the last failure")  # pragma: no cover
+
     async def complete(self, build_body: Callable[[], dict],
                        keep: Optional[Callable[[Reply], None]] = None) -> Reply:
         """One reply for the body ``build_body`` makes.
@@ -325,10 +348,7 @@ class LiveTransport:
             async with self.slots:
                 try:
                     async with asyncio.timeout(self.config.request_deadline):
-                        async for attempt in self.retrying():
-                            with attempt:
-                                self.http_calls += 1
-                                reply = Reply.from_completion(await self._post(body))
+                        reply = await self._send(body)
                     if keep is not None:
                         await asyncio.to_thread(keep, reply)  # file I/O stays off the loop
                     return reply
