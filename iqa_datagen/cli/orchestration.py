@@ -138,6 +138,16 @@ def _drain_prefect_workers() -> None:
             pass
 
 
+def _import_while_waiting() -> None:
+    """Import what every flow command needs later, while the server boots on the other core:
+    Prefect's flow and task engines (imported by the first flow run, ~0.5 s) and matplotlib
+    for the dataset card's plots (every build, resplit and extend ends with the card)."""
+    import matplotlib.backends.backend_agg  # noqa: F401
+    import matplotlib.figure  # noqa: F401
+    import prefect.flow_engine  # noqa: F401
+    import prefect.task_engine  # noqa: F401
+
+
 class _TemporaryServer:
     """Prefect's API server, started now; ``ready()`` waits for it and points Prefect (and child
     processes) at it."""
@@ -167,6 +177,7 @@ class _TemporaryServer:
             _stop_server(self.process)
             return
         timeout = startup_timeout()
+        _import_while_waiting()
         for attempt in range(3):
             try:
                 _wait_healthy(self.process, self.url, timeout)
@@ -179,7 +190,11 @@ class _TemporaryServer:
                 self.process = _server = self._start()
         self._env_before = os.environ.get("PREFECT_API_URL")
         os.environ["PREFECT_API_URL"] = self.url  # inherited by Dask worker processes
-        self._settings.enter_context(temporary_settings(updates={PREFECT_API_URL: self.url}))
+        # No flow-run heartbeats: they tell a long-lived server that a run's process is alive,
+        # but this server lives and dies with this process. Each flow run would also wait up to
+        # a second at its end for its heartbeat thread (it sleeps in one-second steps).
+        self._settings.enter_context(temporary_settings(
+            updates={PREFECT_API_URL: self.url, "flows.heartbeat_frequency": None}))
         self.is_ready = self.started_here = True
 
     def close(self) -> None:

@@ -117,7 +117,12 @@ def test_the_server_starts_in_the_background_and_is_drained_and_stopped(tmp_path
 
             @flow(name="probe")
             def probe():
+                from prefect.settings import get_current_settings
+
                 get_run_logger().warning("a log line sent to the API")
+                # no heartbeat thread (the server dies with this process; joining it cost up
+                # to a second per flow run)
+                assert get_current_settings().flows.heartbeat_frequency is None
                 return 7
 
             assert probe() == 7
