@@ -101,7 +101,7 @@ def test_commands_that_need_no_flow_never_start_or_import_prefect(dataset, tmp_p
 
 def test_the_server_starts_in_the_background_and_is_drained_and_stopped(tmp_path):
     script = """
-        import os, time, httpx
+        import os, threading, time, httpx
         from iqa_datagen.cli import orchestration
 
         with orchestration.prefect_api() as ready:
@@ -109,7 +109,12 @@ def test_the_server_starts_in_the_background_and_is_drained_and_stopped(tmp_path
             assert server is not None and server.poll() is None  # booting, not waited for
             assert "PREFECT_API_URL" not in os.environ
             assert "prefect.server" not in " ".join(__import__("sys").modules)
+            # a thread waits for the server and sends its first (slow) API request meanwhile
+            warming = [t for t in threading.enumerate()
+                       if t.name == orchestration.WARM_UP_THREAD]
+            assert len(warming) == 1 and warming[0].is_alive()
             ready()
+            assert not warming[0].is_alive()
             url = os.environ["PREFECT_API_URL"]
             assert httpx.get(url + "/health").status_code == 200
 
