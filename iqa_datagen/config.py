@@ -172,6 +172,10 @@ class LLMSection(_Section):
                                                              "included")
     breaker_failures: int = Field(5, ge=1, description="connection errors or timeouts in a "
                                                         "row that stop the LLM stage")
+    check_workers: Optional[int] = Field(None, ge=0, description="processes that check replies "
+                                                                 "against the labels (unset: one "
+                                                                 "per spare core, up to 4; 0: on "
+                                                                 "the request loop)")
     batch: bool = Field(False, description="OpenAI Batch API instead of live calls (half price, "
                                            "hours of latency)")
     batch_wait: Optional[float] = Field(None, ge=0, description="stop polling batches after "
@@ -289,7 +293,7 @@ class RunConfig(_Section):
 
 # How the LLM stage behaves when the server fails: a rerun may change them without making
 # another dataset (a resumed build after an outage may switch to on_failure=offline).
-RUN_ONLY_LLM_FIELDS = ("on_failure", "request_deadline", "breaker_failures")
+RUN_ONLY_LLM_FIELDS = ("on_failure", "request_deadline", "breaker_failures", "check_workers")
 
 
 class BuildConfig(_Section):

@@ -37,6 +37,21 @@ def test_shard_tasks_in_one_process_share_the_llm_concurrency(concurrency, tasks
     assert concurrency_share(config, tasks) == share
 
 
+def test_the_reply_check_workers_are_a_build_setting_that_leaves_the_content_alone(
+        tmp_path, monkeypatch):
+    from iqa_datagen.config import load_config
+
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-only")
+    from iqa_datagen.generators.writers import WriterContext
+
+    default = load_config(None)
+    on_loop = load_config(None, {"llm.check_workers": 0})
+    assert on_loop.content_dict() == default.content_dict()  # a resumed build may change it
+    context = WriterContext(on_loop, tmp_path, None)
+    assert context.llm_config().check_workers == 0
+    assert WriterContext(default, tmp_path, None).llm_config().check_workers is None
+
+
 def test_every_record_carries_its_reference_context_without_machine_paths(tmp_path):
     """A shard over a folder: every record's context names the file relative to the folder, its
     original size, EXIF camera, conversion and resize, and the configured viewing conditions."""
