@@ -55,10 +55,10 @@ def cmd_label(args: argparse.Namespace) -> int:
         print(f"  report      {report_path}")
 
     emit(args, summary, human)
-    if report["rejected"]:
+    if report["rejected"]:  # missing results, as a build's missing samples: exit code 6
         print(f"iqa-datagen label: {len(report['rejected'])} image(s) could not be scored "
               f"(listed in {report_path}); rerun to retry them", file=sys.stderr)
-        return 1
+        return 6
     return 0
 
 

@@ -182,6 +182,19 @@ def test_cli_writes_csv_and_report(server, tmp_path, monkeypatch, capsys):
     assert (tmp_path / "out" / "labels.cache").is_dir()
 
 
+def test_cli_exits_6_when_an_image_gets_no_score(server, tmp_path, monkeypatch, capsys):
+    """An image without a usable answer is a missing result (exit 6, as a build's missing
+    samples), not a crash (exit 1 means a bug)."""
+    _write(tmp_path / "images" / "a.png", flat(100))
+    monkeypatch.setenv("OPENAI_API_KEY", server.api_key)
+    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+    server.script(["refusal", Behaviour("text", text="9"), Behaviour("text", text="no idea")])
+    code = cli_main(["label", "--images", str(tmp_path / "images"), "--out",
+                     str(tmp_path / "labels.csv"), "--asks", "1", "--model", "fake"])
+    err = capsys.readouterr().err
+    assert code == 6 and "1 image(s) could not be scored" in err and "rerun" in err
+
+
 def test_cli_without_a_model_is_a_clear_error(tmp_path, monkeypatch, capsys):
     _write(tmp_path / "images" / "a.png", flat(100))
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
