@@ -28,7 +28,8 @@ def build_parser() -> argparse.ArgumentParser:
 EXIT_CODES = {
     0: "success",
     1: "an unexpected failure (a bug: the traceback is printed)",
-    2: "bad input: arguments, config, reference or MOS files (one line naming it)",
+    2: "bad input: arguments, config, reference or MOS files, a dataset that fails "
+       "stats --verify (one line naming it)",
     3: "LLM batches still running: rerun the same command later to collect them",
     4: "the output folder is in use by another command (its pid and host are named)",
     5: "the system refused a write that retrying cannot fix: disk full, permission denied, "

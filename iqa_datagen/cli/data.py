@@ -62,7 +62,14 @@ def cmd_stats(args: argparse.Namespace) -> int:
             print("  checksums: " + ("ok" if not problems else "; ".join(problems)))
 
     emit(args, stats, human)
-    return 1 if problems else 0
+    if problems:  # the dataset is not what its manifest says: bad input, exit code 2
+        import sys
+
+        print(f"iqa-datagen stats: error: {args.dataset} does not match its manifest: "
+              f"{'; '.join(problems[:3])}" + (f" (and {len(problems) - 3} more)"
+                                               if len(problems) > 3 else ""), file=sys.stderr)
+        return 2
+    return 0
 
 
 def add_parser(sub) -> None:

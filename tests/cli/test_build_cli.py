@@ -151,6 +151,15 @@ def test_cli_build_prints_a_json_summary_then_stats_and_exports_read_it(tmp_path
         with_images[0])
     assert all((tmp_path / "dq" / i["image_A"]).is_file() for i in with_images)
 
+    # A data file that no longer matches the manifest (rewritten, still readable) fails the
+    # check: exit 2, with a line naming it
+    import pyarrow.parquet as pq
+
+    data_file = sorted((out / "data").rglob("*.parquet"))[0]
+    pq.write_table(pq.read_table(data_file), data_file, compression="gzip")
+    code, stdout = _cli("stats", str(out), "--verify")
+    assert code == 2 and "sha256 differs" in stdout
+
 
 @pytest.mark.parametrize("args, message", [
     (["--tasks.identification", "-1"], "tasks.identification"),
