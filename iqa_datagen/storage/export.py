@@ -164,7 +164,13 @@ def export_dataset(dataset_dir: Path | str, fmt: str, out_dir: Path | str, *,
     if not data_files(dataset_dir, splits):
         raise StorageError(f"{dataset_dir}: no record files to export"
                            + (f" for splits {list(splits)}" if splits else ""))
-    out_dir.mkdir(parents=True, exist_ok=True)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise StorageError(f"{out_dir}: the export folder exists and is not a folder")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):  # a file where a parent folder should be
+        raise StorageError(f"{out_dir}: cannot make the export folder (a file is in its "
+                           f"path)") from None
     images = ImageStore(out_dir)
     outputs: dict[str, _JsonArrayFile] = {}
     try:

@@ -548,6 +548,16 @@ def test_export_rejects_unknown_format(dataset, tmp_path):
         storage.export_dataset(dataset, "sharegpt", tmp_path)
 
 
+def test_export_to_a_file_is_a_clear_error(dataset, tmp_path):
+    taken = tmp_path / "taken.json"
+    taken.write_text("{}")
+    with pytest.raises(storage.StorageError, match="taken.json: the export folder exists"):
+        storage.export_dataset(dataset, "llava", taken)
+    with pytest.raises(storage.StorageError, match="a file is in its path"):
+        storage.export_dataset(dataset, "llava", taken / "inside")
+    assert taken.read_text() == "{}"
+
+
 # -- streaming memory --------------------------------------------------------------------------
 
 def _big_records(n: int, base: Record, blob: bytes):
