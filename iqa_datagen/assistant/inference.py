@@ -11,6 +11,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 import torch
+from pydantic import ValidationError
 
 from .config import AssistantConfig
 from .data import cut, grid_positions, prepare, to_tensor
@@ -174,7 +175,7 @@ def load_assistant(path: str | Path, device: str | None = None,
     if path.is_dir():
         path = path / "best.pt"
     if not path.is_file():
-        raise ValueError(f"assistant checkpoint {path} does not exist")
+        raise ModelMissing(f"assistant checkpoint {path} does not exist")
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)  # no code from the file
     except Exception as exc:
@@ -182,14 +183,30 @@ def load_assistant(path: str | Path, device: str | None = None,
     if not isinstance(state, dict) or "model" not in state or "config" not in state:
         raise ValueError(f"assistant checkpoint {path} lacks the 'model' and 'config' entries")
     # Checkpoints from before pairwise judging scored each image alone.
-    config = AssistantConfig.model_validate({"pairwise": False, **state["config"]})
+    try:
+        config = AssistantConfig.model_validate({"pairwise": False, **state["config"]})
+    except ValidationError as exc:
+        from iqa_datagen.config import describe_errors
+
+        raise ValueError(f"assistant checkpoint {path} was saved with settings this version "
+                         f"cannot read ({describe_errors(exc)}); it comes from another version "
+                         f"of iqa-datagen: train it again") from None
     if setting is not None and config.setting != setting:
-        raise ValueError(f"assistant checkpoint {path}: trained for {config.setting!r}, "
-                         f"not {setting!r}")
+        raise ModelMissing(f"assistant checkpoint {path}: trained for {config.setting!r}, "
+                           f"not {setting!r}")
     model = QualityNet(config.channels, config.hidden, config.setting, config.uses_panel,
                        config.uses_pairwise)
-    model.load_state_dict(state["model"])
+    try:
+        model.load_state_dict(state["model"])
+    except RuntimeError as exc:  # missing, extra or misshapen tensors
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ValueError(f"assistant checkpoint {path}: its weights do not fit the network its "
+                         f"settings describe ({first})") from None
     return Assistant(model, config, device)
+
+
+class ModelMissing(ValueError):
+    """No assistant of the asked setting where one was looked for."""
 
 
 def label_pairs(model: Assistant | str | Path, pairs: Iterable[Any],

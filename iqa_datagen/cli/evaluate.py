@@ -27,6 +27,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 def _evaluate(args: argparse.Namespace) -> int:
     from iqa_datagen.assistant import load_assistant
     from iqa_datagen.assistant.human import evaluate_on_mos
+    from iqa_datagen.assistant.inference import ModelMissing
 
     settings = SETTINGS if args.setting == "both" else (args.setting,)
     rows = []
@@ -34,7 +35,7 @@ def _evaluate(args: argparse.Namespace) -> int:
         try:
             model = load_assistant(args.assistant, None if args.device == "auto" else args.device,
                                    setting=setting)
-        except ValueError:
+        except ModelMissing:
             if args.setting == "both":  # a folder with one setting only: evaluate that one
                 continue
             raise
@@ -42,7 +43,9 @@ def _evaluate(args: argparse.Namespace) -> int:
             rows.append(evaluate_on_mos(model, kind, root, seed=args.seed,
                                         max_pairs_per_reference=args.max_pairs_per_reference))
     if not rows:
-        raise ValueError(f"{args.assistant}: no assistant model of setting {args.setting} found")
+        what = "assistant model" if args.setting == "both" else f"{args.setting} assistant model"
+        raise ValueError(f"{args.assistant}: no {what} found (--assistant names a model folder "
+                         f"or checkpoint, or a build's assistant/ folder)")
     summary = {"assistant": str(args.assistant), "results": rows}
 
     def human() -> None:

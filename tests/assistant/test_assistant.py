@@ -320,6 +320,32 @@ def test_a_no_reference_checkpoint_from_before_pairwise_judging_still_loads(tmp_
     assert assistant.logits([(None, *noisy)])[0] == pytest.approx(scores[0] - scores[1])
 
 
+def test_a_checkpoint_from_another_version_is_one_clear_error(tmp_path, capsys):
+    """Unknown settings or weights that do not fit are named in one line (not a pydantic or
+    torch dump), and evaluate-assistant reports it instead of saying no model was found."""
+    from iqa_datagen.cli import main
+
+    cfg = tiny_config()
+    net = QualityNet(cfg.channels, cfg.hidden, "full_reference", cfg.uses_panel)
+    torch.save({"model": net.state_dict(), "config": {**cfg.model_dump(), "weak_metric": "psnr"}},
+               tmp_path / "best.pt")
+    with pytest.raises(ValueError, match="weak_metric.*another version of iqa-datagen") as info:
+        load_assistant(tmp_path)
+    assert "\n" not in str(info.value)
+    code = main(["evaluate-assistant", "--mos", f"csv:{tmp_path / 'none.csv'}",
+                 "--assistant", str(tmp_path)])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and "another version" in err and len(err.splitlines()) == 1
+
+    wide = tiny_config(channels=[8, 8])
+    torch.save({"model": QualityNet(wide.channels, wide.hidden, "full_reference",
+                                    wide.uses_panel).state_dict(), "config": cfg.model_dump()},
+               tmp_path / "best.pt")
+    with pytest.raises(ValueError, match="weights do not fit") as info:
+        load_assistant(tmp_path)
+    assert "\n" not in str(info.value)
+
+
 def test_loaded_assistant_compares_labels_and_filters(trained):
     out, report = trained
     assistant = load_assistant(out)
