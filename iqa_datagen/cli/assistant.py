@@ -10,6 +10,7 @@ from iqa_datagen.settings import SETTINGS
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    from iqa_datagen.cli.build import folder_lock
     from iqa_datagen.cli.orchestration import interruptible, prefect_api
 
     config = {"setting": args.setting, "device": args.device, "seed": args.seed}
@@ -22,7 +23,10 @@ def cmd_train(args: argparse.Namespace) -> int:
         config["distortions"] = [n.strip() for n in args.distortions.split(",")]
     if args.data is not None and not os.path.isdir(args.data):  # refused before any server
         raise FileNotFoundError(f"--data {args.data}: no such folder")
-    with interruptible("train-assistant"), prefect_api() as ready:
+    # One training per folder at a time (two would overwrite each other's checkpoints); an
+    # --out that is a file is refused here, before any server starts.
+    with folder_lock(args.out, "train-assistant"), interruptible("train-assistant"), \
+            prefect_api() as ready:
         from iqa_datagen.flows import train_assistant  # imported while the server boots
 
         ready()

@@ -54,6 +54,8 @@ def dataset(tmp_path_factory) -> Path:
 def test_commands_that_need_no_flow_never_start_or_import_prefect(dataset, tmp_path):
     other_seed = tmp_path / "seed.yaml"
     other_seed.write_text(yaml.safe_dump(tiny(seed=99)))
+    a_file = tmp_path / "a-file.txt"
+    a_file.write_text("not a folder")
     commands = [
         (["stats", str(dataset)], 0),
         (["stats", str(dataset), "--verify", "--consistency", "--json"], 0),
@@ -75,6 +77,8 @@ def test_commands_that_need_no_flow_never_start_or_import_prefect(dataset, tmp_p
         (["extend", str(dataset), "--plugin", "iqa_test_plugin", "--share", "2"], 2),
         (["extend", str(dataset), "--plugin", "no_such_plugin_module"], 2),
         (["train-assistant", "--data", str(tmp_path / "nowhere")], 2),
+        (["train-assistant", "--out", str(a_file)], 2),  # an output folder that is a file
+        (["export", str(dataset), "--format", "llava", "--out", str(a_file)], 2),
     ]
     script = f"""
         import contextlib, io, json, sys

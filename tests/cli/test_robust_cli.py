@@ -94,6 +94,9 @@ def test_a_second_command_on_a_locked_folder_is_refused_naming_the_holder(tmp_pa
                                     cwd=tmp_path), 4, "ds", f"pid {holder.pid}",
                                socket.gethostname())
         assert "iqa-datagen build" in line
+        # a second training into a folder in use would overwrite its checkpoints: refused too
+        _one_line_error(_run("train-assistant", "--out", "ds", cwd=tmp_path), 4,
+                        f"pid {holder.pid}")
         with pytest.raises(FolderBusy):
             with folder_lock(tmp_path / "ds", "resplit"):
                 pass
