@@ -12,9 +12,11 @@ DEFAULT_PORT = 8765
 def cmd_browse(args: argparse.Namespace) -> int:
     from iqa_datagen.review.app import serve
 
-    print(f"reviewing {args.dataset} at http://{args.host}:{args.port}/ (Ctrl-C stops)",
-          flush=True)
-    serve(args.dataset, host=args.host, port=args.port)
+    def announce() -> None:  # once the dataset opened: a bad folder is only its error line
+        print(f"reviewing {args.dataset} at http://{args.host}:{args.port}/ (Ctrl-C stops)",
+              flush=True)
+
+    serve(args.dataset, host=args.host, port=args.port, announce=announce)
     return 0
 
 

@@ -15,7 +15,7 @@ import logging
 import secrets
 import threading
 from pathlib import Path
-from typing import Optional, get_args
+from typing import Callable, Optional, get_args
 from urllib.parse import parse_qs, urlencode
 
 import jinja2
@@ -303,13 +303,34 @@ def create_app(dataset_dir: Path | str, allowed_hosts: Optional[list[str]] = Non
 
 
 def serve(dataset_dir: Path | str, host: str = "127.0.0.1", port: int = 8765,
-          log_level: str = "warning") -> None:
-    """Run the app with uvicorn until interrupted."""
+          log_level: str = "warning", announce: Optional[Callable[[], None]] = None) -> None:
+    """Run the app with uvicorn until interrupted; ``announce`` runs once the dataset opened."""
     import uvicorn
 
     loopback = host in LOOPBACK_HOSTS
     app = create_app(dataset_dir, allowed_hosts=list(LOOPBACK_HOSTS) if loopback else None)
+    check_port(host, port)
+    if announce is not None:
+        announce()
     uvicorn.run(app, host=host, port=port, log_level=log_level)
 
 
-__all__ = ["LOOPBACK_HOSTS", "create_app", "safe_file", "safe_next", "serve"]
+def check_port(host: str, port: int) -> None:
+    """Refuse, in one line, an address the app could not listen on (a port in use: uvicorn
+    would print its own error and exit with a code of its own)."""
+    import socket
+
+    from iqa_datagen.config import ConfigError
+
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port,
+                                                             type=socket.SOCK_STREAM)[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+            probe.bind(address)
+    except OSError as exc:
+        raise ConfigError(f"--host {host} --port {port}: cannot listen there "
+                          f"({exc.strerror or exc}); choose another --port") from None
+
+
+__all__ = ["LOOPBACK_HOSTS", "check_port", "create_app", "safe_file", "safe_next", "serve"]

@@ -406,3 +406,23 @@ def test_files_with_and_without_a_new_column_scan_together(dataset, tmp_path):
     got = view.page(Query(score_level="good", page_size=100)).records
     assert [r["id"] for r in got] == first and got[0]["score_level"] == "good"
     assert view.page(Query(page_size=100, page=1)).records[0].get("score_level") is None
+
+
+def test_browse_refuses_a_missing_folder_or_a_busy_port_in_one_line(dataset, tmp_path, capsys):
+    """No banner for an app that never starts, and a port in use is exit 2 naming --port
+    (uvicorn would exit with its own code 3, which means something else here)."""
+    import socket
+
+    from iqa_datagen.cli import main
+
+    assert main(["browse", str(tmp_path / "nowhere")]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and "dataset folder does not exist" in err
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        assert main(["browse", str(dataset), "--port", str(port)]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and f"--port {port}: cannot listen there" in err
+    assert len(err.strip().splitlines()) == 1
