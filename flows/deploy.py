@@ -38,8 +38,30 @@ def build_deployment(name: str = "scheduled-build", cron: str = DEFAULT_CRON,
 def serve_from_args(args: argparse.Namespace) -> int:
     from prefect import serve
 
-    serve(build_deployment(args.name, args.cron, args.config, args.out, args.timezone))
+    serve(checked_deployment(args))
     return 0
+
+
+def checked_deployment(args: argparse.Namespace):
+    """The deployment of ``args``, refusing now, in one line, what would otherwise fail at the
+    first scheduled run or as a traceback: a config that is not valid, a cron string or time
+    zone that is not one."""
+    import zoneinfo
+
+    from iqa_datagen.config import ConfigError, load_config
+
+    if args.config is not None:
+        load_config(args.config)
+    try:
+        zoneinfo.ZoneInfo(args.timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"--timezone {args.timezone!r}: not a time zone name "
+                          f"(e.g. UTC, Europe/Paris)") from None
+    try:
+        return build_deployment(args.name, args.cron, args.config, args.out, args.timezone)
+    except ValueError as exc:
+        raise ConfigError(f"--cron {args.cron!r}: {str(exc).splitlines()[0]} (five fields: "
+                          f"minute hour day-of-month month day-of-week)") from None
 
 
 def main(argv: Optional[list[str]] = None) -> int:

@@ -23,6 +23,19 @@ def test_served_deployment_carries_the_cron_schedule_and_parameters():
     assert deployment.entrypoint.endswith("flows/build.py:build_dataset")
 
 
+@pytest.mark.parametrize("flags, named", [
+    (["--cron", "x y"], "--cron 'x y'"),
+    (["--timezone", "Mars/Base"], "--timezone 'Mars/Base'"),
+    (["--config", "no-such-config.yaml"], "no-such-config.yaml"),
+])
+def test_serve_refuses_a_bad_schedule_or_config_in_one_line(flags, named, capsys):
+    from iqa_datagen.cli import main
+
+    assert main(["serve", *flags]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and named in err, err
+
+
 def test_prefect_yaml_deployments_load_their_flow_and_validate_parameters(monkeypatch):
     from prefect.client.schemas.schedules import CronSchedule
     from prefect.flows import load_flow_from_entrypoint
