@@ -162,6 +162,10 @@ def as_pair(item: Any, index: int, setting: str) -> QualityPair:
     return QualityPair("", ref, a, b, "A", "unlabelled")
 
 
+class ModelMissing(ValueError):
+    """No assistant of the asked setting where one was looked for."""
+
+
 def load_assistant(path: str | Path, device: str | None = None,
                    setting: str | None = None) -> Assistant:
     """An Assistant from ``best.pt``/``checkpoint.pt`` or a folder holding ``best.pt``.
@@ -203,10 +207,6 @@ def load_assistant(path: str | Path, device: str | None = None,
         raise ValueError(f"assistant checkpoint {path}: its weights do not fit the network its "
                          f"settings describe ({first})") from None
     return Assistant(model, config, device)
-
-
-class ModelMissing(ValueError):
-    """No assistant of the asked setting where one was looked for."""
 
 
 def label_pairs(model: Assistant | str | Path, pairs: Iterable[Any],

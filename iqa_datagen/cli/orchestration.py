@@ -143,21 +143,12 @@ def _drain_prefect_workers() -> None:
 WARM_UP_THREAD = "prefect-server-warm-up"
 
 
-def _warm_up(server: subprocess.Popen, port: int, url: str) -> None:
+def _warm_up(server: subprocess.Popen, url: str) -> None:
     """Wait for the server in the background, then send it one API request. Its first request
     builds FastAPI's route tables (~0.5 s here): paid now, while a build trains its assistant,
-    instead of at the first flow run. The wait is a bare socket connect every 50 ms, so that it
-    takes nothing from the command's own imports. Any failure is left for ``ready()``."""
-    deadline = time.monotonic() + DEFAULT_STARTUP_TIMEOUT
-    while server.poll() is None and time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            time.sleep(0.05)
-    else:
-        return
+    instead of at the first flow run. Any failure is left for ``ready()`` to report."""
     try:
+        _wait_healthy(server, url, DEFAULT_STARTUP_TIMEOUT)
         import httpx
 
         httpx.get(f"{url}/hello", timeout=DEFAULT_STARTUP_TIMEOUT)
@@ -191,7 +182,7 @@ class _TemporaryServer:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}/api"
         process = _start_server(self.port)
-        self._warming = threading.Thread(target=_warm_up, args=(process, self.port, self.url),
+        self._warming = threading.Thread(target=_warm_up, args=(process, self.url),
                                          name=WARM_UP_THREAD, daemon=True)
         self._warming.start()
         return process
