@@ -4,18 +4,21 @@ reply cache, retries, validation and token accounting.
 
 Entry points: ``LLMConfig.from_env()``, ``llm_configured()``, ``LLMDetailedGenerator``,
 ``LLMExpansionGenerator``; the validators are pure functions usable on their own.
+
+The names below are imported on first use: the validators (``validation``) need no ``openai``,
+and importing the client costs half a second that ``stats`` and ``resplit`` never use.
 """
 
-from .batch import BatchPendingError
-from .config import LLMConfig, LLMConfigError, llm_configured
-from .engine import Usage
-from .generators import GENERATOR_VERSION, LLMDetailedGenerator, LLMExpansionGenerator
-from .prompts import PROMPT_VERSION
-from .transport import LLMUnavailable
-from .validation import validate_assessment, validate_comparison, validate_expansion
+from iqa_datagen.lazy import lazy_exports
 
-__all__ = [
-    "BatchPendingError", "GENERATOR_VERSION", "LLMConfig", "LLMConfigError",
-    "LLMDetailedGenerator", "LLMExpansionGenerator", "LLMUnavailable", "PROMPT_VERSION", "Usage",
-    "llm_configured", "validate_assessment", "validate_comparison", "validate_expansion",
-]
+_EXPORTS = {
+    "BatchPendingError": "batch", "LLMConfig": "config", "LLMConfigError": "config",
+    "llm_configured": "config", "Usage": "engine", "GENERATOR_VERSION": "generators",
+    "LLMDetailedGenerator": "generators", "LLMExpansionGenerator": "generators",
+    "PROMPT_VERSION": "prompts", "LLMUnavailable": "transport",
+    "validate_assessment": "validation", "validate_comparison": "validation",
+    "validate_expansion": "validation",
+}
+
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

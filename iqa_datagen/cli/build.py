@@ -262,7 +262,7 @@ def cmd_resplit(args: argparse.Namespace) -> int:
         raise ConfigError("resplit: give at least one of --seed, --test-fraction, --ood/--no-ood")
     _require_dataset(args.dataset)
     with folder_lock(args.dataset, "resplit"):
-        from iqa_datagen.pipeline.resplit import load_build_config, new_split_config
+        from iqa_datagen.pipeline.stored_config import load_build_config, new_split_config
 
         # refused here, before any server starts: a stored config or new split that is not valid
         new_split_config(load_build_config(args.dataset), args.seed, args.test_fraction, args.ood)

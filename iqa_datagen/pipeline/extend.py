@@ -19,7 +19,7 @@ from typing import Optional
 from iqa_datagen.distortions.registry import build_registry
 from iqa_datagen.config import BuildConfig, ConfigError
 from iqa_datagen.pipeline.output import read_state, write_state
-from iqa_datagen.pipeline.resplit import load_build_config
+from iqa_datagen.pipeline.stored_config import load_build_config
 from iqa_datagen.seeding import stable_id
 
 EXT_PART_PREFIX = "ext-"

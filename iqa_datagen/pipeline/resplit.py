@@ -17,39 +17,14 @@ from typing import Iterable, Iterator, Optional
 from iqa_datagen.distortions.categories import OOD_EVAL
 from iqa_datagen.distortions.registry import build_registry
 from iqa_datagen.generators.records import record_id
-from iqa_datagen.config import BuildConfig, ConfigError
+from iqa_datagen.config import BuildConfig
 from iqa_datagen.pipeline.output import dataset_plugins, read_state, write_state
 from iqa_datagen.pipeline.references import assign_splits
-from iqa_datagen.storage import iter_batches, list_parts, read_manifest, rewrite_part
+from iqa_datagen.pipeline.stored_config import load_build_config, new_split_config
+from iqa_datagen.storage import iter_batches, list_parts, rewrite_part
 from iqa_datagen.tasks import TASKS, BriefTask
 
 OOD_EVAL_NAMES = frozenset(n for names in OOD_EVAL.values() for n in names)
-
-
-def load_build_config(dataset: Path | str) -> BuildConfig:
-    """The config a dataset folder was built with (its manifest's, secrets never stored)."""
-    manifest = read_manifest(dataset)
-    try:
-        return BuildConfig.model_validate(manifest["config"])
-    except Exception as exc:
-        raise ConfigError(f"{dataset}/manifest.json: the stored config is not valid for this "
-                          f"version ({exc})") from None
-
-
-def new_split_config(config: BuildConfig, seed: Optional[int], test_fraction: Optional[float],
-                     ood: Optional[bool]) -> BuildConfig:
-    from pydantic import ValidationError
-
-    from iqa_datagen.config import describe_errors
-
-    split = config.split.model_copy(update={
-        k: v for k, v in (("seed", seed), ("test_fraction", test_fraction), ("ood", ood))
-        if v is not None})
-    try:
-        return BuildConfig.model_validate({**config.model_dump(mode="json"),
-                                           "split": split.model_dump(mode="json")})
-    except ValidationError as exc:
-        raise ConfigError(f"resplit: {describe_errors(exc)}") from None
 
 
 def group_splits(dataset: Path | str, config: BuildConfig) -> dict[str, str]:

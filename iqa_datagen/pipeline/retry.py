@@ -18,7 +18,7 @@ from iqa_datagen.distortions.registry import build_registry
 from iqa_datagen.generators.base import ExpansionRequest
 from iqa_datagen.pipeline.output import dataset_plugins, finalize, read_rejects
 from iqa_datagen.pipeline.references import discover, load_reference
-from iqa_datagen.pipeline.resplit import load_build_config
+from iqa_datagen.pipeline.stored_config import load_build_config
 from iqa_datagen.pipeline.shard import ShardReport, ShardRunner, write_unit
 from iqa_datagen.schemas import Verdict
 from iqa_datagen.seeding import derive_seed

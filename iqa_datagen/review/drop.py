@@ -33,7 +33,7 @@ def _part_ids(dataset: Path, part: str) -> set[str]:
 def drop_marked(dataset: Path | str, mark: str = "bad", *, dry_run: bool = False) -> dict:
     """Drop every record whose latest mark is ``mark``; returns the summary (counts, reasons)."""
     from iqa_datagen.pipeline.output import finalize, read_state, write_state
-    from iqa_datagen.pipeline.resplit import load_build_config
+    from iqa_datagen.pipeline.stored_config import load_build_config
     from iqa_datagen.storage import rewrite_part
 
     if mark not in MARK_VALUES:

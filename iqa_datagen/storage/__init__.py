@@ -10,16 +10,15 @@ folder's lock (``storage.lock``) does not pay for pyarrow, the card and the stat
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from iqa_datagen.lazy import lazy_exports
 
 _EXPORTS = {
     "SchemaVersionError": "iqa_datagen.schemas",
     "write_card": ".card",
     "export_dataset": ".export",
     **dict.fromkeys(("CARD_NAME", "DATA_DIR", "MANIFEST_NAME", "PARTS_DIR", "STATS_DIR",
-                     "StorageError", "list_data_files", "list_splits"), ".layout"),
-    **dict.fromkeys(("build_manifest", "is_secret_key", "read_manifest", "redact",
+                     "StorageError", "list_data_files", "list_splits", "read_manifest"), ".layout"),
+    **dict.fromkeys(("build_manifest", "is_secret_key", "redact",
                      "verify_manifest", "write_manifest"), ".manifest"),
     **dict.fromkeys(("check_file", "count_rows", "data_files", "iter_batches", "open_dataset",
                      "read_records", "read_table"), ".reader"),
@@ -32,19 +31,4 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:  # a submodule (``storage.writer``), as the eager imports made them
-        try:
-            return importlib.import_module(f".{name}", __name__)
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{__name__}.{name}":
-                raise
-            raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

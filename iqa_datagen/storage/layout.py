@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import json
 import re
 from pathlib import Path
 from typing import Iterator
@@ -30,6 +31,7 @@ DATA_DIR = "data"
 PARTS_DIR = ".parts"
 STATS_DIR = "stats"
 MANIFEST_NAME = "manifest.json"
+MANIFEST_FORMAT = "iqa-datagen/manifest"
 CARD_NAME = "README.md"
 PARQUET_SUFFIX = ".parquet"
 
@@ -122,3 +124,17 @@ def sha256_file(path: Path | str, chunk: int = 1 << 20) -> str:
         while block := f.read(chunk):
             h.update(block)
     return h.hexdigest()
+
+
+def read_manifest(dataset_dir: Path | str) -> dict:
+    """``manifest.json`` of a dataset folder (StorageError when missing or unreadable)."""
+    path = Path(dataset_dir) / MANIFEST_NAME
+    if not path.is_file():
+        raise StorageError(f"{path}: no manifest (write it with write_manifest)")
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise StorageError(f"{path}: not valid JSON ({exc})") from exc
+    if manifest.get("format") != MANIFEST_FORMAT:
+        raise StorageError(f"{path}: not an iqa-datagen manifest")
+    return manifest

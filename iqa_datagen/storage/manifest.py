@@ -20,11 +20,11 @@ from iqa_datagen import __version__
 from iqa_datagen.schemas import SCHEMA_VERSION
 
 from .counts import count_batch, nest_counts, totals
-from .layout import MANIFEST_NAME, StorageError, atomic_write_text, relative, sha256_file
+from .layout import (MANIFEST_FORMAT, MANIFEST_NAME, StorageError, atomic_write_text,  # noqa: F401
+                     read_manifest, relative, sha256_file)
 from .reader import data_files, iter_batches
 from .writer import list_parts
 
-MANIFEST_FORMAT = "iqa-datagen/manifest"
 MANIFEST_VERSION = 1
 LIBRARIES = ("pyarrow", "numpy", "pydantic", "pillow", "opencv-python-headless", "scikit-image",
              "openai", "prefect", "datasets", "torch")
@@ -174,20 +174,6 @@ def write_manifest(dataset_dir: Path | str, config: Any,
     manifest = build_manifest(dataset_dir, config, extra)
     atomic_write_text(Path(dataset_dir) / MANIFEST_NAME,
                       json.dumps(manifest, indent=1, sort_keys=False, ensure_ascii=False) + "\n")
-    return manifest
-
-
-def read_manifest(dataset_dir: Path | str) -> dict:
-    """``manifest.json`` of a dataset folder (StorageError when missing or unreadable)."""
-    path = Path(dataset_dir) / MANIFEST_NAME
-    if not path.is_file():
-        raise StorageError(f"{path}: no manifest (write it with write_manifest)")
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except ValueError as exc:
-        raise StorageError(f"{path}: not valid JSON ({exc})") from exc
-    if manifest.get("format") != MANIFEST_FORMAT:
-        raise StorageError(f"{path}: not an iqa-datagen manifest")
     return manifest
 
 

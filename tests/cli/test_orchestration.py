@@ -103,6 +103,39 @@ def test_commands_that_need_no_flow_never_start_or_import_prefect(dataset, tmp_p
     assert proc.stdout.count("ok ") == len(commands)
 
 
+def test_resplit_starts_the_server_before_its_heavy_imports(dataset, tmp_path):
+    """The server boots for seconds, so it starts as soon as the stored config and the new
+    split are validated: before pyarrow, Prefect or the LLM client are imported (they load
+    meanwhile, on the other core); ``stats`` never imports the LLM client at all."""
+    copy = tmp_path / "copy"
+    __import__("shutil").copytree(dataset, copy)
+    script = f"""
+        import contextlib, io, sys
+        from iqa_datagen.cli import main, orchestration
+
+        class Spawned(Exception):
+            pass
+
+        def record(port):
+            heavy = [m for m in ("pyarrow", "prefect", "openai", "matplotlib") if m in sys.modules]
+            print("loaded at server start:", heavy)
+            raise Spawned
+
+        orchestration._start_server = record
+        try:
+            main(["resplit", {str(copy)!r}, "--seed", "5"])
+        except Spawned:
+            pass
+        with contextlib.redirect_stdout(io.StringIO()):
+            assert main(["stats", {str(copy)!r}, "--consistency"]) == 0
+        print("openai after stats:", "openai" in sys.modules)
+    """
+    proc = _python(script, tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "loaded at server start: []" in proc.stdout, proc.stdout
+    assert "openai after stats: False" in proc.stdout, proc.stdout
+
+
 def test_the_server_starts_in_the_background_and_is_drained_and_stopped(tmp_path):
     script = """
         import os, threading, time, httpx
