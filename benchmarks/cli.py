@@ -21,7 +21,9 @@ on a shared machine, every figure grows with it.
 
 ``--quick`` builds the demo without its assistant (nothing then overlaps the server's start);
 ``--dataset`` times ``resplit`` (on a copy), ``stats`` and ``export`` of an existing dataset
-instead of building the demo first.
+instead of building the demo first. ``--running-server`` also times ``resplit`` against a
+Prefect server that is already running (``prefect server start``, as scheduled builds use, started
+by this script and sent one resplit before the measured ones), through ``PREFECT_API_URL``.
 """
 
 from __future__ import annotations
@@ -34,8 +36,11 @@ if sys.path and os.path.abspath(sys.path[0]) == os.path.dirname(os.path.abspath(
     sys.path.pop(0)
 
 import argparse  # noqa: E402
+import contextlib  # noqa: E402
 import json  # noqa: E402
 import shutil  # noqa: E402
+import signal  # noqa: E402
+import socket  # noqa: E402
 import subprocess  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
@@ -45,11 +50,14 @@ OVERHEAD_TARGET_S = 3.0
 STATS_TARGET_S = 5.0
 
 
-def run(args: list[str], home: Path) -> tuple[float, dict, float]:
-    """``iqa-datagen *args`` in a fresh process: (wall seconds, its --json summary or {},
-    1-minute load average when it started)."""
+def run(args: list[str], home: Path, api: str | None = None) -> tuple[float, dict, float]:
+    """``iqa-datagen *args`` in a fresh process (against the Prefect API ``api`` if given, else
+    its own temporary server): (wall seconds, its --json summary or {}, 1-minute load average
+    when it started)."""
     env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
     env.pop("PREFECT_API_URL", None)
+    if api:
+        env["PREFECT_API_URL"] = api
     load = os.getloadavg()[0]
     started = time.perf_counter()
     proc = subprocess.run([sys.executable, "-m", "iqa_datagen.cli", *args], env=env,
@@ -64,6 +72,39 @@ def run(args: list[str], home: Path) -> tuple[float, dict, float]:
     return wall, summary, load
 
 
+@contextlib.contextmanager
+def running_server(home: Path):
+    """``prefect server start`` on a free port, until the block ends; yields its API URL."""
+    import httpx
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+           "PREFECT_UI_ENABLED": "false"}
+    env.pop("PREFECT_API_URL", None)
+    server = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host",
+                               "127.0.0.1", "--port", str(port)], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              start_new_session=True)
+    api = f"http://127.0.0.1:{port}/api"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                if httpx.get(f"{api}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit("prefect server start did not come up")
+            time.sleep(0.2)
+        yield api
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+
+
 def work_seconds(summary: dict) -> float:
     return sum((summary.get("step_seconds") or {}).values())
 
@@ -75,6 +116,8 @@ def main() -> None:
     parser.add_argument("--dataset", help="use this dataset instead of building the demo")
     parser.add_argument("--repeat", type=int, default=2,
                         help="runs of each command after the build (default 2)")
+    parser.add_argument("--running-server", action="store_true",
+                        help="also time resplit against an already running Prefect server")
     args = parser.parse_args()
 
     root = Path(tempfile.mkdtemp(prefix="iqa-bench-cli-"))
@@ -96,6 +139,13 @@ def main() -> None:
             wall, summary, load = run(["resplit", str(ds), "--seed", str(100 + i), "--json",
                                        "--no-progress"], home)
             rows.append(("resplit", wall, work_seconds(summary), load))
+        if args.running_server:
+            with running_server(root / "server-home") as api:
+                run(["resplit", str(ds), "--seed", "99", "--json"], home, api)  # unmeasured
+                for i in range(args.repeat):
+                    wall, summary, load = run(["resplit", str(ds), "--seed", str(200 + i),
+                                               "--json", "--no-progress"], home, api)
+                    rows.append(("resplit (running server)", wall, work_seconds(summary), load))
         for i in range(args.repeat):
             for label, command in (
                     ("stats", ["stats", str(ds)]),
