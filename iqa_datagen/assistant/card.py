@@ -14,16 +14,28 @@ def _share(s: dict[str, Any] | None) -> str:
     return "–" if not s or not s.get("count") else f"{_pct(s['accuracy'])} of {s['count']}"
 
 
-def _metrics_section(name: str, m: dict[str, Any]) -> list[str]:
+def _metrics_section(name: str, m: dict[str, Any], setting: str) -> list[str]:
+    visible = m.get("cross_unanimous_visible") or {"all": None, "single": None, "multi": None}
+    asked = ("A no-reference model's verdicts are stated only for pairs that no-reference records "
+             "can hold: neither image has a slight (level 1) change of brightness, contrast, "
+             "saturation, colour quantization or sharpening, which is not visible without the "
+             "reference. Those are the rows marked *no-reference visible*."
+             if setting == "no_reference" else
+             "A full-reference model's verdicts are stated for every pair.")
     lines = [f"### {name} ({m['pairs']} pairs, references never seen in training)", "",
              "What builds ask: which of two *different* sampled distortions is better (truth: the "
-             "metric panel's majority), and which of two levels of one distortion is.", "",
+             "metric panel's majority), and which of two levels of one distortion is. " + asked, "",
              "| pairs | all | single distortions | with a paired plan |", "| --- | --- | --- | --- |",
              f"| cross-distortion, panel unanimous | {_share(m['cross_unanimous']['all'])} | "
              f"{_share(m['cross_unanimous']['single'])} | {_share(m['cross_unanimous']['multi'])} |",
+             f"| cross-distortion, panel unanimous, no-reference visible | "
+             f"{_share(visible['all'])} | {_share(visible['single'])} | "
+             f"{_share(visible['multi'])} |",
              f"| cross-distortion, panel majority | {_share(m['cross']['all'])} | "
              f"{_share(m['cross']['single'])} | {_share(m['cross']['multi'])} |",
              f"| same distortion, two levels | {_share(m['same_distortion'])} | | |",
+             f"| same distortion, two levels, no-reference visible | "
+             f"{_share(m.get('same_distortion_visible'))} | | |",
              f"| human MOS | {_share(m['mos'])} | | |", "",
              f"- accuracy over all pairs: {_pct(m['accuracy'])} (both orders "
              f"{_pct(m['accuracy_both_orders'])})",
@@ -87,7 +99,7 @@ def write_model_card(report: Any, path: Path) -> None:
               + (", ".join(f"`{n}`" for n in data["distortions"]) or "none (MOS only)")
               + f"; levels {cfg['levels']}.", "", "## Metrics", ""]
     for name, m in report.evaluation.items():
-        lines += _metrics_section(name, m)
+        lines += _metrics_section(name, m, report.setting)
     lines += ["## Training curve", "", "| epoch | train loss | val loss | val accuracy |",
               "| --- | --- | --- | --- |"]
     lines += [f"| {h['epoch']} | {h['train_loss']:.4f} | {h['val_loss']:.4f} | "

@@ -114,6 +114,11 @@ def summarize(pairs: Sequence[QualityPair], verdicts_ab: Verdicts, verdicts_ba: 
         "mos": _share([c for c, p in zip(correct, pairs) if p.source.startswith("mos:")]),
         "cross": _cross_table(cross),
         "cross_unanimous": _cross_table([(c, p) for c, p in cross if p.info.get("unanimous")]),
+        # the pairs a no-reference record can state: what builds ask of a no-reference model
+        "cross_unanimous_visible": _cross_table([(c, p) for c, p in cross
+                                                 if p.info.get("unanimous") and _visible(p)]),
+        "same_distortion_visible": _share([c for c, p in zip(correct, pairs)
+                                           if p.source == "library_levels" and _visible(p)]),
         "category_pairs": accuracy_by_group([category_pair(p) for _, p in cross],
                                             [c for c, _ in cross]),
     }
@@ -128,6 +133,12 @@ def _cross_table(cross: Sequence[tuple[bool, QualityPair]]) -> dict[str, Any]:
     return {"all": _share([c for c, _ in cross]),
             "single": _share([c for c, p in cross if not p.info.get("multi")]),
             "multi": _share([c for c, p in cross if p.info.get("multi")])}
+
+
+def _visible(pair: QualityPair) -> bool:
+    """Whether a no-reference record may state this pair: neither image holds a slight
+    (level-1) distortion of a kind that is not visible without the reference."""
+    return bool(pair.info.get("no_reference_visible", True))
 
 
 def category_pair(pair: QualityPair) -> str:

@@ -18,6 +18,7 @@ from typing import Any, Iterable, Literal, Union
 
 import numpy as np
 
+from iqa_datagen.distortions.categories import NO_REFERENCE_DROP_SLIGHT
 from iqa_datagen.distortions.images import is_grayscale
 from iqa_datagen.distortions.sampler import visible_on_grayscale
 from iqa_datagen.seeding import rng_for, stable_id
@@ -120,7 +121,8 @@ def synthetic_pairs(references: Iterable[Reference], config: AssistantConfig,
             pairs.append(QualityPair(
                 ref.id, ref.image, a, b, "A" if lo_first else "B", cat,
                 info={"a_name": name, "a_level": la, "b_name": name, "b_level": lb,
-                      "a_categories": cat, "b_categories": cat, "reference_name": ref.name}))
+                      "a_categories": cat, "b_categories": cat, "reference_name": ref.name,
+                      "no_reference_visible": lo > 1 or cat not in NO_REFERENCE_DROP_SLIGHT}))
         pairs += cross_pairs(ref, ref_names, config, registry)
     return pairs
 
@@ -187,6 +189,10 @@ def cross_pairs(ref: Reference, names: list[str], config: AssistantConfig,
                   "b_name": "+".join(d.name for d in pb.distortions),
                   "a_categories": plan_category(pa), "b_categories": plan_category(pb),
                   "multi": pa.multi or pb.multi, "panel_agreement": agreement,
+                  # a no-reference record may state this pair: neither plan holds a slight
+                  # distortion that is not visible without the reference (docs/sampling.md)
+                  "no_reference_visible": (pa.passes_no_reference_filter()
+                                           and pb.passes_no_reference_filter()),
                   "unanimous": unanimous, "a_panel": scores[i].tolist(),
                   "b_panel": scores[j].tolist(), "reference_name": ref.name}))
     return out

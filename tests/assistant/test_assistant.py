@@ -108,6 +108,28 @@ def test_cross_pairs_come_from_sampled_plans_and_the_panel_majority():
     assert left_out and all(p.info["unanimous"] for p in left_out)
 
 
+def test_pairs_say_whether_a_no_reference_record_may_state_them():
+    """Builds keep plans with a slight (level-1) tone, colour or sharpening change out of
+    no-reference records; each synthetic pair carries that flag, so evaluation can measure a
+    no-reference model on the pairs it is asked about."""
+    from iqa_datagen.distortions import NO_REFERENCE_DROP_SLIGHT
+
+    refs = load_references(synthetic_references(2), 96)
+    cfg = tiny_config(distortions=["brighten_shift_rgb", "blur_gaussian", "contrast_weaken_scale",
+                                   "noise_gaussian_rgb"], pairs_per_reference=None,
+                      cross_pairs_per_reference=20, cross_pool=10)
+    pairs = synthetic_pairs(refs, cfg)
+    levels = [p for p in pairs if p.source == "library_levels"]
+    for p in levels:
+        slight = min(p.info["a_level"], p.info["b_level"]) == 1 and \
+            p.info["a_categories"] in NO_REFERENCE_DROP_SLIGHT
+        assert p.info["no_reference_visible"] is (not slight), p.info
+        assert p.swapped().info["no_reference_visible"] is p.info["no_reference_visible"]
+    assert {p.info["no_reference_visible"] for p in levels} == {True, False}
+    cross = [p for p in pairs if p.source == "panel"]
+    assert cross and all(isinstance(p.info["no_reference_visible"], bool) for p in cross)
+
+
 def test_panel_vote_counts_metrics_and_splits_give_no_winner():
     from iqa_datagen.assistant.panel import panel_vote
 
@@ -427,15 +449,21 @@ def test_summary_splits_cross_pairs_by_plan_and_panel_agreement():
     def wrong_on_multi(ps):
         return [("B" if p.info.get("multi") else w, c) for p, (w, c) in zip(ps, brighter(ps))]
 
+    hidden = _cross_pair(3, False, True, ("brighten", "noise"))
+    hidden.info["no_reference_visible"] = False  # a slight brightening: no-reference records skip it
+    pairs.append(hidden)
     m = evaluate(brighter, pairs)
-    assert m["cross"]["all"] == {"count": 3, "accuracy": 1.0}
-    assert m["cross_unanimous"]["all"]["count"] == 2
+    assert m["cross"]["all"] == {"count": 4, "accuracy": 1.0}
+    assert m["cross_unanimous"]["all"]["count"] == 3
+    assert m["cross_unanimous_visible"]["all"]["count"] == 2
+    assert m["same_distortion_visible"] == {"count": 4, "accuracy": 1.0}
     assert m["same_distortion"] == {"count": 4, "accuracy": 1.0}
     assert m["category_pairs"]["blur vs noise"]["count"] == 2  # both orders in one cell
     w = evaluate(wrong_on_multi, pairs)
     assert w["cross_unanimous"]["multi"] == {"count": 1, "accuracy": 0.0}
-    assert w["cross_unanimous"]["single"] == {"count": 1, "accuracy": 1.0}
-    assert w["cross"]["all"]["accuracy"] == pytest.approx(2 / 3)
+    assert w["cross_unanimous"]["single"] == {"count": 2, "accuracy": 1.0}
+    assert w["cross"]["all"]["accuracy"] == pytest.approx(3 / 4)
+    assert w["cross_unanimous_visible"]["multi"] == {"count": 1, "accuracy": 0.0}
     assert w["category_pairs"]["blur+noise vs noise"]["accuracy"] == 0.0
 
 
