@@ -27,6 +27,16 @@ def test_lazy_names_resolve_once_and_unknown_names_are_attribute_errors():
         from iqa_datagen.generators.llm import no_such_name  # noqa: F401
 
 
+@pytest.mark.parametrize("package", ["iqa_datagen.storage", "iqa_datagen.generators.llm",
+                                     "iqa_datagen.generators.mos"])
+def test_every_exported_name_resolves(package):
+    import importlib
+
+    module = importlib.import_module(package)
+    for name in module.__all__:
+        assert getattr(module, name) is not None, (package, name)
+
+
 def test_a_light_name_loads_no_heavy_module():
     script = ("import sys\n"
               "def heavy(): return sorted(m for m in ('pyarrow', 'openai') if m in sys.modules)\n"

@@ -12,12 +12,12 @@ and importing the client costs half a second that ``stats`` and ``resplit`` neve
 from iqa_datagen.lazy import lazy_exports
 
 _EXPORTS = {
-    "BatchPendingError": "batch", "LLMConfig": "config", "LLMConfigError": "config",
-    "llm_configured": "config", "Usage": "engine", "GENERATOR_VERSION": "generators",
-    "LLMDetailedGenerator": "generators", "LLMExpansionGenerator": "generators",
-    "PROMPT_VERSION": "prompts", "LLMUnavailable": "transport",
-    "validate_assessment": "validation", "validate_comparison": "validation",
-    "validate_expansion": "validation",
+    "BatchPendingError": ".batch", "LLMConfig": ".config", "LLMConfigError": ".config",
+    "llm_configured": ".config", "Usage": ".engine", "GENERATOR_VERSION": ".generators",
+    "LLMDetailedGenerator": ".generators", "LLMExpansionGenerator": ".generators",
+    "PROMPT_VERSION": ".prompts", "LLMUnavailable": ".transport",
+    "validate_assessment": ".validation", "validate_comparison": ".validation",
+    "validate_expansion": ".validation",
 }
 
 __all__ = sorted(_EXPORTS)
