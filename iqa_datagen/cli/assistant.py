@@ -43,6 +43,9 @@ def cmd_train(args: argparse.Namespace) -> int:
         print(f"  held-out references, {test.get('pairs')} pairs:")
         print(f"    different distortions, panel unanimous: {pct(cu.get('all'))} (single "
               f"{pct(cu.get('single'))}, with a paired plan {pct(cu.get('multi'))})")
+        if metrics["setting"] == "no_reference":  # the pairs no-reference records can state
+            print(f"    different distortions, panel unanimous, no-reference visible: "
+                  f"{pct(test.get('cross_unanimous_visible', {}).get('all'))}")
         print(f"    different distortions, all panel-labelled: {pct(test.get('cross', {}).get('all'))}")
         print(f"    one distortion at two levels: {pct(test.get('same_distortion'))}")
         print(f"    order consistency {test.get('order_consistency')}, ECE {test.get('ece')}")

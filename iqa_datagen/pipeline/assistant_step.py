@@ -47,6 +47,8 @@ def _summary(report, folder: Path) -> dict:
     return {"checkpoint": str(folder / "best.pt"), "seconds": round(report.seconds, 2),
             "epochs_run": report.epochs_run, "test_accuracy": test.get("accuracy"),
             "test_cross_unanimous_accuracy": cross.get("accuracy"),
+            "test_cross_unanimous_visible_accuracy":
+                test.get("cross_unanimous_visible", {}).get("all", {}).get("accuracy"),
             "test_same_distortion_accuracy": (test.get("same_distortion") or {}).get("accuracy"),
             "test_order_consistency": test.get("order_consistency")}
 

@@ -306,3 +306,9 @@ def test_cli_resplit_extend_and_train_assistant_print_their_summaries(tmp_path):
                         "--pairs-per-reference", "4", "--json")
     metrics = json.loads(stdout.strip().splitlines()[-1])
     assert code == 0 and "test" in metrics["evaluation"]
+    assert "cross_unanimous_visible" in metrics["evaluation"]["test"]
+    code, stdout = _cli("train-assistant", "--data", str(out), "--out", str(tmp_path / "nr"),
+                        "--setting", "no_reference", "--distortions",
+                        "blur_gaussian,noise_gaussian_rgb", "--epochs", "1",
+                        "--pairs-per-reference", "4")
+    assert code == 0 and "no-reference visible" in stdout, stdout
