@@ -16,7 +16,7 @@ import logging
 import threading
 import weakref
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable, Optional, Protocol, TypeVar
+from typing import Any, Awaitable, Callable, Coroutine, Optional, Protocol, TypeVar
 
 from .batch import BatchRunner
 from .cache import ReplyCache
@@ -119,9 +119,14 @@ class LoopThread:
 
     def __init__(self):
         self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, name="llm-loop",
-                                       daemon=True)
+        self.thread = threading.Thread(target=self._serve, name="llm-loop", daemon=True)
         self.thread.start()
+
+    def _serve(self) -> None:
+        try:
+            self.loop.run_forever()
+        finally:  # stopped by close() or stop_soon(): nothing will run on it again
+            self.loop.close()
 
     def run(self, coro: Awaitable[T]) -> T:
         if threading.current_thread() is self.thread:
@@ -138,7 +143,23 @@ class LoopThread:
             return
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(timeout=10)
-        self.loop.close()
+        if not self.thread.is_alive():
+            self.loop.close()
+
+    def stop_soon(self, last: Optional[Coroutine] = None) -> None:
+        """Run ``last`` on the loop, then stop it; return at once, without waiting for either."""
+        async def finish() -> None:
+            try:
+                if last is not None:
+                    await last
+            finally:
+                self.loop.stop()
+
+        try:
+            asyncio.run_coroutine_threadsafe(finish(), self.loop)
+        except RuntimeError:  # the loop is already closed
+            if last is not None:
+                last.close()
 
 
 class _Runtime:
@@ -158,6 +179,17 @@ class _Runtime:
             loop.run(transport.close())
         loop.close()
 
+    def close_soon(self) -> None:
+        """What an engine's finalizer does: ask the loop thread to close the HTTP session and
+        stop, and return without waiting. The garbage collector runs finalizers wherever it
+        happens to run, under whatever lock that code holds: waiting there for this loop
+        deadlocked a test run (another engine's loop thread, inside a logging handler's lock,
+        waited for this loop, whose closing connection logged through the same handler)."""
+        loop, self.loop = self.loop, None
+        transport, self.transport = self.transport, None
+        if loop is not None:
+            loop.stop_soon(transport.close() if transport is not None else None)
+
 
 class Engine:
     """Runs jobs through cache, server and validation; keeps usage totals."""
@@ -169,7 +201,8 @@ class Engine:
         workers = config.check_workers
         self.checker = Checker(default_workers() if workers is None else workers)
         self._runtime = _Runtime()
-        weakref.finalize(self, self._runtime.close)  # an engine dropped unclosed
+        # an engine dropped unclosed: never blocks, whichever thread the collector runs in
+        self._finalizer = weakref.finalize(self, self._runtime.close_soon)
         self._lock = threading.Lock()
         self.outage: Optional[str] = None  # why the circuit is open (on_failure offline/skip)
 

@@ -435,6 +435,46 @@ def test_a_checker_used_again_after_its_loop_stopped_mid_batch_still_answers():
     assert asyncio.run(again()) == (["81"], None)
 
 
+def test_an_engine_dropped_unclosed_is_closed_without_waiting(server, tmp_path, monkeypatch):
+    """The finalizer of an engine nobody closed runs wherever the garbage collector runs, under
+    whatever lock that code holds. Once it ran inside a logging handler (holding the handler's
+    lock) and waited for the engine's loop, whose closing connection logged through the same
+    handler: a deadlock that hung the suite. It must ask the loop to close and return at once."""
+    import threading
+
+    from iqa_datagen.generators.llm.engine import Engine, LoopThread
+    from iqa_datagen.generators.llm.transport import LiveTransport, make_client
+
+    config = make_config(server, tmp_path, concurrency=1)
+    engine = Engine(config)
+    runtime = engine._runtime  # what a first run() sets up: the loop, then the session on it
+    runtime.loop = LoopThread()
+
+    async def open_session():
+        runtime.transport = LiveTransport(config, make_client(config))
+
+    runtime.loop.run(open_session())
+    loop_thread = runtime.loop.thread
+    held = threading.Lock()  # stands for the logging handler's lock
+    closed = threading.Event()
+    real_close = LiveTransport.close
+
+    async def close_needing_the_lock(self):
+        with held:  # what the loop needs to close the session
+            await real_close(self)
+        closed.set()
+
+    monkeypatch.setattr(LiveTransport, "close", close_needing_the_lock)
+    with held:
+        finalizing = threading.Thread(target=engine._finalizer, daemon=True)
+        finalizing.start()
+        finalizing.join(5)
+        assert not finalizing.is_alive(), "the finalizer waited for the engine's loop"
+    assert closed.wait(10)  # with the lock free, the loop closes the session and stops
+    loop_thread.join(10)
+    assert not loop_thread.is_alive()
+
+
 def test_a_stalled_worker_batch_is_checked_on_the_loop(monkeypatch, caplog):
     """A worker that does not answer within the deadline cannot hang a build: the batch is
     checked here with the same result and the checker stops using workers."""
