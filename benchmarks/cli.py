@@ -40,7 +40,6 @@ import contextlib  # noqa: E402
 import json  # noqa: E402
 import shutil  # noqa: E402
 import signal  # noqa: E402
-import socket  # noqa: E402
 import subprocess  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
@@ -75,11 +74,9 @@ def run(args: list[str], home: Path, api: str | None = None) -> tuple[float, dic
 @contextlib.contextmanager
 def running_server(home: Path):
     """``prefect server start`` on a free port, until the block ends; yields its API URL."""
-    import httpx
+    from iqa_datagen.cli.orchestration import _free_port, _wait_healthy
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = _free_port()
     env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
            "PREFECT_UI_ENABLED": "false"}
     env.pop("PREFECT_API_URL", None)
@@ -89,16 +86,7 @@ def running_server(home: Path):
                               start_new_session=True)
     api = f"http://127.0.0.1:{port}/api"
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if httpx.get(f"{api}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit("prefect server start did not come up")
-            time.sleep(0.2)
+        _wait_healthy(server, api, 120)
         yield api
     finally:
         os.killpg(server.pid, signal.SIGTERM)

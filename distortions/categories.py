@@ -48,6 +48,11 @@ NO_REFERENCE_DROP_SLIGHT: frozenset[str] = frozenset({
 """Categories whose level-1 (slight) samples are dropped in the no-reference setting: without a
 reference their mildest level is not reliably visible."""
 
+
+def visible_without_reference(category: str, level: int) -> bool:
+    """Whether a distortion of ``category`` at ``level`` may appear in a no-reference sample."""
+    return level > 1 or category not in NO_REFERENCE_DROP_SLIGHT
+
 OOD_EVAL: dict[str, tuple[str, ...]] = {
     "blur": ("blur_gaussian", "blur_jitter"),
     "noise": ("noise_gaussian_rgb", "noise_impulse"),

@@ -15,7 +15,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .apply import apply as apply_distortion
-from .categories import ALLOWED_SECOND, NO_REFERENCE_DROP_SLIGHT, OOD_EVAL
+from .categories import ALLOWED_SECOND, OOD_EVAL, visible_without_reference
 from .registry import Registry, active_registry
 from .spec import LEVEL_NAMES, PAIR_GRADE_NAMES, DistortionError
 
@@ -65,8 +65,7 @@ class SamplePlan:
 
     def passes_no_reference_filter(self) -> bool:
         """False for plans with a slight (level-1) distortion that is invisible without a reference."""
-        return not any(d.level == 1 and d.category in NO_REFERENCE_DROP_SLIGHT
-                       for d in self.distortions)
+        return all(visible_without_reference(d.category, d.level) for d in self.distortions)
 
 
 OodMode = Optional[Literal["train", "eval"]]

@@ -142,9 +142,7 @@ class LoopThread:
         if self.loop.is_closed():
             return
         self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(timeout=10)
-        if not self.thread.is_alive():
-            self.loop.close()
+        self.thread.join(timeout=10)  # the thread closes its loop once it has stopped
 
     def stop_soon(self, last: Optional[Coroutine] = None) -> None:
         """Run ``last`` on the loop, then stop it; return at once, without waiting for either."""

@@ -15,7 +15,7 @@ def _share(s: dict[str, Any] | None) -> str:
 
 
 def _metrics_section(name: str, m: dict[str, Any], setting: str) -> list[str]:
-    visible = m.get("cross_unanimous_visible") or {"all": None, "single": None, "multi": None}
+    visible = m["cross_unanimous_visible"]
     asked = ("A no-reference model's verdicts are stated only for pairs that no-reference records "
              "can hold: neither image has a slight (level 1) change of brightness, contrast, "
              "saturation, colour quantization or sharpening, which is not visible without the "
@@ -35,7 +35,7 @@ def _metrics_section(name: str, m: dict[str, Any], setting: str) -> list[str]:
              f"{_share(m['cross']['single'])} | {_share(m['cross']['multi'])} |",
              f"| same distortion, two levels | {_share(m['same_distortion'])} | | |",
              f"| same distortion, two levels, no-reference visible | "
-             f"{_share(m.get('same_distortion_visible'))} | | |",
+             f"{_share(m['same_distortion_visible'])} | | |",
              f"| human MOS | {_share(m['mos'])} | | |", "",
              f"- accuracy over all pairs: {_pct(m['accuracy'])} (both orders "
              f"{_pct(m['accuracy_both_orders'])})",

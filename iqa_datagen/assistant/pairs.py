@@ -18,7 +18,7 @@ from typing import Any, Iterable, Literal, Union
 
 import numpy as np
 
-from iqa_datagen.distortions.categories import NO_REFERENCE_DROP_SLIGHT
+from iqa_datagen.distortions.categories import visible_without_reference
 from iqa_datagen.distortions.images import is_grayscale
 from iqa_datagen.distortions.sampler import visible_on_grayscale
 from iqa_datagen.seeding import rng_for, stable_id
@@ -122,7 +122,7 @@ def synthetic_pairs(references: Iterable[Reference], config: AssistantConfig,
                 ref.id, ref.image, a, b, "A" if lo_first else "B", cat,
                 info={"a_name": name, "a_level": la, "b_name": name, "b_level": lb,
                       "a_categories": cat, "b_categories": cat, "reference_name": ref.name,
-                      "no_reference_visible": lo > 1 or cat not in NO_REFERENCE_DROP_SLIGHT}))
+                      "no_reference_visible": visible_without_reference(cat, min(la, lb))}))
         pairs += cross_pairs(ref, ref_names, config, registry)
     return pairs
 

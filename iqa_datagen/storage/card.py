@@ -22,7 +22,7 @@ from iqa_datagen.tasks import TASKS
 from .layout import (CARD_NAME, DATA_DIR, MANIFEST_NAME, STATS_DIR, atomic_write_bytes,
                      atomic_write_text, ordered_splits)
 from .context_summary import card_lines as context_lines
-from .manifest import read_manifest
+from .layout import read_manifest
 from .quality_stats import library_notes, plot_scores, quality_table
 from .stats import DEFAULT_IMAGE_CAP, MAX_HIST_WORDS, PERCENTILES, collect_stats
 

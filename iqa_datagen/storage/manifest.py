@@ -20,7 +20,7 @@ from iqa_datagen import __version__
 from iqa_datagen.schemas import SCHEMA_VERSION
 
 from .counts import count_batch, nest_counts, totals
-from .layout import (MANIFEST_FORMAT, MANIFEST_NAME, StorageError, atomic_write_text,  # noqa: F401
+from .layout import (MANIFEST_FORMAT, MANIFEST_NAME, StorageError, atomic_write_text,
                      read_manifest, relative, sha256_file)
 from .reader import data_files, iter_batches
 from .writer import list_parts
